@@ -1,0 +1,57 @@
+package dip.layers;
+
+import dip.tornado.exec.Engine;
+
+import java.util.Arrays;
+
+/**
+ * y = x Wᵀ + b, same layout as torch.nn.Linear. x: (R, in), W: (out, in), b: (out), y: (R, out).
+ * Holds its output and input-gradient buffers, sized for {@code maxRows} at construction, and a reference to the
+ * last input as its backward cache. A Linear without bias registers no bias parameter (it multiplies by zeros).
+ */
+public final class Linear {
+    public final Param weight, bias;              // bias == null when hasBias is false
+    private final Engine engine;
+    private final int in, out, maxRows;
+    private final float[] zeroBias, scratchDb;   // for hasBias == false: kernels take no null arrays
+    private final float[] y, dx;                 // (maxRows, out), (maxRows, in)
+    private float[] x;                           // backward cache: the last input (a reference, not a copy)
+    private int R;
+
+    public Linear(Engine engine, ParamRegistry reg, String name, int in, int out, boolean hasBias, int maxRows) {
+        this.engine = engine;
+        this.in = in;
+        this.out = out;
+        this.maxRows = maxRows;
+        weight = reg.add(name + ".weight", out, in);
+        bias = hasBias ? reg.add(name + ".bias", out) : null;
+        zeroBias = hasBias ? null : new float[out];
+        scratchDb = hasBias ? null : new float[out];
+        y = new float[maxRows * out];
+        dx = new float[maxRows * in];
+    }
+
+    public int in() { return in; }
+
+    public int out() { return out; }
+
+    /** Returns the layer-owned output (R, out), valid until the next forward. */
+    public float[] forward(float[] x, int R) {
+        if (R > maxRows) throw new IllegalArgumentException("Linear " + weight.name() + ": " + R + " rows > maxRows " + maxRows);
+        this.x = x;
+        this.R = R;
+        engine.matmulForward(y, x, weight.data(), bias == null ? zeroBias : bias.data(), R, in, out);
+        return y;
+    }
+
+    /** Accumulates dW, db; returns the layer-owned dx (R, in), overwritten. */
+    public float[] backward(float[] dy) {
+        Arrays.fill(dx, 0, R * in, 0f);
+        engine.matmulBackwardInput(dx, dy, weight.data(), R, in, out);
+        engine.matmulBackwardWeight(weight.grad(), bias == null ? scratchDb : bias.grad(), dy, x, R, in, out);
+        return dx;
+    }
+
+    /** The output buffer (for callers that read the last forward's result again). */
+    public float[] output() { return y; }
+}

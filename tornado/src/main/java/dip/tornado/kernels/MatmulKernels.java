@@ -1,0 +1,72 @@
+package dip.tornado.kernels;
+
+import dip.tornado.Parallel;
+
+/**
+ * Fully connected layer, same layout as torch.nn.Linear: out = x · Wᵀ + b.
+ * x: (R, IN) rows, W: (OUT, IN), b: (OUT) (a layer without bias passes zeros: TornadoVM takes no null arrays), out: (R, OUT). llm.c's matmul_forward/backward, with the
+ * {@code @Parallel} range passed in as [r0, r1) so the CPU engine can slice it (see Engine).
+ * These are the TornadoVM-compilable kernels; the CPU engine's Vector API versions are tested against them.
+ */
+public final class MatmulKernels {
+    private MatmulKernels() {
+    }
+
+    /** The plainest form, for cross-checks only: out[r,o] = b[o] + Σ_i x[r,i]·W[o,i], all rows. */
+    public static void matmulForwardNaive(float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
+        for (int r = 0; r < R; r++) {
+            for (int o = 0; o < OUT; o++) {
+                float acc = b[o];
+                for (int i = 0; i < IN; i++) acc += x[r * IN + i] * w[o * IN + i];
+                out[r * OUT + o] = acc;
+            }
+        }
+    }
+
+    /** Writes out rows [r0, r1): out[r,o] = b[o] + Σ_i x[r,i]·W[o,i]. */
+    public static void matmulForward(float[] out, float[] x, float[] w, float[] b, int r0, int r1, int IN, int OUT) {
+        for (@Parallel int r = r0; r < r1; r++) {
+            int xRow = r * IN, outRow = r * OUT;
+            for (int o = 0; o < OUT; o++) {
+                int wRow = o * IN;
+                float acc = 0f;
+                for (int i = 0; i < IN; i++) acc += x[xRow + i] * w[wRow + i];
+                out[outRow + o] = acc + b[o];
+            }
+        }
+    }
+
+    /**
+     * Accumulates into dx rows [r0, r1): dx[r,i] += Σ_o dout[r,o]·W[o,i].
+     * Forward was: out[r,o] = Σ_i x[r,i]·W[o,i] + b[o].
+     */
+    public static void matmulBackwardInput(float[] dx, float[] dout, float[] w, int r0, int r1, int IN, int OUT) {
+        for (@Parallel int r = r0; r < r1; r++) {
+            int dxRow = r * IN, doutRow = r * OUT;
+            for (int o = 0; o < OUT; o++) {
+                float d = dout[doutRow + o];
+                int wRow = o * IN;
+                for (int i = 0; i < IN; i++) dx[dxRow + i] += d * w[wRow + i];
+            }
+        }
+    }
+
+    /**
+     * Accumulates into dW rows [o0, o1) and db[o0, o1): dW[o,i] += Σ_r dout[r,o]·x[r,i],
+     * db[o] += Σ_r dout[r,o]. Parallel over OUT so each iteration owns its row of dW (llm.c).
+     */
+    public static void matmulBackwardWeight(float[] dw, float[] db, float[] dout, float[] x,
+                                            int o0, int o1, int R, int IN, int OUT) {
+        for (@Parallel int o = o0; o < o1; o++) {
+            int wRow = o * IN;
+            float dbAcc = 0f;
+            for (int r = 0; r < R; r++) {
+                float d = dout[r * OUT + o];
+                dbAcc += d;
+                int xRow = r * IN;
+                for (int i = 0; i < IN; i++) dw[wRow + i] += d * x[xRow + i];
+            }
+            db[o] += dbAcc;
+        }
+    }
+}
