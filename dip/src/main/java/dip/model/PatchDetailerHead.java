@@ -231,6 +231,9 @@ public final class PatchDetailerHead {
 
     public int maxPatches() { return maxPatches; }
 
+    /** Pool i's argmax cache from the last forward (read-only; tests use it to see whether a step crossed a kink). */
+    public int[] poolArgmax(int i) { return pool[i].argmax(); }
+
     /** All parameters of the head, for tests: enc, bottleneck, up/dec, out_conv in registration order. */
     public Param[] params() {
         Param[] ps = new Param[6 * S + 4];

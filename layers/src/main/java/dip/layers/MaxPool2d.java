@@ -52,4 +52,7 @@ public final class MaxPool2d {
     }
 
     public float[] output() { return y; }
+
+    /** The backward cache: for each output of the last forward, the flat index into x it took (read-only). */
+    public int[] argmax() { return argmax; }
 }
