@@ -88,56 +88,98 @@ public final class ConvKernels {
         int HW = H * W;
         for (@Parallel int r = r0; r < r1; r++) {
             int co = r / CI, ci = r - co * CI;
-            for (int ky = 0; ky < 3; ky++) {
-                int y0 = Math.max(0, 1 - ky), y1 = Math.min(H, H + 1 - ky);   // rows whose tap iy = y+ky−1 is inside
-                for (int kx = 0; kx < 3; kx++) {
-                    int x0 = Math.max(0, 1 - kx), x1 = Math.min(W, W + 1 - kx);
-                    float acc = 0f;
-                    for (int b = 0; b < B; b++) {
-                        int dOff = (b * CO + co) * HW, xOff = (b * CI + ci) * HW + (ky - 1) * W + (kx - 1);
-                        for (int y = y0; y < y1; y++) {
-                            int dRow = dOff + y * W, xRow = xOff + y * W;
-                            for (int xx = x0; xx < x1; xx++) acc += dout[dRow + xx] * x[xRow + xx];
+            // One pass over each plane pair; the three taps of a kernel row share the loads of one input row and
+            // keep three independent sums (a single running sum would be bound by the float-add latency).
+            float a00 = 0f, a01 = 0f, a02 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a20 = 0f, a21 = 0f, a22 = 0f, ab = 0f;
+            for (int b = 0; b < B; b++) {
+                int dOff = (b * CO + co) * HW, xOff = (b * CI + ci) * HW;
+                for (int y = 0; y < H; y++) {
+                    int d = dOff + y * W;
+                    for (int ky = 0; ky < 3; ky++) {
+                        int iy = y + ky - 1;
+                        if (iy < 0 || iy >= H) continue;
+                        int i = xOff + iy * W;
+                        float t0 = 0f, t1 = dout[d] * x[i], t2 = 0f;             // x = 0: no left tap
+                        if (W > 1) t2 = dout[d] * x[i + 1];
+                        for (int xx = 1; xx < W - 1; xx++) {
+                            float g = dout[d + xx];
+                            t0 += g * x[i + xx - 1];
+                            t1 += g * x[i + xx];
+                            t2 += g * x[i + xx + 1];
                         }
+                        if (W > 1) {                                            // x = W−1: no right tap
+                            float g = dout[d + W - 1];
+                            t0 += g * x[i + W - 2];
+                            t1 += g * x[i + W - 1];
+                        }
+                        if (ky == 0) { a00 += t0; a01 += t1; a02 += t2; }
+                        else if (ky == 1) { a10 += t0; a11 += t1; a12 += t2; }
+                        else { a20 += t0; a21 += t1; a22 += t2; }
                     }
-                    dw[r * 9 + ky * 3 + kx] += acc;
+                    if (ci == 0) for (int xx = 0; xx < W; xx++) ab += dout[d + xx];
                 }
             }
-            if (ci == 0) {
-                float acc = 0f;
-                for (int b = 0; b < B; b++) {
-                    int dOff = (b * CO + co) * HW;
-                    for (int i = 0; i < HW; i++) acc += dout[dOff + i];
-                }
-                db[co] += acc;
-            }
+            int o = r * 9;
+            dw[o] += a00; dw[o + 1] += a01; dw[o + 2] += a02;
+            dw[o + 3] += a10; dw[o + 4] += a11; dw[o + 5] += a12;
+            dw[o + 6] += a20; dw[o + 7] += a21; dw[o + 8] += a22;
+            if (ci == 0) db[co] += ab;
         }
     }
 
     /**
      * Helper: out[oOff + y·W + x] += Σ_{ky,kx} k[ky,kx]·in[iOff + (y+ky−1)·W + (x+kx−1)] over one H×W plane (zero
-     * padding), where k[ky,kx] = w[wOff + ky·3 + kx], or w[wOff + (2−ky)·3 + (2−kx)] when flip = 1. Rows are swept
-     * whole, the two border columns peeled, so the inner loop has no bounds checks.
+     * padding), where k[ky,kx] = w[wOff + 3·ky + kx], or w[wOff + 8 − (3·ky + kx)] (the kernel rotated by 180°) when
+     * flip = 1. An interior output row reads its three input rows in one sweep (9 taps per load/store of out); the
+     * top and bottom rows take the valid rows one at a time. Border columns are peeled, so the inner loops have no
+     * bounds checks and vectorise.
      */
     static void correlate3x3(float[] out, int oOff, float[] in, int iOff, float[] w, int wOff, int flip, int H, int W) {
-        for (int ky = 0; ky < 3; ky++) {
-            int wr = flip == 0 ? wOff + ky * 3 : wOff + (2 - ky) * 3;
-            float k0 = flip == 0 ? w[wr] : w[wr + 2];
-            float k1 = w[wr + 1];
-            float k2 = flip == 0 ? w[wr + 2] : w[wr];
-            int y0 = Math.max(0, 1 - ky), y1 = Math.min(H, H + 1 - ky);
-            for (int y = y0; y < y1; y++) {
-                int o = oOff + y * W, i = iOff + (y + ky - 1) * W;
-                if (W == 1) {
-                    out[o] += k1 * in[i];
-                } else {
-                    out[o] += k1 * in[i] + k2 * in[i + 1];
-                    for (int xx = 1; xx < W - 1; xx++) {
-                        out[o + xx] += k0 * in[i + xx - 1] + k1 * in[i + xx] + k2 * in[i + xx + 1];
-                    }
-                    out[o + W - 1] += k0 * in[i + W - 2] + k1 * in[i + W - 1];
-                }
+        int base = flip == 0 ? wOff : wOff + 8, s = flip == 0 ? 1 : -1;
+        float k00 = w[base], k01 = w[base + s], k02 = w[base + 2 * s];
+        float k10 = w[base + 3 * s], k11 = w[base + 4 * s], k12 = w[base + 5 * s];
+        float k20 = w[base + 6 * s], k21 = w[base + 7 * s], k22 = w[base + 8 * s];
+        for (int y = 0; y < H; y++) {
+            int o = oOff + y * W, c = iOff + y * W;
+            if (y > 0 && y < H - 1) {
+                correlateRows3(out, o, in, c - W, c, c + W, k00, k01, k02, k10, k11, k12, k20, k21, k22, W);
+            } else {
+                if (y > 0) correlateRow(out, o, in, c - W, k00, k01, k02, W);
+                correlateRow(out, o, in, c, k10, k11, k12, W);
+                if (y < H - 1) correlateRow(out, o, in, c + W, k20, k21, k22, W);
             }
+        }
+    }
+
+    /** Helper: out[o + x] += k0·in[i + x − 1] + k1·in[i + x] + k2·in[i + x + 1] for x in [0, W), zero outside the row. */
+    static void correlateRow(float[] out, int o, float[] in, int i, float k0, float k1, float k2, int W) {
+        if (W == 1) {
+            out[o] += k1 * in[i];
+        } else {
+            out[o] += k1 * in[i] + k2 * in[i + 1];
+            for (int xx = 1; xx < W - 1; xx++) {
+                out[o + xx] += k0 * in[i + xx - 1] + k1 * in[i + xx] + k2 * in[i + xx + 1];
+            }
+            out[o + W - 1] += k0 * in[i + W - 2] + k1 * in[i + W - 1];
+        }
+    }
+
+    /** Helper: {@link #correlateRow} for the three input rows a, c, e (above, at, below) of one output row, in one sweep. */
+    static void correlateRows3(float[] out, int o, float[] in, int a, int c, int e,
+                               float k00, float k01, float k02, float k10, float k11, float k12,
+                               float k20, float k21, float k22, int W) {
+        if (W == 1) {
+            out[o] += k01 * in[a] + k11 * in[c] + k21 * in[e];
+        } else {
+            out[o] += k01 * in[a] + k02 * in[a + 1] + k11 * in[c] + k12 * in[c + 1] + k21 * in[e] + k22 * in[e + 1];
+            for (int xx = 1; xx < W - 1; xx++) {
+                out[o + xx] += k00 * in[a + xx - 1] + k01 * in[a + xx] + k02 * in[a + xx + 1]
+                        + k10 * in[c + xx - 1] + k11 * in[c + xx] + k12 * in[c + xx + 1]
+                        + k20 * in[e + xx - 1] + k21 * in[e + xx] + k22 * in[e + xx + 1];
+            }
+            int l = W - 1;
+            out[o + l] += k00 * in[a + l - 1] + k01 * in[a + l] + k10 * in[c + l - 1] + k11 * in[c + l]
+                    + k20 * in[e + l - 1] + k21 * in[e + l];
         }
     }
 
