@@ -10,7 +10,7 @@ import dip.util.Tol;
 
 import java.util.Locale;
 
-/** {@code java @$TORNADOVM_HOME/tornado-argfile -Dtornado.load.annotation.parallel=dip.tornado.Parallel -cp tornado/target/classes dip.tornado.exec.tornadovm.TornadoCheck [R IN OUT]...} */
+/** {@code java @$TORNADOVM_HOME/tornado-argfile -cp tornado/target/classes dip.tornado.exec.tornadovm.TornadoCheck [R IN OUT]...} */
 public final class TornadoCheck {
     private TornadoCheck() {
     }
@@ -22,7 +22,7 @@ public final class TornadoCheck {
         boolean ok = true;
         try (var dev = new TornadoEngine(false); var cpu = new JavaEngine()) {
             System.out.printf("TornadoVM device: %s | CPU engine: %d threads%n", dev.deviceName(), cpu.threads());
-            System.out.println("| op             |    R |   IN |  OUT | max abs err | tol      | first call ms | device ms/call | cpu ms/call |");
+            System.out.println("| op               |    R |   IN |  OUT | max abs err | tol      | first call ms | device ms/call | cpu ms/call |");
             for (int[] s : shapes) ok &= checkShape(dev, cpu, s[0], s[1], s[2]);
         }
         if (!ok) {
@@ -71,7 +71,7 @@ public final class TornadoCheck {
         }
         double tol = Tol.FAST_VS_NAIVE * Math.max(1.0, scale);  // summation order and FMA may differ on the device
         double devMs = timeMs(devCall), cpuMs = timeMs(cpuCall);
-        System.out.printf(Locale.ROOT, "| %-14s | %4d | %4d | %4d | %11.3e | %8.2e | %13.1f | %14.3f | %11.3f |%n",
+        System.out.printf(Locale.ROOT, "| %-16s | %4d | %4d | %4d | %11.3e | %8.2e | %13.1f | %14.3f | %11.3f |%n",
                 op, R, IN, OUT, err, tol, firstMs, devMs, cpuMs);
         return err <= tol;
     }
