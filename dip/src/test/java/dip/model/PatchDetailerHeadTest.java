@@ -98,7 +98,7 @@ class PatchDetailerHeadTest {
     static void checkGradients(int C, int P, int D, int width, int stages, int BN, long seed) {
         var rng = new Rng(seed);
         var reg = new ParamRegistry();
-        var head = new PatchDetailerHead(ENGINE, reg, C, P, D, width, stages, BN);
+        var head = new PatchDetailerHead(ENGINE, reg, C, P, D, width, stages, BN + 1);   // buffers larger than used
         initLarge(head, rng);
         float[] patches = rng.normal(BN * C * P * P), s = rng.normal(BN * D), dout = rng.normal(BN * C * P * P);
         head.forward(patches, s, BN);
@@ -155,7 +155,7 @@ class PatchDetailerHeadTest {
     void patchesAreIndependent() {
         var rng = new Rng(84);
         int C = 2, P = 4, D = 3, BN = 2, K = C * P * P;
-        var head = new PatchDetailerHead(ENGINE, new ParamRegistry(), C, P, D, 4, BN);
+        var head = new PatchDetailerHead(ENGINE, new ParamRegistry(), C, P, D, 4, BN + 3);
         initLarge(head, rng);
         float[] patches = rng.normal(BN * K), s = rng.normal(BN * D);
         float[] before = head.forward(patches, s, BN).clone();
