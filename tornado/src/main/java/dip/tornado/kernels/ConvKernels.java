@@ -56,8 +56,12 @@ public final class ConvKernels {
             int o = r * HW;                                              // seek to out[b, co]
             float bv = bias[co];
             for (int i = 0; i < HW; i++) out[o + i] = bv;
-            for (int ci = 0; ci < CI; ci++) {
-                correlate3x3(out, o, x, (b * CI + ci) * HW, w, (co * CI + ci) * 9, 0, H, W);
+            if (H == 2 && W == 2) {
+                correlate2x2Planes(out, o, x, b * CI * 4, 4, w, co * CI * 9, 9, CI, 0);
+            } else {
+                for (int ci = 0; ci < CI; ci++) {
+                    correlate3x3(out, o, x, (b * CI + ci) * HW, w, (co * CI + ci) * 9, 0, H, W);
+                }
             }
         }
     }
@@ -72,8 +76,12 @@ public final class ConvKernels {
         for (@Parallel int r = r0; r < r1; r++) {
             int b = r / CI, ci = r - b * CI;
             int o = r * HW;                                              // seek to dx[b, ci]
-            for (int co = 0; co < CO; co++) {
-                correlate3x3(dx, o, dout, (b * CO + co) * HW, w, (co * CI + ci) * 9, 1, H, W);
+            if (H == 2 && W == 2) {
+                correlate2x2Planes(dx, o, dout, b * CO * 4, 4, w, ci * 9, CI * 9, CO, 1);
+            } else {
+                for (int co = 0; co < CO; co++) {
+                    correlate3x3(dx, o, dout, (b * CO + co) * HW, w, (co * CI + ci) * 9, 1, H, W);
+                }
             }
         }
     }
@@ -149,6 +157,33 @@ public final class ConvKernels {
                 if (y < H - 1) correlateRow(out, o, in, c + W, k20, k21, k22, W);
             }
         }
+    }
+
+    /**
+     * Helper for 2×2 planes (the deepest U-Net stage), where the general row sweep is all overhead: adds to the four
+     * outputs out[o..o+3] the 3×3 correlation of n input planes, plane j at in[iOff + j·iStride] with its kernel at
+     * w[wOff + j·wStride] (flipped as in {@link #correlate3x3} when flip = 1), keeping the four sums in registers.
+     * On a 2×2 image with padding 1, output (y, x) sees input (y', x') through tap (y' − y + 1, x' − x + 1).
+     */
+    static void correlate2x2Planes(float[] out, int o, float[] in, int iOff, int iStride, float[] w, int wOff, int wStride,
+                                   int n, int flip) {
+        float s00 = 0f, s01 = 0f, s10 = 0f, s11 = 0f;
+        int sg = flip == 0 ? 1 : -1;
+        for (int j = 0; j < n; j++) {
+            int i = iOff + j * iStride, k = flip == 0 ? wOff + j * wStride : wOff + j * wStride + 8;
+            float x00 = in[i], x01 = in[i + 1], x10 = in[i + 2], x11 = in[i + 3];
+            float k00 = w[k], k01 = w[k + sg], k02 = w[k + 2 * sg];
+            float k10 = w[k + 3 * sg], k11 = w[k + 4 * sg], k12 = w[k + 5 * sg];
+            float k20 = w[k + 6 * sg], k21 = w[k + 7 * sg], k22 = w[k + 8 * sg];
+            s00 += k11 * x00 + k12 * x01 + k21 * x10 + k22 * x11;
+            s01 += k10 * x00 + k11 * x01 + k20 * x10 + k21 * x11;
+            s10 += k01 * x00 + k02 * x01 + k11 * x10 + k12 * x11;
+            s11 += k00 * x00 + k01 * x01 + k10 * x10 + k11 * x11;
+        }
+        out[o] += s00;
+        out[o + 1] += s01;
+        out[o + 2] += s10;
+        out[o + 3] += s11;
     }
 
     /** Helper: out[o + x] += k0·in[i + x − 1] + k1·in[i + x] + k2·in[i + x + 1] for x in [0, W), zero outside the row. */
