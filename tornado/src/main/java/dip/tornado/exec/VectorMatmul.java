@@ -16,11 +16,14 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  * One GEMM serves all three (GotoBLAS/BLIS shape): B is copied once per call into panels of NR = NV·L columns,
  * zero-padded, laid out [panel][k][NR] so a micro-kernel streams it contiguously; A is read in place through
- * two strides (row, column), which is how doutᵀ needs no copy. The micro-kernel keeps an MR × NR tile of C in
+ * two strides (row, column), except doutᵀ, whose MC × KC blocks are copied per thread so that consecutive k are
+ * not OUT floats apart (4 KiB at OUT = 1024, which thrashes one L1 set). The micro-kernel keeps an MR × NR tile of C in
  * registers and does MR·NV FMAs per k. K is cut into KC-blocks (a B micro-panel of KC·NR floats stays in L1)
  * and rows into MC-blocks (the A block stays in L2). Threads split the rows of C (rows of out/dx, rows of dW).
- * For few rows (R &lt; {@link #SMALL_R}) packing W would cost as much as the product, so forward then takes
- * dot products (gemv) and backwardInput axpys, both reading W in place.
+ * For few rows packing W (a pass over memory as big as W) would cost as much as the product, so forward then
+ * takes dot products (gemv, R &lt; {@link #GEMV_MAX_R}) and backwardInput axpys (R &lt; {@link #AXPY_MAX_R}), both
+ * reading W in place. (Measured on 1 core, W 3456×1152: gemv beats packing up to R ≈ 32-48, axpy only for R &lt; 4,
+ * since it rereads W once per row.)
  * <p>Every element of C is summed in the same order (ascending k, FMA, KC-blocks stored and reloaded exactly)
  * whatever the thread split, so results do not depend on the thread count. Not thread-safe: one caller at a time
  * (the packed-B scratch is shared by the threads of one call).
@@ -29,25 +32,27 @@ public final class VectorMatmul {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
     /** Micro-tile: MR rows × NV vectors of C in registers. */
-    static final int MR = 4, NV = 3, NR = NV * L;
+    static final int MR = 6, NV = 2, NR = NV * L;
     /** Cache blocks: KC k-steps (B micro-panel KC·NR floats in L1), MC rows (A block MC·KC in L2). */
     static final int KC = 256, MC = 192;
-    /** Below this many rows forward and backwardInput skip packing (gemv / axpy paths). */
-    public static final int SMALL_R = 16;
+    /** Below this many rows forward skips packing (gemv path). */
+    public static final int GEMV_MAX_R = 32;
+    /** Below this many rows backwardInput skips packing (axpy path). */
+    public static final int AXPY_MAX_R = 4;
 
     private float[] packed = new float[0];      // B panels, [panel][k][NR], reused across calls
 
     // ---------------------------------------------------------------------------------------------- entry points
 
-    /** out(R, OUT) = x(R, IN)·Wᵀ + b(OUT). Overwrites out. Picks gemv below SMALL_R rows, else the packed GEMM. */
+    /** out(R, OUT) = x(R, IN)·Wᵀ + b(OUT). Overwrites out. Picks gemv below GEMV_MAX_R rows, else the packed GEMM. */
     public void forward(Engine e, float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
-        if (R < SMALL_R) forwardGemv(e, out, x, w, b, R, IN, OUT);
+        if (R < GEMV_MAX_R) forwardGemv(e, out, x, w, b, R, IN, OUT);
         else forwardGemm(e, out, x, w, b, R, IN, OUT);
     }
 
-    /** dx(R, IN) += dout(R, OUT)·W(OUT, IN). Axpy path below SMALL_R rows, else the packed GEMM. */
+    /** dx(R, IN) += dout(R, OUT)·W(OUT, IN). Axpy path below AXPY_MAX_R rows, else the packed GEMM. */
     public void backwardInput(Engine e, float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
-        if (R < SMALL_R) backwardInputAxpy(e, dx, dout, w, R, IN, OUT);
+        if (R < AXPY_MAX_R) backwardInputAxpy(e, dx, dout, w, R, IN, OUT);
         else backwardInputGemm(e, dx, dout, w, R, IN, OUT);
     }
 
@@ -114,30 +119,43 @@ public final class VectorMatmul {
     static void gemmRows(float[] c, int ldc, float[] bp, float[] a, int aRs, int aCs, int K, int N,
                          float[] bias, int m0, int m1) {
         int panels = (N + NR - 1) / NR;
+        boolean copyA = aRs == 1 && aCs != 1;                  // doutᵀ: copy the block so k-steps are not OUT apart
+        float[] ablock = copyA ? A_BLOCK.get() : null;
         for (int pc = 0; pc < K; pc += KC) {
             int kc = Math.min(KC, K - pc);
             boolean fromBias = bias != null && pc == 0;
             for (int mc = m0; mc < m1; mc += MC) {
-                int mEnd = Math.min(mc + MC, m1);
+                int mEnd = Math.min(mc + MC, m1), mcLen = mEnd - mc;
+                float[] ab = a;                                 // A block: element (m, k) at ab[aBase(m) + k·abCs]
+                int abRs = aRs, abCs = aCs, abBase = pc * aCs;
+                if (copyA) {
+                    for (int k = 0; k < kc; k++) System.arraycopy(a, (pc + k) * aCs + mc, ablock, k * mcLen, mcLen);
+                    ab = ablock;
+                    abCs = mcLen;
+                    abBase = -mc;
+                }
                 for (int p = 0; p < panels; p++) {
                     int n0 = p * NR, nn = Math.min(NR, N - n0), bOff = (p * K + pc) * NR;
                     int m = mc;
                     if (nn == NR) {
                         for (; m + MR <= mEnd; m += MR) {
                             int cOff = m * ldc + n0;
-                            if (fromBias) tile(a, m * aRs + pc * aCs, aRs, aCs, bp, bOff, kc, bias, n0, 0, c, cOff, ldc);
-                            else tile(a, m * aRs + pc * aCs, aRs, aCs, bp, bOff, kc, c, cOff, ldc, c, cOff, ldc);
+                            if (fromBias) tile(ab, abBase + m * abRs, abRs, abCs, bp, bOff, kc, bias, n0, 0, c, cOff, ldc);
+                            else tile(ab, abBase + m * abRs, abRs, abCs, bp, bOff, kc, c, cOff, ldc, c, cOff, ldc);
                         }
                     }
                     for (; m < mEnd; m++) {
                         int cOff = m * ldc + n0;
-                        if (fromBias) edgeRow(a, m * aRs + pc * aCs, aCs, bp, bOff, kc, bias, n0, c, cOff, nn);
-                        else edgeRow(a, m * aRs + pc * aCs, aCs, bp, bOff, kc, c, cOff, c, cOff, nn);
+                        if (fromBias) edgeRow(ab, abBase + m * abRs, abCs, bp, bOff, kc, bias, n0, c, cOff, nn);
+                        else edgeRow(ab, abBase + m * abRs, abCs, bp, bOff, kc, c, cOff, c, cOff, nn);
                     }
                 }
             }
         }
     }
+
+    /** Per-thread copy of one MC × KC block of a transposed A (backwardWeight's doutᵀ), laid out [k][m]. */
+    private static final ThreadLocal<float[]> A_BLOCK = ThreadLocal.withInitial(() -> new float[MC * KC]);
 
     /** The micro-kernel: an MR × NR tile of C, initialised from init (row stride initRs; 0 broadcasts a bias row). */
     static void tile(float[] a, int aOff, int aRs, int aCs, float[] bp, int bOff, int kc,
@@ -146,26 +164,36 @@ public final class VectorMatmul {
         int i1 = initOff + 1 * initRs;
         int i2 = initOff + 2 * initRs;
         int i3 = initOff + 3 * initRs;
-        FloatVector c00 = FloatVector.fromArray(S, init, i0), c01 = FloatVector.fromArray(S, init, i0 + 1 * L), c02 = FloatVector.fromArray(S, init, i0 + 2 * L);
-        FloatVector c10 = FloatVector.fromArray(S, init, i1), c11 = FloatVector.fromArray(S, init, i1 + 1 * L), c12 = FloatVector.fromArray(S, init, i1 + 2 * L);
-        FloatVector c20 = FloatVector.fromArray(S, init, i2), c21 = FloatVector.fromArray(S, init, i2 + 1 * L), c22 = FloatVector.fromArray(S, init, i2 + 2 * L);
-        FloatVector c30 = FloatVector.fromArray(S, init, i3), c31 = FloatVector.fromArray(S, init, i3 + 1 * L), c32 = FloatVector.fromArray(S, init, i3 + 2 * L);
+        int i4 = initOff + 4 * initRs;
+        int i5 = initOff + 5 * initRs;
+        FloatVector c00 = FloatVector.fromArray(S, init, i0), c01 = FloatVector.fromArray(S, init, i0 + 1 * L);
+        FloatVector c10 = FloatVector.fromArray(S, init, i1), c11 = FloatVector.fromArray(S, init, i1 + 1 * L);
+        FloatVector c20 = FloatVector.fromArray(S, init, i2), c21 = FloatVector.fromArray(S, init, i2 + 1 * L);
+        FloatVector c30 = FloatVector.fromArray(S, init, i3), c31 = FloatVector.fromArray(S, init, i3 + 1 * L);
+        FloatVector c40 = FloatVector.fromArray(S, init, i4), c41 = FloatVector.fromArray(S, init, i4 + 1 * L);
+        FloatVector c50 = FloatVector.fromArray(S, init, i5), c51 = FloatVector.fromArray(S, init, i5 + 1 * L);
         for (int k = 0; k < kc; k++) {
             int bo = bOff + k * NR, ao = aOff + k * aCs;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + 1 * L), b2 = FloatVector.fromArray(S, bp, bo + 2 * L);
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, a[ao]);
-            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01); c02 = a0.fma(b2, c02);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
             FloatVector a1 = FloatVector.broadcast(S, a[ao + 1 * aRs]);
-            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11); c12 = a1.fma(b2, c12);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
             FloatVector a2 = FloatVector.broadcast(S, a[ao + 2 * aRs]);
-            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21); c22 = a2.fma(b2, c22);
+            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
             FloatVector a3 = FloatVector.broadcast(S, a[ao + 3 * aRs]);
-            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31); c32 = a3.fma(b2, c32);
+            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[ao + 4 * aRs]);
+            c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, a[ao + 5 * aRs]);
+            c50 = a5.fma(b0, c50); c51 = a5.fma(b1, c51);
         }
-        c00.intoArray(c, cOff); c01.intoArray(c, cOff + 1 * L); c02.intoArray(c, cOff + 2 * L);
-        c10.intoArray(c, cOff + 1 * ldc); c11.intoArray(c, cOff + 1 * ldc + 1 * L); c12.intoArray(c, cOff + 1 * ldc + 2 * L);
-        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + 1 * L); c22.intoArray(c, cOff + 2 * ldc + 2 * L);
-        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + 1 * L); c32.intoArray(c, cOff + 3 * ldc + 2 * L);
+        c00.intoArray(c, cOff); c01.intoArray(c, cOff + 1 * L);
+        c10.intoArray(c, cOff + 1 * ldc); c11.intoArray(c, cOff + 1 * ldc + 1 * L);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + 1 * L);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + 1 * L);
+        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + 1 * L);
+        c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + 1 * L);
     }
 
     /** One row of C, nn ≤ NR valid columns (masked): the tails. Same per-element arithmetic as tile. */
