@@ -35,6 +35,8 @@ public final class VectorMatmul {
     static final int MR = 6, NV = 2, NR = NV * L;
     /** Cache blocks: KC k-steps (B micro-panel KC·NR floats in L1), MC rows (A block MC·KC in L2). */
     static final int KC = 256, MC = 192;
+    /** k-block of the transposed pack: PACK_KB · NR floats of the panel are written while they sit in L1. */
+    static final int PACK_KB = 64;
     /** Below this many rows forward skips packing (gemv path). */
     public static final int GEMV_MAX_R = 32;
     /** Below this many rows backwardInput skips packing (axpy path). */
@@ -90,10 +92,13 @@ public final class VectorMatmul {
         e.parallelFor(panels, (p0, p1) -> {
             for (int p = p0; p < p1; p++) {
                 int n0 = p * NR, nn = Math.min(NR, N - n0), base = p * K * NR;
-                if (transposed) {
-                    for (int j = 0; j < nn; j++) {
-                        int s = (n0 + j) * K;                       // src row n0+j = column n0+j of B
-                        for (int k = 0; k < K; k++) bp[base + k * NR + j] = src[s + k];
+                if (transposed) {                                   // in k-blocks, so the writes stay in L1
+                    for (int k0 = 0; k0 < K; k0 += PACK_KB) {
+                        int k1 = Math.min(K, k0 + PACK_KB);
+                        for (int j = 0; j < nn; j++) {
+                            int s = (n0 + j) * K;                   // src row n0+j = column n0+j of B
+                            for (int k = k0; k < k1; k++) bp[base + k * NR + j] = src[s + k];
+                        }
                     }
                     if (nn < NR) for (int k = 0; k < K; k++) java.util.Arrays.fill(bp, base + k * NR + nn, base + (k + 1) * NR, 0f);
                 } else {
