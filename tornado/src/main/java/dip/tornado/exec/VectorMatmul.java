@@ -24,6 +24,9 @@ import jdk.incubator.vector.VectorSpecies;
  * takes dot products (gemv, R &lt; {@link #GEMV_MAX_R}) and backwardInput axpys (R &lt; {@link #AXPY_MAX_R}), both
  * reading W in place. (Measured on 1 core, W 3456×1152: gemv beats packing up to R ≈ 32-48, axpy only for R &lt; 4,
  * since it rereads W once per row.)
+ * <p>TODO(perf): B is packed whole before the product, one extra pass over memory as big as W; packing per
+ * (NC columns × KC) block right before its use (GotoBLAS's jc/pc loops) would keep the copy in cache. Measured
+ * cost now: forward ~15-20% slower than backwardInput at R = 256, W 3456×1152.
  * <p>Every element of C is summed in the same order (ascending k, FMA, KC-blocks stored and reloaded exactly)
  * whatever the thread split, so results do not depend on the thread count. Not thread-safe: one caller at a time
  * (the packed-B scratch is shared by the threads of one call).
