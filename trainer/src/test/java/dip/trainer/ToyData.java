@@ -1,0 +1,32 @@
+package dip.trainer;
+
+import dip.util.Rng;
+
+/** n synthetic C×S×S images in [−1, 1] with labels i mod classes: enough data for a few toy epochs. */
+final class ToyData implements TrainData {
+    private final float[][] images;
+    private final int C, S, classes;
+
+    ToyData(int n, int C, int S, int classes, long seed) {
+        this.C = C; this.S = S; this.classes = classes;
+        Rng r = new Rng(seed);
+        images = new float[n][];
+        for (int i = 0; i < n; i++) {
+            images[i] = new float[C * S * S];
+            r.fillUniform(images[i], images[i].length, -1f, 1f);
+        }
+    }
+
+    @Override public int size() { return images.length; }
+    @Override public int channels() { return C; }
+    @Override public int imageSize() { return S; }
+    @Override public int numClasses() { return classes; }
+
+    @Override
+    public int read(int index, float[] dst, int off) {
+        System.arraycopy(images[index], 0, dst, off, images[index].length);
+        return index % classes;
+    }
+
+    @Override public String describe() { return "toy data (" + images.length + " images)"; }
+}
