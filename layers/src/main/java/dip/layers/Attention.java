@@ -1,0 +1,117 @@
+package dip.layers;
+
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.AttentionKernels;
+import dip.tornado.kernels.RopeKernels;
+
+import java.util.Arrays;
+
+/**
+ * Multi-head self-attention of a DiP block (PixNerd's RAttention): qkv Linear (no bias), per-head QK-RMSNorm
+ * (eps 1e-6) BEFORE 2D RoPE, softmax attention with scale 1/sqrt(HS) and no mask, proj Linear (bias).
+ * Parameters under {@code <prefix>} (e.g. blocks.0.attn): qkv.weight (3D, D), q_norm.weight (HS),
+ * k_norm.weight (HS), proj.weight (D, D), proj.bias (D). Not here: the block's norm1/adaLN/gate.
+ *
+ * <pre>
+ *   x (B·N, D) -qkv-> (B·N, 3D) -split-> q, k, v (B, NH, N, HS)
+ *   q -q_norm-> qn -rope-> qr;  k -k_norm-> kn -rope-> kr
+ *   o = softmax(qr·krᵀ·scale) v (B, NH, N, HS) -merge-> (B·N, D) -proj-> y (B·N, D)
+ * </pre>
+ */
+public final class Attention {
+    static final float QK_NORM_EPS = 1e-6f;
+
+    public final Linear qkv, proj;
+    public final RmsNorm qNorm, kNorm;
+    private final Engine engine;
+    private final int D, NH, HS, N, maxBatch;
+    private final float scale;
+    private final float[] cos, sin;            // (N, HS/2) RoPE tables, built once
+    private final float[] q, k, v;             // (B·NH·N, HS) heads split from the qkv output
+    private final float[] qr, kr;              // (B·NH·N, HS) normed and rotated q, k
+    private final float[] att;                 // (B·NH·N, N) softmax probabilities (backward cache)
+    private final float[] o;                   // (B·NH·N, HS) attention output per head
+    private final float[] merged;              // (B·N, D) heads merged, the proj input
+    private final float[] dO, dqr, dkr, dv;    // (B·NH·N, HS) gradients
+    private final float[] dqn, dkn;            // (B·NH·N, HS) gradients before RoPE
+    private final float[] dpre;                // (B·NH·N, N) scratch: dL/d(scores)
+    private final float[] dqkv;                // (B·N, 3D)
+    private int B;
+
+    public Attention(Engine engine, ParamRegistry reg, String prefix, int D, int NH, int grid, int maxBatch) {
+        if (D % NH != 0) throw new IllegalArgumentException("attention " + prefix + ": hidden " + D + " is not divisible by heads " + NH);
+        int hs = D / NH;
+        if (hs % 4 != 0) throw new IllegalArgumentException("attention " + prefix + ": head size " + hs + " must be a multiple of 4 for 2D RoPE");
+        this.engine = engine;
+        this.D = D;
+        this.NH = NH;
+        this.HS = hs;
+        this.N = grid * grid;
+        this.maxBatch = maxBatch;
+        this.scale = (float) (1.0 / Math.sqrt(HS));
+        int rows = maxBatch * N, headRows = maxBatch * NH * N;
+        // Registration order = the official module order: qkv, q_norm, k_norm, proj.
+        qkv = new Linear(engine, reg, prefix + ".qkv", D, 3 * D, false, rows);
+        qNorm = new RmsNorm(engine, reg, prefix + ".q_norm", HS, QK_NORM_EPS, headRows);
+        kNorm = new RmsNorm(engine, reg, prefix + ".k_norm", HS, QK_NORM_EPS, headRows);
+        proj = new Linear(engine, reg, prefix + ".proj", D, D, true, rows);
+        cos = new float[N * HS / 2];
+        sin = new float[N * HS / 2];
+        int hsz = HS;
+        engine.parallelFor(N, (lo, hi) -> RopeKernels.ropeTables(cos, sin, lo, hi, grid, hsz));
+        q = new float[headRows * HS]; k = new float[headRows * HS]; v = new float[headRows * HS];
+        qr = new float[headRows * HS]; kr = new float[headRows * HS]; o = new float[headRows * HS];
+        att = new float[headRows * N]; dpre = new float[headRows * N];
+        merged = new float[rows * D];
+        dO = new float[headRows * HS]; dqr = new float[headRows * HS]; dkr = new float[headRows * HS];
+        dv = new float[headRows * HS]; dqn = new float[headRows * HS]; dkn = new float[headRows * HS];
+        dqkv = new float[rows * 3 * D];
+    }
+
+    public int tokens() { return N; }
+
+    /** y (B·N, D) = Attention(x (B·N, D)); the layer-owned output (proj's), valid until the next forward. */
+    public float[] forward(float[] x, int B) {
+        if (B > maxBatch) throw new IllegalArgumentException("attention: batch " + B + " > maxBatch " + maxBatch);
+        this.B = B;
+        int headRows = B * NH * N;
+        float[] qkvOut = qkv.forward(x, B * N);                                              // (B·N, 3D)
+        engine.parallelFor(headRows, (lo, hi) -> AttentionKernels.qkvSplit(q, k, v, qkvOut, lo, hi, N, NH, HS));
+        float[] qn = qNorm.forward(q, headRows);                                             // per-head RMSNorm
+        float[] kn = kNorm.forward(k, headRows);
+        engine.parallelFor(headRows, (lo, hi) -> RopeKernels.ropeForward(qr, qn, cos, sin, lo, hi, N, HS));
+        engine.parallelFor(headRows, (lo, hi) -> RopeKernels.ropeForward(kr, kn, cos, sin, lo, hi, N, HS));
+        engine.parallelFor(headRows, (lo, hi) -> AttentionKernels.attentionForward(o, att, qr, kr, v, lo, hi, N, HS, scale));
+        engine.parallelFor(headRows, (lo, hi) -> AttentionKernels.headsMerge(merged, o, lo, hi, N, NH, HS));
+        return proj.forward(merged, B * N);                                                  // (B·N, D)
+    }
+
+    /** Accumulates every parameter's grad; returns the layer-owned dx (B·N, D) (qkv's), overwritten. */
+    public float[] backward(float[] dy) {
+        int headRows = B * NH * N, hs = HS;
+        // forward was: y = proj(merged)
+        float[] dmerged = proj.backward(dy);
+        // forward was: merged = headsMerge(o)
+        Arrays.fill(dO, 0, headRows * hs, 0f);
+        engine.parallelFor(headRows, (lo, hi) -> AttentionKernels.headsMergeBackward(dO, dmerged, lo, hi, N, NH, HS));
+        // forward was: o = softmax(qr·krᵀ·scale) v
+        Arrays.fill(dqr, 0, headRows * hs, 0f);
+        Arrays.fill(dkr, 0, headRows * hs, 0f);
+        Arrays.fill(dv, 0, headRows * hs, 0f);
+        engine.parallelFor(headRows, (lo, hi) ->
+                AttentionKernels.attentionBackwardQuery(dqr, dpre, dO, qr, kr, v, att, lo, hi, N, HS, scale));
+        engine.parallelFor(headRows, (lo, hi) ->
+                AttentionKernels.attentionBackwardKeyValue(dkr, dv, dO, qr, att, dpre, lo, hi, N, HS, scale));
+        // forward was: qr = rope(q_norm(q)), kr = rope(k_norm(k))
+        Arrays.fill(dqn, 0, headRows * hs, 0f);
+        Arrays.fill(dkn, 0, headRows * hs, 0f);
+        engine.parallelFor(headRows, (lo, hi) -> RopeKernels.ropeBackward(dqn, dqr, cos, sin, lo, hi, N, HS));
+        engine.parallelFor(headRows, (lo, hi) -> RopeKernels.ropeBackward(dkn, dkr, cos, sin, lo, hi, N, HS));
+        float[] dq = qNorm.backward(dqn);
+        float[] dk = kNorm.backward(dkn);
+        // forward was: q, k, v = split(qkv(x))
+        Arrays.fill(dqkv, 0, B * N * 3 * D, 0f);
+        engine.parallelFor(headRows, (lo, hi) -> AttentionKernels.qkvSplitBackward(dqkv, dq, dk, dv, lo, hi, N, NH, HS));
+        return qkv.backward(dqkv);
+    }
+}

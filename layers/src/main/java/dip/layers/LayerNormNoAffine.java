@@ -1,0 +1,48 @@
+package dip.layers;
+
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.NormKernels;
+
+import java.util.Arrays;
+
+/**
+ * LayerNorm over the last axis without affine parameters (torch.nn.LayerNorm(D, elementwise_affine=False, eps),
+ * DiT's norm_final, eps 1e-6). x, y: (R, D). It has no parameters, so it takes no ParamRegistry.
+ */
+public final class LayerNormNoAffine {
+    private final Engine engine;
+    private final int D, maxRows;
+    private final float eps;
+    private final float[] y, dx;       // (maxRows, D)
+    private final float[] mean, rstd;  // (maxRows) backward cache
+    private float[] x;                 // backward cache: the last input (a reference)
+    private int R;
+
+    public LayerNormNoAffine(Engine engine, int D, float eps, int maxRows) {
+        this.engine = engine;
+        this.D = D;
+        this.eps = eps;
+        this.maxRows = maxRows;
+        y = new float[maxRows * D];
+        dx = new float[maxRows * D];
+        mean = new float[maxRows];
+        rstd = new float[maxRows];
+    }
+
+    /** y (R, D) = (x − mean)·rstd per row; the layer-owned output, valid until the next forward. */
+    public float[] forward(float[] x, int R) {
+        if (R > maxRows) throw new IllegalArgumentException("LayerNormNoAffine: " + R + " rows > maxRows " + maxRows);
+        this.x = x;
+        this.R = R;
+        engine.parallelFor(R, (lo, hi) -> NormKernels.layerNormForward(y, mean, rstd, x, lo, hi, D, eps));
+        return y;
+    }
+
+    /** Returns the layer-owned dx (R, D), overwritten. */
+    public float[] backward(float[] dy) {
+        Arrays.fill(dx, 0, R * D, 0f);
+        float[] xs = x;
+        engine.parallelFor(R, (lo, hi) -> NormKernels.layerNormBackward(dx, dy, xs, mean, rstd, lo, hi, D));
+        return dx;
+    }
+}

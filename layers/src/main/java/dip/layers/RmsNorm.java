@@ -1,0 +1,54 @@
+package dip.layers;
+
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.NormKernels;
+
+import java.util.Arrays;
+
+/**
+ * RMSNorm with a learnable weight (official DiP/PixNerd RMSNorm): y = x · rsqrt(mean(x²) + eps) · w over the last
+ * axis. x, y: (R, D); weight {@code <name>.weight}: (D), initialised to ones. Used for the blocks' norm1/norm2
+ * (D = hidden) and, per head, for the attention's q_norm/k_norm (D = head size, R = B·NH·N).
+ */
+public final class RmsNorm {
+    public final Param weight;
+    private final Engine engine;
+    private final int D, maxRows;
+    private final float eps;
+    private final float[] y, dx;       // (maxRows, D) layer-owned output and input gradient
+    private final float[] rstd;        // (maxRows) backward cache: 1/rms of each row
+    private float[] x;                 // backward cache: the last input (a reference)
+    private int R;
+
+    public RmsNorm(Engine engine, ParamRegistry reg, String name, int D, float eps, int maxRows) {
+        this.engine = engine;
+        this.D = D;
+        this.eps = eps;
+        this.maxRows = maxRows;
+        weight = reg.add(name + ".weight", D);
+        Arrays.fill(weight.data(), 1f);                    // torch: nn.Parameter(torch.ones(D))
+        y = new float[maxRows * D];
+        dx = new float[maxRows * D];
+        rstd = new float[maxRows];
+    }
+
+    /** y (R, D) = RMSNorm(x (R, D)); the layer-owned output, valid until the next forward. */
+    public float[] forward(float[] x, int R) {
+        if (R > maxRows) throw new IllegalArgumentException("RmsNorm " + weight.name() + ": " + R + " rows > maxRows " + maxRows);
+        this.x = x;
+        this.R = R;
+        float[] w = weight.data();
+        engine.parallelFor(R, (lo, hi) -> NormKernels.rmsNormForward(y, rstd, x, w, lo, hi, D, eps));
+        return y;
+    }
+
+    /** Accumulates dweight; returns the layer-owned dx (R, D), overwritten. */
+    public float[] backward(float[] dy) {
+        Arrays.fill(dx, 0, R * D, 0f);
+        float[] w = weight.data(), dw = weight.grad(), xs = x;
+        int rows = R;
+        engine.parallelFor(rows, (lo, hi) -> NormKernels.rmsNormBackward(dx, dy, xs, w, rstd, lo, hi, D));
+        engine.parallelFor(D, (lo, hi) -> NormKernels.rmsNormWeightBackward(dw, dy, xs, rstd, lo, hi, rows, D));
+        return dx;
+    }
+}
