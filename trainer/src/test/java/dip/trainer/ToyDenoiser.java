@@ -23,6 +23,9 @@ final class ToyDenoiser implements Denoiser {
     private int B;
     /** When set, forward returns NaN everywhere (for the non-finite-loss test). */
     boolean poison;
+    /** Number of forward calls so far, and a hook run after each (tests use it to inject faults mid-run). */
+    int forwards;
+    java.util.function.IntConsumer afterForward = n -> { };
 
     ToyDenoiser(int imageSize, int channels, int numClasses, int maxBatch, Rng init) {
         cfg = new DipConfig(imageSize, imageSize, channels, 8, 1, 2, numClasses, 4, HeadType.DIT_ONLY, false);
@@ -60,6 +63,7 @@ final class ToyDenoiser implements Denoiser {
                 }
             }
         }
+        afterForward.accept(++forwards);
         return out;
     }
 
