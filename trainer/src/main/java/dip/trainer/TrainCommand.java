@@ -4,6 +4,7 @@ import dip.cli.CommonOptions;
 import dip.cli.ExitCodes;
 import dip.io.SafetensorsException;
 import dip.model.Denoiser;
+import dip.model.Dip;
 import dip.model.DipConfig;
 import dip.model.Preset;
 import dip.tornado.exec.Engine;
@@ -128,9 +129,9 @@ public final class TrainCommand implements Callable<Integer> {
         this.opener = opener;
     }
 
-    // TODO(integration): return new dip.model.Dip(...) once the model class is on main; nothing else here changes.
+    /** The real model with the official initialisation. */
     static Denoiser dipModel(DipConfig cfg, Engine engine, int maxBatch, Rng init) {
-        throw new IllegalStateException("the DiP model (dip.model.Dip) is not in this build yet");
+        return new Dip(engine, cfg, maxBatch).initialize(init);
     }
 
     /** What the SIGINT handler calls: stop at the next step boundary, then save. Any thread. */
