@@ -8,7 +8,7 @@ final class DataSources {
     private DataSources() {
     }
 
-    static TrainData open(DataKind kind, Path dir, int imageSize) throws IOException {
+    static TrainData open(DataKind kind, Path dir, int imageSize, int channels) throws IOException {
         // TODO(integration): adapt dip.data.{FashionMnist, Cifar10, ImageFolder} here once they are merged.
         throw new IOException("the data readers (dip.data) are not in this build yet");
     }

@@ -45,7 +45,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Opens a data set at an image size; throws IOException with a one-line message when it cannot. */
     @FunctionalInterface
     public interface DataOpener {
-        TrainData open(DataKind kind, Path dir, int imageSize) throws IOException;
+        TrainData open(DataKind kind, Path dir, int imageSize, int channels) throws IOException;
     }
 
     // --- options -------------------------------------------------------------------------------------------------
@@ -60,8 +60,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", defaultValue = "fashion-mnist", converter = DataKindConverter.class, paramLabel = "SET",
             description = "fashion-mnist, cifar10 or folder (default: ${DEFAULT-VALUE}).")
     DataKind data;
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the data is (default: data/fashion-mnist or data/cifar-10-batches-bin).")
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the data is (default: /usr/share/datasets/fashion-mnist or data/cifar-10-batches-bin).")
     Path dataDir;
+    @Option(names = "--channels", paramLabel = "C",
+            description = "1 (gray) or 3 (RGB) for cifar10 and folder (default: 1 for fashion-mnist, 3 otherwise).")
+    Integer channels;
     @Option(names = "--image-size", paramLabel = "PX", description = "Train at this size (default: the preset's).")
     Integer imageSize;
     @Option(names = "--batch-size", defaultValue = "32", paramLabel = "B", description = "Images per step (default: ${DEFAULT-VALUE}).")
@@ -169,7 +172,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         TrainData d;
         try {
-            d = opener.open(data, dir, size);
+            int c = header != null ? header.model().channels() : channels != null ? channels : data.defaultChannels();
+            d = opener.open(data, dir, size, c);
         } catch (IOException | IllegalArgumentException e) {
             throw bad("cannot read " + data.word() + " data at " + dir + ": " + e.getMessage());
         }
@@ -217,8 +221,8 @@ public final class TrainCommand implements Callable<Integer> {
                     throw bad("cannot resume: " + e.getMessage());
                 }
             }
-            outp.printf(Locale.ROOT, "%s %s | %s | %,d params | %s | batch %d | lr %.3g | %s%n",
-                    header != null ? "resuming at step " + state.step() + ":" : "training:", preset.name(), cfg,
+            outp.printf(Locale.ROOT, "%s %s | %,d params | %s | batch %d | lr %.3g | engine %s%n",
+                    header != null ? "resuming at step " + state.step() + ":" : "training " + preset.name() + ":", cfg,
                     model.params().count(), d.describe(), tc.batchSize(), tc.lr(), engine.name());
             return train(outp, outDir, state, d, header != null);
         }

@@ -37,7 +37,7 @@ class TrainCommandTest {
             built.add(m);
             onBuild.accept(m);
             return m;
-        }, (kind, dir, size) -> new ToyData(20, 1, size, dataClasses, 5));
+        }, (kind, dir, size, channels) -> new ToyData(20, channels, size, dataClasses, 5));
         last = cmd;
         CommandLine cl = withTrain(cmd);
         StringWriter out = new StringWriter(), err = new StringWriter();
