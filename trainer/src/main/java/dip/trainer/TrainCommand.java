@@ -276,8 +276,8 @@ public final class TrainCommand implements Callable<Integer> {
                 outp.printf(Locale.ROOT, "stopped at step %d; saved %s. Continue with: scripts/trainer --resume %s --epochs %d%n",
                         state.step(), last, outDir, epochs);
             } else {
-                outp.printf(Locale.ROOT, "done: %d steps, %d epoch(s); checkpoint %s, metrics %s%n",
-                        state.step(), state.order.epochDone() ? state.order.epoch() + 1 : state.order.epoch(), last, metrics);
+                outp.printf(Locale.ROOT, "done: %d steps, %d full epoch(s); checkpoint %s, metrics %s%n",
+                        state.step(), state.order.epoch(), last, metrics);
             }
             return ExitCodes.OK;
         } finally {

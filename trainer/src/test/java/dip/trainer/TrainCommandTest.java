@@ -84,7 +84,7 @@ class TrainCommandTest {
         Path o = dir.resolve("run");
         Result r = run("--epochs", "2", "--data-dir", dir, "--out", o, "--sample-every-epoch");
         assertEquals(0, r.code(), r.all());
-        assertTrue(r.out().contains("done: 10 steps, 2 epoch(s)"), r.out());
+        assertTrue(r.out().contains("done: 10 steps, 2 full epoch(s)"), r.out());
         assertTrue(r.out().contains("step 10/10 | epoch 2/2 | loss"), r.out());
         for (String f : List.of("last.safetensors", "metrics.jsonl", "loss.png", "samples_epoch1.png", "samples_epoch2.png")) {
             assertTrue(Files.isRegularFile(o.resolve(f)), "missing " + f + " in " + o);
