@@ -3,6 +3,7 @@ package dip.trainer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dip.data.Loader;
 import dip.io.DType;
 import dip.io.DipConfigJson;
 import dip.io.ModelWeights;
@@ -31,16 +32,16 @@ import java.util.Map;
  *   optimizer.exp_avg.{name}      F32  AdamW m
  *   optimizer.exp_avg_sq.{name}   F32  AdamW v
  *   train.rng_noise               I64[6]  the noise Rng (label dropout, t, ε)
- *   train.rng_data                I64[6]  the data-order Rng as it was at the start of the current epoch
- *   __metadata__: dip_config (DipConfigJson), train_config (TrainConfig as JSON), step, epoch, position (batches of
- *                 the epoch done), adamw_step, data_size, data_classes, data (a description), format "pt", dip_train 1
+ *   __metadata__: dip_config (DipConfigJson), train_config (TrainConfig as JSON), step, epoch and position (the
+ *                 data loader's next batch: epoch, batch), adamw_step, data_size, data_classes, data (a description),
+ *                 format "pt", dip_train 1
  * </pre>
  * Reading checks everything against the model before it changes anything, and names the file in every error.
  */
 public final class TrainCheckpoint {
     static final String DENOISER = ModelWeights.DENOISER_PREFIX, EMA = ModelWeights.EMA_PREFIX;
     static final String EXP_AVG = "optimizer.exp_avg.", EXP_AVG_SQ = "optimizer.exp_avg_sq.";
-    static final String RNG_NOISE = "train.rng_noise", RNG_DATA = "train.rng_data";
+    static final String RNG_NOISE = "train.rng_noise";
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES).build();
@@ -62,15 +63,14 @@ public final class TrainCheckpoint {
         for (int i = 0; i < ps.size(); i++) ts.add(Tensor.f32(EXP_AVG + ps.get(i).name(), ps.get(i).shape(), s.adamw.firstMoment(i)));
         for (int i = 0; i < ps.size(); i++) ts.add(Tensor.f32(EXP_AVG_SQ + ps.get(i).name(), ps.get(i).shape(), s.adamw.secondMoment(i)));
         ts.add(Tensor.i64(RNG_NOISE, new int[]{6}, s.noiseRng.state()));
-        ts.add(Tensor.i64(RNG_DATA, new int[]{6}, s.order.epochStartState()));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("dip_train", "1");
         meta.put(ModelWeights.CONFIG_KEY, DipConfigJson.toJson(s.model.config()));
         meta.put("train_config", JSON.writeValueAsString(s.config));
         meta.put("step", Long.toString(s.step()));
-        meta.put("epoch", Integer.toString(s.order.epoch()));
-        meta.put("position", Integer.toString(s.order.position()));
+        meta.put("epoch", Long.toString(s.position().epoch()));
+        meta.put("position", Long.toString(s.position().batch()));
         meta.put("adamw_step", Long.toString(s.adamw.stepCount()));
         meta.put("data_size", Integer.toString(s.dataSize));
         meta.put("data_classes", Integer.toString(s.model.config().numClasses()));
@@ -137,18 +137,16 @@ public final class TrainCheckpoint {
                             + Arrays.toString(e.getValue()));
                 }
             }
-            for (String rng : List.of(RNG_NOISE, RNG_DATA)) {
-                TensorInfo t = r.tensors().get(rng);
-                if (t == null || t.dtype() != DType.I64 || !Arrays.equals(t.shape(), new int[]{6})) {
-                    problems.add("tensor " + rng + " (I64[6]) is missing or malformed: " + t);
-                }
+            TensorInfo rng = r.tensors().get(RNG_NOISE);
+            if (rng == null || rng.dtype() != DType.I64 || !Arrays.equals(rng.shape(), new int[]{6})) {
+                problems.add("tensor " + RNG_NOISE + " (I64[6]) is missing or malformed: " + rng);
             }
-            if (h.position() > s.order.stepsPerEpoch()) {
-                problems.add("data position " + h.position() + " is past the end of an epoch (" + s.order.stepsPerEpoch()
+            if (h.position() >= s.stepsPerEpoch()) {
+                problems.add("data position " + h.position() + " is past the end of an epoch (" + s.stepsPerEpoch()
                         + " batches)");
             }
             for (String name : r.tensors().keySet()) {
-                if (!shapes.containsKey(name) && !name.equals(RNG_NOISE) && !name.equals(RNG_DATA)) {
+                if (!shapes.containsKey(name) && !name.equals(RNG_NOISE)) {
                     problems.add("tensor " + name + " is not part of this model's training state");
                 }
             }
@@ -156,10 +154,10 @@ public final class TrainCheckpoint {
                 String more = problems.size() > 1 ? " (and " + (problems.size() - 1) + " more problems)" : "";
                 throw new SafetensorsException(file, problems.get(0) + more);
             }
-            long[] noise = r.read(RNG_NOISE).longs(), data = r.read(RNG_DATA).longs();
+            long[] noise = r.read(RNG_NOISE).longs();
             for (var e : floats.entrySet()) r.readFloats(r.tensors().get(e.getKey()), e.getValue(), 0);
             s.noiseRng.setState(noise);
-            s.order.restore(h.epoch(), h.position(), data);
+            s.setPosition(new Loader.State(h.epoch(), h.position()));
             s.adamw.setStepCount(h.adamwStep());
             s.setStep(h.step());
             return h;

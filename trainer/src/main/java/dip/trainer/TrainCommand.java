@@ -2,6 +2,7 @@ package dip.trainer;
 
 import dip.cli.CommonOptions;
 import dip.cli.ExitCodes;
+import dip.data.Dataset;
 import dip.io.SafetensorsException;
 import dip.model.Denoiser;
 import dip.model.Dip;
@@ -45,7 +46,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Opens a data set at an image size; throws IOException with a one-line message when it cannot. */
     @FunctionalInterface
     public interface DataOpener {
-        TrainData open(DataKind kind, Path dir, int imageSize, int channels) throws IOException;
+        Dataset open(DataKind kind, Path dir, int imageSize, int channels) throws IOException;
     }
 
     // --- options -------------------------------------------------------------------------------------------------
@@ -170,13 +171,14 @@ public final class TrainCommand implements Callable<Integer> {
             throw bad("no " + data.word() + " data at " + dir.toAbsolutePath() + ": " + data.howToGet()
                     + (dataDir == null ? ", or point --data-dir at it" : ""));
         }
-        TrainData d;
+        Dataset d;
         try {
             int c = header != null ? header.model().channels() : channels != null ? channels : data.defaultChannels();
             d = opener.open(data, dir, size, c);
         } catch (IOException | IllegalArgumentException e) {
             throw bad("cannot read " + data.word() + " data at " + dir + ": " + e.getMessage());
         }
+        String desc = data.word() + " train (" + d.size() + " images) at " + dir;
         DipConfig cfg;
         TrainConfig tc;
         if (header != null) {
@@ -191,7 +193,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (d.numClasses() != cfg.numClasses() || d.channels() != cfg.channels() || d.size() != header.dataSize()) {
                 throw bad("cannot resume " + ckptFile + ": it was trained on " + header.dataSize() + " images of "
                         + cfg.channels() + " channel(s) with " + cfg.numClasses() + " classes (" + header.data()
-                        + "), but " + d.describe() + " has " + d.size() + " images of " + d.channels() + " channel(s) with "
+                        + "), but " + desc + " has " + d.size() + " images of " + d.channels() + " channel(s) with "
                         + d.numClasses() + " classes; resume needs the same data");
             }
         } else {
@@ -223,15 +225,16 @@ public final class TrainCommand implements Callable<Integer> {
             }
             outp.printf(Locale.ROOT, "%s %s | %,d params | %s | batch %d | lr %.3g | engine %s%n",
                     header != null ? "resuming at step " + state.step() + ":" : "training " + preset.name() + ":", cfg,
-                    model.params().count(), d.describe(), tc.batchSize(), tc.lr(), engine.name());
-            return train(outp, outDir, state, d, header != null);
+                    model.params().count(), desc, tc.batchSize(), tc.lr(), engine.name());
+            return train(outp, outDir, state, d, desc, header != null);
         }
     }
 
-    private int train(PrintStream outp, Path outDir, TrainState state, TrainData d, boolean resumed) throws IOException {
+    private int train(PrintStream outp, Path outDir, TrainState state, Dataset d, String desc, boolean resumed)
+            throws IOException {
         Path last = outDir.resolve("last.safetensors");
         TrainLoop.Checkpointer ckpt = st -> {
-            TrainCheckpoint.save(last, st, d.describe());
+            TrainCheckpoint.save(last, st, desc);
             if (keepEvery > 0 && st.step() % keepEvery == 0) {
                 Path keep = outDir.resolve(String.format(Locale.ROOT, "step_%08d.safetensors", st.step()));
                 Path tmp = outDir.resolve(keep.getFileName() + ".tmp");
@@ -277,7 +280,7 @@ public final class TrainCommand implements Callable<Integer> {
                         state.step(), last, outDir, epochs);
             } else {
                 outp.printf(Locale.ROOT, "done: %d steps, %d full epoch(s); checkpoint %s, metrics %s%n",
-                        state.step(), state.order.epoch(), last, metrics);
+                        state.step(), state.epoch(), last, metrics);
             }
             return ExitCodes.OK;
         } finally {

@@ -1,5 +1,7 @@
 package dip.trainer;
 
+import dip.data.Dataset;
+import dip.data.Loader;
 import dip.flow.FlowPath;
 import dip.model.Denoiser;
 
@@ -11,8 +13,9 @@ import java.nio.file.Path;
  * by the null class (numClasses) with probability p; draw t = σ(n), n ~ N(0, 1) per image and ε ~ N(0, I);
  * x_t = t·x + (1 − t)·ε and target v = x − ε (FlowPath); loss = mean((f(x_t, t, y) − v)²) over all B·C·H·W values;
  * backward; optional global-norm clip; AdamW at the scheduled lr; EMA update. All randomness comes from the state's
- * Rngs, drawn in a fixed order (per image: dropout uniform, then n; then ε for the whole batch), so a seed fixes the
- * run and a restored state continues it bit for bit.
+ * Rng, drawn in a fixed order (per image: dropout uniform, then n; then ε for the whole batch), and the batches from
+ * a dip.data.Loader (background thread, shuffle fixed by the data seed, restartable at any (epoch, batch)), so a
+ * seed fixes the run and a restored state continues it bit for bit.
  *
  * The loop checkpoints every {@code checkpointEvery} steps (0 = never mid-epoch), at each epoch end, and when it
  * returns (finished or stopped). It never checkpoints after a non-finite loss: it throws before touching the weights.
@@ -27,18 +30,21 @@ public final class TrainLoop {
     }
 
     private final TrainState s;
-    private final TrainData data;
+    /** Batches the loader prepares ahead of the step that needs them. */
+    static final int PREFETCH = 2;
+
+    private final Dataset data;
     private final ProgressListener listener;
     private final Checkpointer checkpointer;
     private final int checkpointEvery;
     private final int B, per, nullClass;
-    private final int[] idx, y;              // (B) dataset indices, labels after dropout
-    private final float[] x, eps, t, xt, v;  // x, eps, xt, v: (B, C, H, W); t: (B)
+    private final int[] y;                   // (B) labels after dropout
+    private final float[] eps, t, xt, v;     // eps, xt, v: (B, C, H, W); t: (B)
     private final float[] dv;                // dL/d(prediction): (B, C, H, W)
     private volatile boolean stopRequested;
     private long lastSaved = -1;
 
-    public TrainLoop(TrainState state, TrainData data, ProgressListener listener, Checkpointer checkpointer,
+    public TrainLoop(TrainState state, Dataset data, ProgressListener listener, Checkpointer checkpointer,
                      int checkpointEvery) {
         var cfg = state.model.config();
         if (data.channels() != cfg.channels() || data.imageSize() != cfg.imageSize()) {
@@ -63,10 +69,8 @@ public final class TrainLoop {
         this.B = state.config.batchSize();
         this.per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
         this.nullClass = cfg.numClasses();
-        idx = new int[B];
         y = new int[B];
         t = new float[B];
-        x = new float[B * per];
         eps = new float[B * per];
         xt = new float[B * per];
         v = new float[B * per];
@@ -76,7 +80,7 @@ public final class TrainLoop {
     /** Asks the loop to stop at the next step boundary (then it checkpoints and returns STOPPED). Any thread. */
     public void requestStop() { stopRequested = true; }
 
-    public int stepsPerEpoch() { return s.order.stepsPerEpoch(); }
+    public int stepsPerEpoch() { return s.stepsPerEpoch(); }
 
     /**
      * Trains until {@code epochs} epochs are done in total (counting those before a resume) or the global step
@@ -84,22 +88,25 @@ public final class TrainLoop {
      */
     public Outcome run(int epochs, long maxSteps) throws IOException {
         long total = Math.min((long) epochs * stepsPerEpoch(), maxSteps);
-        listener.onStart(s.step(), total, s.order.epoch(), epochs);
+        listener.onStart(s.step(), total, s.epoch(), epochs);
         long t0 = System.nanoTime();
         Outcome outcome;
-        while (true) {
-            if (s.order.epochDone()) s.order.startEpoch(s.order.epoch() + 1);
-            if (s.order.epoch() >= epochs || s.step() >= maxSteps) { outcome = Outcome.FINISHED; break; }
-            if (stopRequested) { outcome = Outcome.STOPPED; break; }
-            long ts = System.nanoTime();
-            double[] lossNorm = step();
-            long te = System.nanoTime();
-            listener.onStep(new ProgressListener.StepStats(s.step(), total, s.order.epoch() + 1, epochs, lossNorm[0],
-                    lossNorm[2], lossNorm[1], B / Math.max((te - ts) * 1e-9, 1e-9), (te - t0) * 1e-9));
-            if (checkpointEvery > 0 && s.step() % checkpointEvery == 0) save();
-            if (s.order.epochDone()) {
-                save();
-                listener.onEpochEnd(s.order.epoch() + 1, s);
+        try (Loader loader = new Loader(data, B, s.dataSeed(), PREFETCH, s.position())) {
+            while (true) {
+                if (s.epoch() >= epochs || s.step() >= maxSteps) { outcome = Outcome.FINISHED; break; }
+                if (stopRequested) { outcome = Outcome.STOPPED; break; }
+                long ts = System.nanoTime();
+                Loader.Batch batch = loader.next();
+                double[] lossNorm = step(batch.x, batch.y);
+                s.setPosition(loader.state());
+                long te = System.nanoTime();
+                listener.onStep(new ProgressListener.StepStats(s.step(), total, (int) batch.epoch() + 1, epochs,
+                        lossNorm[0], lossNorm[2], lossNorm[1], B / Math.max((te - ts) * 1e-9, 1e-9), (te - t0) * 1e-9));
+                if (checkpointEvery > 0 && s.step() % checkpointEvery == 0) save();
+                if (s.position().batch() == 0) {                    // that was the epoch's last batch
+                    save();
+                    listener.onEpochEnd(s.epoch(), s);
+                }
             }
         }
         save();
@@ -114,15 +121,14 @@ public final class TrainLoop {
         listener.onCheckpoint(s.step(), p);
     }
 
-    /** One optimiser step. Returns {loss, grad norm (before clipping), lr}. */
-    double[] step() {
+    /** One optimiser step on images x (B, C, H, W) with labels (B). Returns {loss, grad norm (before clipping), lr}. */
+    double[] step(float[] x, int[] labels) {
         Denoiser model = s.model;
-        s.order.nextBatch(idx);
         for (int b = 0; b < B; b++) {
-            int label = data.read(idx[b], x, b * per);
+            int label = labels[b];
             if (label < 0 || label >= nullClass) {
-                throw new IllegalStateException("image " + idx[b] + " of " + data.describe() + " has label " + label
-                        + ", outside [0, " + nullClass + ")");
+                throw new IllegalStateException("an image of the data has label " + label + ", outside [0, "
+                        + nullClass + ")");
             }
             y[b] = s.noiseRng.uniform() < s.config.classDropout() ? nullClass : label;
             t[b] = FlowPath.logitNormal(s.noiseRng.nextGaussian());

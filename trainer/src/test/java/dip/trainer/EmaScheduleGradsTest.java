@@ -2,16 +2,11 @@ package dip.trainer;
 
 import dip.layers.Param;
 import dip.layers.ParamRegistry;
-import dip.util.Rng;
 import org.junit.jupiter.api.Test;
 
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class EmaScheduleGradsTest {
@@ -57,28 +52,5 @@ class EmaScheduleGradsTest {
         assertEquals(3f, a.grad()[0], 0f);
         Grads.clip(reg, n, 1.0);
         assertEquals(1.0, Grads.globalNorm(reg), 1e-6);
-    }
-
-    @Test
-    void dataOrderIsAPermutationPerEpochAndRestores() {
-        DataOrder o = new DataOrder(10, 3, new Rng(7));
-        assertEquals(3, o.stepsPerEpoch());
-        int[] idx = new int[3];
-        Set<Integer> seen = new HashSet<>();
-        for (int k = 0; k < 3; k++) { o.nextBatch(idx); for (int i : idx) seen.add(i); }
-        assertEquals(9, seen.size(), "9 distinct images in an epoch of 3 batches of 3");
-        o.startEpoch(1);
-        o.nextBatch(idx);
-        long[] st = o.epochStartState();
-        int[] second = new int[3];
-        o.nextBatch(second);
-
-        DataOrder r = new DataOrder(10, 3, new Rng(999));
-        r.restore(1, 1, st);
-        int[] again = new int[3];
-        r.nextBatch(again);
-        assertArrayEquals(second, again);
-        assertThrows(IllegalArgumentException.class, () -> new DataOrder(2, 3, new Rng(1)));
-        assertNotEquals(Arrays.toString(second), Arrays.toString(idx));
     }
 }

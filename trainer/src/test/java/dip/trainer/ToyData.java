@@ -1,9 +1,13 @@
 package dip.trainer;
 
+import dip.data.Dataset;
 import dip.util.Rng;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /** n synthetic C×S×S images in [−1, 1] with labels i mod classes: enough data for a few toy epochs. */
-final class ToyData implements TrainData {
+final class ToyData implements Dataset {
     private final float[][] images;
     private final int C, S, classes;
 
@@ -28,5 +32,11 @@ final class ToyData implements TrainData {
         return index % classes;
     }
 
-    @Override public String describe() { return "toy data (" + images.length + " images)"; }
+    @Override public List<String> classNames() {
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k < classes; k++) names.add("class " + k);
+        return names;
+    }
+
+    String describe() { return "toy data (" + images.length + " images)"; }
 }

@@ -40,7 +40,7 @@ final class ToyDenoiser implements Denoiser {
         out = new float[maxBatch * C * HW];
     }
 
-    static ToyDenoiser of(TrainData d, int maxBatch, long seed) {
+    static ToyDenoiser of(dip.data.Dataset d, int maxBatch, long seed) {
         return new ToyDenoiser(d.imageSize(), d.channels(), d.numClasses(), maxBatch, TrainState.initRng(seed));
     }
 
