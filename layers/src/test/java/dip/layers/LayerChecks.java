@@ -4,6 +4,7 @@ import dip.util.GradCheck;
 import dip.util.Rng;
 import dip.util.Tol;
 
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 
 /** Test helper: gradient checks of a whole layer, L = ⟨layer(x), dout⟩, w.r.t. its input and each parameter. */
@@ -21,17 +22,25 @@ final class LayerChecks {
         GradCheck.assertDirectional(layer + " dx", xs -> GradCheck.dot(forward.apply(xs), dout, outLen),
                 x, dx, rng, 1e-2, Tol.GRAD_REL);
         for (Param p : params) {
-            float[] saved = p.data().clone(), grad = p.grad().clone();
-            GradCheck.assertDirectional(layer + " d(" + p.name() + ")", ws -> {
-                System.arraycopy(ws, 0, p.data(), 0, ws.length);
-                double l = GradCheck.dot(forward.apply(x), dout, outLen);
-                System.arraycopy(saved, 0, p.data(), 0, saved.length);
-                return l;
-            }, saved, grad, rng, 1e-2, Tol.GRAD_REL);
+            assertParamGrad(p, () -> GradCheck.dot(forward.apply(x), dout, outLen), rng);
         }
     }
 
-    /** Fills every parameter with N(0, std²). */
+    /**
+     * Checks p.grad() (already accumulated from zero by one backward) against central differences of {@code loss},
+     * which must run a forward reading p.data(). p.data() is perturbed in place and restored.
+     */
+    static void assertParamGrad(Param p, DoubleSupplier loss, Rng rng) {
+        float[] saved = p.data().clone(), grad = p.grad().clone();
+        GradCheck.assertDirectional("d(" + p.name() + ")", ws -> {
+            System.arraycopy(ws, 0, p.data(), 0, ws.length);
+            double l = loss.getAsDouble();
+            System.arraycopy(saved, 0, p.data(), 0, saved.length);
+            return l;
+        }, saved, grad, rng, 1e-2, Tol.GRAD_REL);
+    }
+
+    /** Fills every parameter with N(0, std²), so every weight matters (the official init would hide mistakes). */
     static void randomize(ParamRegistry reg, Rng rng, float std) {
         for (Param p : reg.all()) rng.fillNormal(p.data(), p.size(), std);
     }

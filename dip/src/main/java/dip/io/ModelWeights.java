@@ -1,0 +1,139 @@
+package dip.io;
+
+import dip.layers.Param;
+import dip.layers.ParamRegistry;
+import dip.model.DipConfig;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Model weights as a safetensors file: every {@link Param} of a {@link ParamRegistry} under its official
+ * state_dict name (optionally prefixed, e.g. "ema_denoiser."), F32, shape from {@link Param#shape()}, plus the
+ * {@link DipConfig} as JSON under metadata key {@value #CONFIG_KEY}. Loading is strict and all-or-nothing:
+ * the header is checked against the registry first (a missing, unknown or mis-shaped tensor fails, naming it and
+ * both shapes), then every tensor is read into a scratch array, and only then copied into the params. The scratch
+ * copy costs one model's worth of memory during the load; in exchange a failed load never leaves a half-loaded model.
+ */
+public final class ModelWeights {
+    public static final String CONFIG_KEY = "dip_config";
+    /** Prefixes of the official training checkpoints (PixNerd's LightningModule): online and EMA weights. */
+    public static final String DENOISER_PREFIX = "denoiser.", EMA_PREFIX = "ema_denoiser.";
+
+    private ModelWeights() {}
+
+    /** Saves every param (no prefix) with the config; see {@link #save(Path, ParamRegistry, DipConfig, String, Map)}. */
+    public static void save(Path file, ParamRegistry reg, DipConfig cfg) throws IOException {
+        save(file, reg, cfg, "", Map.of());
+    }
+
+    /**
+     * Saves atomically. {@code prefix} ("" for none) is put before every tensor name; {@code extraMetadata} (e.g.
+     * training step, data-loader position) goes into {@code __metadata__} beside "dip_config" and "format": "pt".
+     */
+    public static void save(Path file, ParamRegistry reg, DipConfig cfg, String prefix, Map<String, String> extraMetadata)
+            throws IOException {
+        List<Tensor> tensors = new ArrayList<>();
+        for (Param p : reg.all()) tensors.add(Tensor.f32(prefix + p.name(), p.shape(), p.data()));
+        Map<String, String> meta = new LinkedHashMap<>(extraMetadata);
+        meta.put("format", "pt");                                 // what torch's safetensors helpers expect
+        if (cfg != null) meta.put(CONFIG_KEY, DipConfigJson.toJson(cfg));
+        Safetensors.write(file, tensors, meta);
+    }
+
+    /** The config stored in a checkpoint, or null when it has none (e.g. an official PyTorch file). */
+    public static DipConfig readConfig(Path file) throws IOException {
+        try (SafetensorsReader r = Safetensors.open(file)) {
+            return config(r);
+        }
+    }
+
+    /**
+     * The prefix to load an official training checkpoint with: {@value #EMA_PREFIX} (EMA weights, used for
+     * sampling) when any tensor has it, else {@value #DENOISER_PREFIX} when any has that, else "".
+     */
+    public static String detectPrefix(Path file) throws IOException {
+        try (SafetensorsReader r = Safetensors.open(file)) {
+            boolean ema = false, online = false;
+            for (String n : r.tensors().keySet()) {
+                ema |= n.startsWith(EMA_PREFIX);
+                online |= n.startsWith(DENOISER_PREFIX);
+            }
+            return ema ? EMA_PREFIX : online ? DENOISER_PREFIX : "";
+        }
+    }
+
+    /** Loads with no prefix; returns the file's metadata. */
+    public static Map<String, String> load(Path file, ParamRegistry reg) throws IOException {
+        return load(file, reg, "");
+    }
+
+    /**
+     * Loads {@code file} into {@code reg}, strictly. With a non-empty {@code prefix} only the tensors whose names
+     * start with it are considered (the prefix stripped); the others (e.g. the online weights beside the EMA ones)
+     * are ignored. Every param must be present with its exact shape, and no considered tensor may be left over.
+     * Nothing in {@code reg} changes unless the whole load succeeds. Returns the file's metadata.
+     */
+    public static Map<String, String> load(Path file, ParamRegistry reg, String prefix) throws IOException {
+        String pre = prefix == null ? "" : prefix;
+        try (SafetensorsReader r = Safetensors.open(file)) {
+            config(r);                                             // a corrupt dip_config fails here, before anything
+            Map<String, TensorInfo> byParam = new LinkedHashMap<>();
+            List<String> problems = new ArrayList<>();
+            for (TensorInfo t : r.tensors().values()) {
+                if (!t.name().startsWith(pre)) continue;
+                String name = t.name().substring(pre.length());
+                Param p = reg.get(name);
+                if (p == null) {
+                    problems.add("tensor " + t.name() + " " + t.shapeString() + " is not a parameter of this model");
+                } else if (!Arrays.equals(t.shape(), p.shape())) {
+                    problems.add("tensor " + t.name() + " has shape " + t.shapeString() + " but the model expects "
+                            + Arrays.toString(p.shape()));
+                } else if (!t.dtype().isFloat()) {
+                    problems.add("tensor " + t.name() + " is " + t.dtype() + ", not a float tensor");
+                } else {
+                    byParam.put(name, t);
+                }
+            }
+            if (!pre.isEmpty() && r.tensors().keySet().stream().noneMatch(n -> n.startsWith(pre))) {
+                throw new SafetensorsException("checkpoint " + file + ": no tensor name starts with '" + pre + "' ("
+                        + r.tensors().size() + " tensors, e.g. " + r.tensors().keySet().stream().findFirst().orElse("none") + ")");
+            }
+            for (Param p : reg.all()) {
+                boolean present = r.tensors().containsKey(pre + p.name());
+                if (!present) problems.add("tensor " + pre + p.name() + " " + Arrays.toString(p.shape()) + " is missing");
+            }
+            if (!problems.isEmpty()) {
+                String more = problems.size() > 1 ? " (and " + (problems.size() - 1) + " more problems)" : "";
+                boolean training = pre.isEmpty() && r.tensors().keySet().stream()
+                        .anyMatch(n -> n.startsWith(EMA_PREFIX) || n.startsWith(DENOISER_PREFIX));
+                String hint = training ? " — it looks like a training checkpoint: load it with prefix '" + EMA_PREFIX + "' or '"
+                        + DENOISER_PREFIX + "'" : " — was it saved with another --preset?";
+                throw new SafetensorsException("checkpoint " + file + ": " + problems.get(0) + more + hint);
+            }
+            Map<Param, float[]> scratch = new LinkedHashMap<>();
+            for (var e : byParam.entrySet()) {
+                float[] a = new float[e.getValue().numel()];
+                r.readFloats(e.getValue(), a, 0);
+                scratch.put(reg.get(e.getKey()), a);
+            }
+            for (var e : scratch.entrySet()) System.arraycopy(e.getValue(), 0, e.getKey().data(), 0, e.getValue().length);
+            return r.metadata();
+        }
+    }
+
+    private static DipConfig config(SafetensorsReader r) throws SafetensorsException {
+        String json = r.metadata().get(CONFIG_KEY);
+        if (json == null) return null;
+        try {
+            return DipConfigJson.fromJson(json);
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsException("checkpoint " + r.file() + ": bad metadata: " + e.getMessage());
+        }
+    }
+}

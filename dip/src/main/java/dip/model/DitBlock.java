@@ -1,0 +1,145 @@
+package dip.model;
+
+import dip.layers.Attention;
+import dip.layers.Linear;
+import dip.layers.ParamRegistry;
+import dip.layers.RmsNorm;
+import dip.layers.SwiGlu;
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.AdaLnKernels;
+import dip.tornado.kernels.ElementwiseKernels;
+
+import java.util.Arrays;
+
+/**
+ * One DiP backbone block (official FlattenDiTBlock, DIP-SPEC §1): pre-norm RMSNorm, QK-normed RoPE attention and a
+ * SwiGLU MLP, each gated by adaLN. x: (B·N, D) tokens; c = silu(t_emb + y_emb): (B, D), computed once by the model
+ * and shared by all blocks (so the SiLU is not in here: adaLN_modulation is just Linear(D, 6D, bias)).
+ * <pre>
+ *   mod = adaLN_modulation.0(c)                                     (B, 6D) = [shift, scale, gate] × [msa, mlp]
+ *   x1  = x  + gate_msa · attn(norm1(x)  · (1 + scale_msa) + shift_msa)
+ *   x2  = x1 + gate_mlp · mlp (norm2(x1) · (1 + scale_mlp) + shift_mlp)
+ * </pre>
+ * Parameters under {@code <prefix>} (e.g. blocks.3), registered in the official module order: norm1.weight,
+ * attn.*, norm2.weight, mlp.w1/w3/w2.weight, adaLN_modulation.0.{weight,bias}. Initialisation is the model's job.
+ */
+public final class DitBlock {
+    /** The adaLN chunks, in torch's {@code .chunk(6, dim=-1)} order. */
+    static final int SHIFT_MSA = 0, SCALE_MSA = 1, GATE_MSA = 2, SHIFT_MLP = 3, SCALE_MLP = 4, GATE_MLP = 5;
+    static final int CHUNKS = 6;
+    static final float NORM_EPS = 1e-6f;
+
+    public final RmsNorm norm1, norm2;
+    public final Attention attn;
+    public final SwiGlu mlp;
+    public final Linear adaLn;                  // adaLN_modulation.0: (6D, D) + (6D)
+    private final Engine engine;
+    private final int D, N, maxBatch;
+    private final float[] h1, x1, h2, x2;       // (maxBatch·N, D): modulated inputs, residual stream
+    private final float[] dmod;                 // (maxBatch, 6D)
+    private final float[] dx1, dx, dn, dbr;     // (maxBatch·N, D): grads of x1, x, a norm output, a branch output
+    private float[] mod, n1, a, n2, m;          // backward cache: layer-owned outputs of the last forward
+    private int B;
+
+    public DitBlock(Engine engine, ParamRegistry reg, String prefix, int D, int NH, int hidden, int grid, int maxBatch) {
+        this.engine = engine;
+        this.D = D;
+        this.N = grid * grid;
+        this.maxBatch = maxBatch;
+        int rows = maxBatch * N;
+        norm1 = new RmsNorm(engine, reg, prefix + ".norm1", D, NORM_EPS, rows);
+        attn = new Attention(engine, reg, prefix + ".attn", D, NH, grid, maxBatch);
+        norm2 = new RmsNorm(engine, reg, prefix + ".norm2", D, NORM_EPS, rows);
+        mlp = new SwiGlu(engine, reg, prefix + ".mlp", D, hidden, rows);
+        adaLn = new Linear(engine, reg, prefix + ".adaLN_modulation.0", D, CHUNKS * D, true, maxBatch);
+        h1 = new float[rows * D]; x1 = new float[rows * D]; h2 = new float[rows * D]; x2 = new float[rows * D];
+        dx1 = new float[rows * D]; dx = new float[rows * D]; dn = new float[rows * D]; dbr = new float[rows * D];
+        dmod = new float[maxBatch * CHUNKS * D];
+    }
+
+    /** Tokens per image. */
+    public int tokens() { return N; }
+
+    /**
+     * x2 (B·N, D) = block(x (B·N, D), c (B, D)); the layer-owned output, valid until the next forward.
+     * x and c are not modified and must stay unchanged until backward.
+     */
+    public float[] forward(float[] x, float[] c, int B) {
+        if (B > maxBatch) throw new IllegalArgumentException("DitBlock: batch " + B + " > maxBatch " + maxBatch);
+        this.B = B;
+        int R = B * N;
+        float[] md = adaLn.forward(c, B);                                               // (B, 6D)
+        mod = md;
+        n1 = norm1.forward(x, R);
+        engine.parallelFor(R, (lo, hi) ->                                               // h1 = n1·(1+scale)+shift
+                AdaLnKernels.modulateForward(h1, n1, md, lo, hi, N, D, CHUNKS, SHIFT_MSA, SCALE_MSA));
+        float[] av = attn.forward(h1, B);
+        a = av;
+        engine.parallelFor(R, (lo, hi) ->                                               // x1 = x + gate·attn(h1)
+                AdaLnKernels.gateResidualForward(x1, x, av, md, lo, hi, N, D, CHUNKS, GATE_MSA));
+        n2 = norm2.forward(x1, R);
+        float[] nv2 = n2;
+        engine.parallelFor(R, (lo, hi) ->                                               // h2 = n2·(1+scale)+shift
+                AdaLnKernels.modulateForward(h2, nv2, md, lo, hi, N, D, CHUNKS, SHIFT_MLP, SCALE_MLP));
+        float[] mv = mlp.forward(h2, R);
+        m = mv;
+        engine.parallelFor(R, (lo, hi) ->                                               // x2 = x1 + gate·mlp(h2)
+                AdaLnKernels.gateResidualForward(x2, x1, mv, md, lo, hi, N, D, CHUNKS, GATE_MLP));
+        return x2;
+    }
+
+    /**
+     * Backward of the last forward. Accumulates every parameter's grad, ACCUMULATES dL/dc into {@code dc} (B, D)
+     * (the caller zeroes it once and passes it to every block, since c is shared), and returns the layer-owned
+     * dL/dx (B·N, D), overwritten.
+     */
+    public float[] backward(float[] dx2, float[] dc) {
+        int R = B * N, n = R * D;
+        float[] md = mod;
+        Arrays.fill(dmod, 0, B * CHUNKS * D, 0f);
+        // forward was: x2 = x1 + gate_mlp·m
+        Arrays.fill(dx1, 0, n, 0f);
+        Arrays.fill(dbr, 0, n, 0f);
+        engine.parallelFor(R, (lo, hi) ->
+                AdaLnKernels.gateResidualBackwardInput(dx1, dbr, dx2, md, lo, hi, N, D, CHUNKS, GATE_MLP));
+        float[] mv = m;
+        engine.parallelFor(B * D, (lo, hi) ->
+                AdaLnKernels.gateResidualBackwardMod(dmod, dx2, mv, lo, hi, N, D, CHUNKS, GATE_MLP));
+        // forward was: m = mlp(h2)
+        float[] dh2 = mlp.backward(dbr);
+        // forward was: h2 = n2·(1 + scale_mlp) + shift_mlp
+        modulateBackward(dh2, n2, SHIFT_MLP, SCALE_MLP, R);
+        // forward was: n2 = norm2(x1); x1 also feeds the residual, so its grads add up
+        float[] dx1n = norm2.backward(dn);
+        engine.parallelFor(n, (lo, hi) -> ElementwiseKernels.addInPlace(dx1, dx1n, lo, hi));
+        // forward was: x1 = x + gate_msa·a
+        Arrays.fill(dx, 0, n, 0f);
+        Arrays.fill(dbr, 0, n, 0f);
+        engine.parallelFor(R, (lo, hi) ->
+                AdaLnKernels.gateResidualBackwardInput(dx, dbr, dx1, md, lo, hi, N, D, CHUNKS, GATE_MSA));
+        float[] av = a;
+        engine.parallelFor(B * D, (lo, hi) ->
+                AdaLnKernels.gateResidualBackwardMod(dmod, dx1, av, lo, hi, N, D, CHUNKS, GATE_MSA));
+        // forward was: a = attn(h1)
+        float[] dh1 = attn.backward(dbr);
+        // forward was: h1 = n1·(1 + scale_msa) + shift_msa
+        modulateBackward(dh1, n1, SHIFT_MSA, SCALE_MSA, R);
+        // forward was: n1 = norm1(x)
+        float[] dxn = norm1.backward(dn);
+        engine.parallelFor(n, (lo, hi) -> ElementwiseKernels.addInPlace(dx, dxn, lo, hi));
+        // forward was: mod = adaLN_modulation.0(c)
+        float[] dcLocal = adaLn.backward(dmod);
+        engine.parallelFor(B * D, (lo, hi) -> ElementwiseKernels.addInPlace(dc, dcLocal, lo, hi));
+        return dx;
+    }
+
+    /** dn = dh·(1 + scale) (overwritten); dshift, dscale accumulated into dmod. Forward was: h = nrm·(1+scale)+shift. */
+    private void modulateBackward(float[] dh, float[] nrm, int shiftIdx, int scaleIdx, int R) {
+        float[] md = mod;
+        Arrays.fill(dn, 0, R * D, 0f);
+        engine.parallelFor(R, (lo, hi) ->
+                AdaLnKernels.modulateBackwardInput(dn, dh, md, lo, hi, N, D, CHUNKS, scaleIdx));
+        engine.parallelFor(B * D, (lo, hi) ->
+                AdaLnKernels.modulateBackwardMod(dmod, dh, nrm, lo, hi, N, D, CHUNKS, shiftIdx, scaleIdx));
+    }
+}

@@ -1,0 +1,249 @@
+package dip.model;
+
+import dip.layers.Conv2d;
+import dip.layers.ConvTranspose2d;
+import dip.layers.Init;
+import dip.layers.MaxPool2d;
+import dip.layers.Param;
+import dip.layers.ParamRegistry;
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.ActivationKernels;
+import dip.tornado.kernels.ChannelKernels;
+import dip.util.Rng;
+
+import java.util.Arrays;
+
+/**
+ * The Patch Detailer Head (= {@code LocalDecoder} in the official dip.py): a small conv U-Net run on every patch
+ * as an independent C×P×P image, conditioned on the patch's global token s (D) at the bottleneck only.
+ * Generalised to any power-of-two P (DIP-SPEC §2): S stages (default log2 P, so the bottleneck is 1×1),
+ * widths w0 = C, wi = width·2^(i−1); for P = 16, width 64 it is exactly the official module and parameter set.
+ * <pre>
+ *   h = patches                                        (BN, C, P, P)
+ *   for i = 1..S:  skip_i = SiLU(enc_i(h))  conv3×3 w(i−1) → wi;  h = maxpool2×2(skip_i)
+ *   b = SiLU(bottleneck([h, s broadcast]))              conv1×1 (wS + D) → wS
+ *   for i = S..1:  g = SiLU(dec_i([up_i(g), skip_i]))  convT2×2 wi → wi; conv3×3 2·wi → w(max(i−1, 1))
+ *   out = out_conv(g)                                  conv1×1 w1 → C, no activation   (BN, C, P, P)
+ * </pre>
+ * Parameters are registered in the official state_dict order: enc1..encS, bottleneck, upS, decS, ..., up1, dec1,
+ * out_conv, as {@code local_decoder.enc{i}.0.weight} and so on. Buffers are allocated for {@code maxPatches} patch
+ * images (B·N of them) at construction; the last forward's activations are the backward cache.
+ */
+public final class PatchDetailerHead {
+    public static final String PREFIX = "local_decoder";
+
+    private final Engine engine;
+    private final int C, P, D, S, maxPatches;
+    private final int[] w;                       // w[i]: channels of stage i, w[0] = C
+    private final int[] side;                    // side[i]: image side at stage i (side[1] = P), side[S+1]: bottleneck
+    private final Conv2d[] enc, dec;             // index 1..S
+    private final MaxPool2d[] pool;              // index 1..S
+    private final ConvTranspose2d[] up;          // index 1..S
+    private final Conv2d bottleneck, outConv;
+
+    // activations (the backward cache)
+    private final float[][] skip;                // skip[i] = SiLU(enc_i(..))    (BN, wi, side_i, side_i)
+    private final float[] bIn;                   // [pooled, s broadcast]        (BN, wS + D, bs, bs)
+    private final float[] bAct;                  // SiLU(bottleneck(bIn))        (BN, wS, bs, bs)
+    private final float[][] cat;                 // cat[i] = [up_i(g), skip_i]   (BN, 2wi, side_i, side_i)
+    private final float[][] decAct;              // decAct[i] = SiLU(dec_i(cat_i)) (BN, w(max(i−1,1)), side_i, side_i)
+    private float[] s;                           // the last token input (BN, D), a reference
+    private int BN;
+
+    // gradients
+    private final float[][] dSkip;               // (BN, wi, side_i, side_i): from the concat and from the pool
+    private final float[] dPre;                  // scratch: d(pre-activation) of any SiLU, max size over stages
+    private final float[] dUp;                   // scratch: d(up_i output) (BN, wi, side_i, side_i), max size
+    private final float[] dPooled;               // (BN, wS, bs, bs)
+    private final float[] dS;                    // (BN, D)
+    private float[] dPatches;                    // enc1's dx (BN, C, P, P)
+
+    /** The head as the paper builds it for its patch size: S = log2(P) stages, a 1×1 bottleneck. */
+    public PatchDetailerHead(Engine engine, ParamRegistry reg, int C, int P, int D, int width, int maxPatches) {
+        this(engine, reg, C, P, D, width, Integer.numberOfTrailingZeros(Math.max(P, 1)), maxPatches);
+    }
+
+    /**
+     * With an explicit number of stages S ≤ log2 P. The official code keeps S = 4 for P = 32 (a 2×2 bottleneck over
+     * which the token is repeated, {@code s.view(BN, D, 1, 1).repeat(1, 1, P/16, P/16)}); that is this constructor
+     * with stages = 4.
+     */
+    public PatchDetailerHead(Engine engine, ParamRegistry reg, int C, int P, int D, int width, int stages, int maxPatches) {
+        if (P < 2 || Integer.bitCount(P) != 1) throw new IllegalArgumentException("patch size must be a power of two >= 2, got " + P);
+        if (stages < 1 || (P >> stages) < 1) throw new IllegalArgumentException("stages must be in 1..log2(P) for P = " + P + ", got " + stages);
+        this.engine = engine;
+        this.C = C;
+        this.P = P;
+        this.D = D;
+        this.S = stages;
+        this.maxPatches = maxPatches;
+        w = new int[S + 1];
+        side = new int[S + 2];
+        w[0] = C;
+        for (int i = 1; i <= S; i++) w[i] = width << (i - 1);
+        for (int i = 1; i <= S + 1; i++) side[i] = P >> (i - 1);
+        int M = maxPatches, bs = side[S + 1];
+
+        enc = new Conv2d[S + 1];
+        dec = new Conv2d[S + 1];
+        pool = new MaxPool2d[S + 1];
+        up = new ConvTranspose2d[S + 1];
+        skip = new float[S + 1][];
+        cat = new float[S + 1][];
+        decAct = new float[S + 1][];
+        dSkip = new float[S + 1][];
+        int maxAct = 0, maxUp = 0;
+        for (int i = 1; i <= S; i++) {                            // encoder, in registration order
+            int hw = side[i] * side[i];
+            enc[i] = new Conv2d(engine, reg, PREFIX + ".enc" + i + ".0", w[i - 1], w[i], 3, side[i], side[i], M);
+            pool[i] = new MaxPool2d(engine, w[i], side[i], side[i], M);
+            skip[i] = new float[M * w[i] * hw];
+            dSkip[i] = new float[M * w[i] * hw];
+            maxAct = Math.max(maxAct, w[i] * hw);
+        }
+        bottleneck = new Conv2d(engine, reg, PREFIX + ".bottleneck.0", w[S] + D, w[S], 1, bs, bs, M);
+        bIn = new float[M * (w[S] + D) * bs * bs];
+        bAct = new float[M * w[S] * bs * bs];
+        maxAct = Math.max(maxAct, w[S] * bs * bs);
+        for (int i = S; i >= 1; i--) {                            // decoder: upS, decS, ..., up1, dec1
+            int hw = side[i] * side[i], wo = w[Math.max(i - 1, 1)];
+            up[i] = new ConvTranspose2d(engine, reg, PREFIX + ".up" + i, w[i], w[i], side[i + 1], side[i + 1], M);
+            dec[i] = new Conv2d(engine, reg, PREFIX + ".dec" + i + ".0", 2 * w[i], wo, 3, side[i], side[i], M);
+            cat[i] = new float[M * 2 * w[i] * hw];
+            decAct[i] = new float[M * wo * hw];
+            maxAct = Math.max(maxAct, wo * hw);
+            maxUp = Math.max(maxUp, w[i] * hw);
+        }
+        outConv = new Conv2d(engine, reg, PREFIX + ".out_conv", w[1], C, 1, P, P, M);
+        dPre = new float[M * maxAct];
+        dUp = new float[M * maxUp];
+        dPooled = new float[M * w[S] * bs * bs];
+        dS = new float[M * D];
+    }
+
+    /** PyTorch's default init for every conv (the official model leaves the LocalDecoder at its defaults). */
+    public void initialize(Rng rng) {
+        for (int i = 1; i <= S; i++) enc[i].initialize(rng);
+        bottleneck.initialize(rng);
+        for (int i = S; i >= 1; i--) {
+            up[i].initialize(rng);
+            dec[i].initialize(rng);
+        }
+        outConv.initialize(rng);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // forward
+
+    /**
+     * patches: (BN, C, P, P) (the unfolded tokens, same memory), s: (BN, D) the per-patch global token.
+     * Returns the head-owned output (BN, C, P, P), valid until the next forward. Both inputs are referenced, not copied.
+     */
+    public float[] forward(float[] patches, float[] s, int BN) {
+        if (BN > maxPatches) throw new IllegalArgumentException("PatchDetailerHead: " + BN + " patches > maxPatches " + maxPatches);
+        this.s = s;
+        this.BN = BN;
+        float[] h = patches;
+        for (int i = 1; i <= S; i++) {
+            silu(skip[i], enc[i].forward(h, BN), BN * w[i] * side[i] * side[i]);     // skip_i = SiLU(enc_i(h))
+            h = pool[i].forward(skip[i], BN);                                        // h = maxpool(skip_i)
+        }
+        int bs = side[S + 1], CA = w[S], hwB = bs * bs;
+        float[] bIn = this.bIn, pooled = h;
+        int D = this.D;
+        engine.parallelFor(BN * (CA + D), (lo, hi) ->                              // bIn = [pooled, s repeated]
+                ChannelKernels.broadcastConcatForward(bIn, pooled, s, lo, hi, CA, D, hwB));
+        silu(bAct, bottleneck.forward(bIn, BN), BN * w[S] * hwB);                    // b = SiLU(bottleneck(bIn))
+        float[] g = bAct;
+        for (int i = S; i >= 1; i--) {
+            float[] u = up[i].forward(g, BN), sk = skip[i], ct = cat[i];            // u = up_i(g)
+            int wi = w[i], hw = side[i] * side[i];
+            engine.parallelFor(BN * 2 * wi, (lo, hi) -> ChannelKernels.concatForward(ct, u, sk, lo, hi, wi, wi, hw));
+            silu(decAct[i], dec[i].forward(ct, BN), BN * w[Math.max(i - 1, 1)] * hw); // g = SiLU(dec_i([u, skip_i]))
+            g = decAct[i];
+        }
+        return outConv.forward(g, BN);                                               // out = out_conv(g)
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // backward
+
+    /**
+     * dout: (BN, C, P, P) = dL/d(output) of the last forward. Accumulates every parameter's grad, fills
+     * {@link #dS()} and returns d(patches) (BN, C, P, P) (enc1's buffer, overwritten by the next backward).
+     */
+    public float[] backward(float[] dout) {
+        int BN = this.BN;
+        float[] dg = outConv.backward(dout);                    // forward was: out = out_conv(g)
+        for (int i = 1; i <= S; i++) {
+            int wi = w[i], hw = side[i] * side[i], wo = w[Math.max(i - 1, 1)];
+            // forward was: g = SiLU(dec_i(cat_i))
+            siluBackward(dPre, dg, dec[i].output(), BN * wo * hw);
+            float[] dCat = dec[i].backward(dPre);
+            // forward was: cat_i = [u, skip_i]
+            float[] dUp = this.dUp, dSk = dSkip[i];
+            Arrays.fill(dUp, 0, BN * wi * hw, 0f);
+            Arrays.fill(dSk, 0, BN * wi * hw, 0f);
+            engine.parallelFor(BN * 2 * wi, (lo, hi) -> ChannelKernels.concatBackward(dUp, dSk, dCat, lo, hi, wi, wi, hw));
+            dg = up[i].backward(dUp);                           // forward was: u = up_i(g)
+        }
+        int bs = side[S + 1], CA = w[S], hwB = bs * bs, D = this.D;
+        siluBackward(dPre, dg, bottleneck.output(), BN * CA * hwB);   // forward was: b = SiLU(bottleneck(bIn))
+        float[] dBIn = bottleneck.backward(dPre), dPooled = this.dPooled, dS = this.dS;
+        Arrays.fill(dPooled, 0, BN * CA * hwB, 0f);
+        Arrays.fill(dS, 0, BN * D, 0f);
+        engine.parallelFor(BN * (CA + D), (lo, hi) ->           // forward was: bIn = [pooled, s repeated]
+                ChannelKernels.broadcastConcatBackward(dPooled, dS, dBIn, lo, hi, CA, D, hwB));
+        float[] dh = dPooled;
+        for (int i = S; i >= 1; i--) {
+            pool[i].backwardInto(dSkip[i], dh);                 // forward was: h = maxpool(skip_i); adds to the concat's part
+            siluBackward(dPre, dSkip[i], enc[i].output(), BN * w[i] * side[i] * side[i]);  // skip_i = SiLU(enc_i(h))
+            dh = enc[i].backward(dPre);
+        }
+        dPatches = dh;
+        return dh;
+    }
+
+    /** dL/ds (BN, D) from the last backward. */
+    public float[] dS() { return dS; }
+
+    /** dL/d(patches) (BN, C, P, P) from the last backward (also backward's return value). */
+    public float[] dPatches() { return dPatches; }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // helpers
+
+    private void silu(float[] out, float[] x, int n) {
+        engine.parallelFor(n, (lo, hi) -> ActivationKernels.siluForward(out, x, lo, hi));
+    }
+
+    /** dx[0..n) = dout·SiLU'(x): zeroes dx, then accumulates. */
+    private void siluBackward(float[] dx, float[] dout, float[] x, int n) {
+        Arrays.fill(dx, 0, n, 0f);
+        engine.parallelFor(n, (lo, hi) -> ActivationKernels.siluBackward(dx, dout, x, lo, hi));
+    }
+
+    /** S: number of down/up stages. */
+    public int stages() { return S; }
+
+    /** Channels of stage i (0 = input channels C). */
+    public int width(int i) { return w[i]; }
+
+    public int maxPatches() { return maxPatches; }
+
+    /** All parameters of the head, for tests: enc, bottleneck, up/dec, out_conv in registration order. */
+    public Param[] params() {
+        Param[] ps = new Param[6 * S + 4];
+        int k = 0;
+        for (int i = 1; i <= S; i++) { ps[k++] = enc[i].weight; ps[k++] = enc[i].bias; }
+        ps[k++] = bottleneck.weight;
+        ps[k++] = bottleneck.bias;
+        for (int i = S; i >= 1; i--) {
+            ps[k++] = up[i].weight; ps[k++] = up[i].bias;
+            ps[k++] = dec[i].weight; ps[k++] = dec[i].bias;
+        }
+        ps[k++] = outConv.weight;
+        ps[k] = outConv.bias;
+        return ps;
+    }
+}

@@ -1,0 +1,84 @@
+package dip.layers;
+
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.ConvKernels;
+import dip.util.Rng;
+
+import java.util.Arrays;
+
+/**
+ * torch.nn.Conv2d(in, out, k, padding = k/2) with bias, stride 1, for k = 3 (padding 1) or k = 1, on a fixed H×W:
+ * x: (B, in, H, W) → y: (B, out, H, W), weight (out, in, k, k), bias (out). Params {@code <name>.weight},
+ * {@code <name>.bias}. A 1×1 conv on a 1×1 image is a plain matmul in NCHW ((B, in) rows), so it goes through the
+ * engine's matmul (the Patch Detailer Head's bottleneck). Holds its output and input-gradient buffers for
+ * {@code maxBatch} images and a reference to the last input as its backward cache.
+ */
+public final class Conv2d {
+    public final Param weight, bias;
+    private final Engine engine;
+    private final int in, out, k, H, W, maxBatch;
+    private final float[] y, dx;                 // (maxBatch, out, H, W), (maxBatch, in, H, W)
+    private float[] x;                           // backward cache: the last input (a reference, not a copy)
+    private int B;
+
+    public Conv2d(Engine engine, ParamRegistry reg, String name, int in, int out, int k, int H, int W, int maxBatch) {
+        if (k != 1 && k != 3) throw new IllegalArgumentException("Conv2d " + name + ": kernel must be 1 or 3, got " + k);
+        this.engine = engine;
+        this.in = in;
+        this.out = out;
+        this.k = k;
+        this.H = H;
+        this.W = W;
+        this.maxBatch = maxBatch;
+        weight = reg.add(name + ".weight", out, in, k, k);
+        bias = reg.add(name + ".bias", out);
+        y = new float[maxBatch * out * H * W];
+        dx = new float[maxBatch * in * H * W];
+    }
+
+    /** PyTorch's default init: weight and bias U(−1/√fan_in, 1/√fan_in), fan_in = in·k·k. */
+    public void initialize(Rng rng) {
+        Init.torchDefaultConv(weight, bias, rng);
+    }
+
+    /** Returns the layer-owned output (B, out, H, W), valid until the next forward. */
+    public float[] forward(float[] x, int B) {
+        if (B > maxBatch) throw new IllegalArgumentException("Conv2d " + weight.name() + ": batch " + B + " > maxBatch " + maxBatch);
+        this.x = x;
+        this.B = B;
+        float[] y = this.y, w = weight.data(), b = bias.data();
+        int in = this.in, out = this.out, H = this.H, W = this.W;
+        if (k == 3) {
+            engine.parallelFor(B * out, (lo, hi) -> ConvKernels.conv3x3Forward(y, x, w, b, lo, hi, in, out, H, W));
+        } else if (H * W == 1) {
+            engine.matmulForward(y, x, w, b, B, in, out);
+        } else {
+            engine.parallelFor(B * out, (lo, hi) -> ConvKernels.conv1x1Forward(y, x, w, b, lo, hi, in, out, H * W));
+        }
+        return y;
+    }
+
+    /** Accumulates dW, db; returns the layer-owned dx (B, in, H, W), overwritten. */
+    public float[] backward(float[] dy) {
+        float[] dx = this.dx, x = this.x, w = weight.data(), dw = weight.grad(), db = bias.grad();
+        int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W;
+        Arrays.fill(dx, 0, B * in * H * W, 0f);
+        if (k == 3) {
+            engine.parallelFor(B * in, (lo, hi) -> ConvKernels.conv3x3BackwardInput(dx, dy, w, lo, hi, in, out, H, W));
+            engine.parallelFor(out * in, (lo, hi) -> ConvKernels.conv3x3BackwardWeight(dw, db, dy, x, lo, hi, B, in, out, H, W));
+        } else if (H * W == 1) {
+            engine.matmulBackwardInput(dx, dy, w, B, in, out);
+            engine.matmulBackwardWeight(dw, db, dy, x, B, in, out);
+        } else {
+            engine.parallelFor(B * in, (lo, hi) -> ConvKernels.conv1x1BackwardInput(dx, dy, w, lo, hi, in, out, H * W));
+            engine.parallelFor(out * in, (lo, hi) -> ConvKernels.conv1x1BackwardWeight(dw, db, dy, x, lo, hi, B, in, out, H * W));
+        }
+        return dx;
+    }
+
+    public float[] output() { return y; }
+
+    public int in() { return in; }
+
+    public int out() { return out; }
+}

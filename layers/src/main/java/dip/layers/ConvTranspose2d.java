@@ -1,0 +1,65 @@
+package dip.layers;
+
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.ConvTransposeKernels;
+import dip.util.Rng;
+
+import java.util.Arrays;
+
+/**
+ * torch.nn.ConvTranspose2d(in, out, kernel_size=2, stride=2) with bias, on a fixed H×W input:
+ * x: (B, in, H, W) → y: (B, out, 2H, 2W), weight (in, out, 2, 2) (torch's layout), bias (out).
+ * Params {@code <name>.weight}, {@code <name>.bias}.
+ */
+public final class ConvTranspose2d {
+    public final Param weight, bias;
+    private final Engine engine;
+    private final int in, out, H, W, maxBatch;
+    private final float[] y, dx;                 // (maxBatch, out, 2H, 2W), (maxBatch, in, H, W)
+    private float[] x;                           // backward cache: the last input (a reference)
+    private int B;
+
+    public ConvTranspose2d(Engine engine, ParamRegistry reg, String name, int in, int out, int H, int W, int maxBatch) {
+        this.engine = engine;
+        this.in = in;
+        this.out = out;
+        this.H = H;
+        this.W = W;
+        this.maxBatch = maxBatch;
+        weight = reg.add(name + ".weight", in, out, 2, 2);
+        bias = reg.add(name + ".bias", out);
+        y = new float[maxBatch * out * 4 * H * W];
+        dx = new float[maxBatch * in * H * W];
+    }
+
+    /** PyTorch's default init: U(−1/√fan_in, 1/√fan_in) with fan_in = weight.size(1)·2·2 = out·4, as torch computes it. */
+    public void initialize(Rng rng) {
+        Init.torchDefaultConv(weight, bias, rng);
+    }
+
+    /** Returns the layer-owned output (B, out, 2H, 2W), valid until the next forward. */
+    public float[] forward(float[] x, int B) {
+        if (B > maxBatch) {
+            throw new IllegalArgumentException("ConvTranspose2d " + weight.name() + ": batch " + B + " > maxBatch " + maxBatch);
+        }
+        this.x = x;
+        this.B = B;
+        float[] y = this.y, w = weight.data(), b = bias.data();
+        int in = this.in, out = this.out, H = this.H, W = this.W;
+        engine.parallelFor(B * out, (lo, hi) -> ConvTransposeKernels.convTranspose2x2Forward(y, x, w, b, lo, hi, in, out, H, W));
+        return y;
+    }
+
+    /** Accumulates dW, db; returns the layer-owned dx (B, in, H, W), overwritten. */
+    public float[] backward(float[] dy) {
+        float[] dx = this.dx, x = this.x, w = weight.data(), dw = weight.grad(), db = bias.grad();
+        int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W;
+        Arrays.fill(dx, 0, B * in * H * W, 0f);
+        engine.parallelFor(B * in, (lo, hi) -> ConvTransposeKernels.convTranspose2x2BackwardInput(dx, dy, w, lo, hi, in, out, H, W));
+        engine.parallelFor(in * out, (lo, hi) ->
+                ConvTransposeKernels.convTranspose2x2BackwardWeight(dw, db, dy, x, lo, hi, B, in, out, H, W));
+        return dx;
+    }
+
+    public float[] output() { return y; }
+}

@@ -1,0 +1,55 @@
+package dip.layers;
+
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.PoolKernels;
+
+import java.util.Arrays;
+
+/**
+ * torch.nn.MaxPool2d(2, stride=2) on a fixed H×W: x: (B, C, H, W) → y: (B, C, H/2, W/2). No parameters. The backward
+ * cache is the argmax index of every output (ties: the first in row-major window order, as torch).
+ */
+public final class MaxPool2d {
+    private final Engine engine;
+    private final int C, H, W, maxBatch;
+    private final float[] y, dx;                 // (maxBatch, C, H/2, W/2), (maxBatch, C, H, W)
+    private final int[] argmax;                  // (maxBatch, C, H/2, W/2): flat index into x
+    private int B;
+
+    public MaxPool2d(Engine engine, int C, int H, int W, int maxBatch) {
+        this.engine = engine;
+        this.C = C;
+        this.H = H;
+        this.W = W;
+        this.maxBatch = maxBatch;
+        y = new float[maxBatch * C * (H / 2) * (W / 2)];
+        argmax = new int[y.length];
+        dx = new float[maxBatch * C * H * W];
+    }
+
+    /** Returns the layer-owned output (B, C, H/2, W/2), valid until the next forward. */
+    public float[] forward(float[] x, int B) {
+        if (B > maxBatch) throw new IllegalArgumentException("MaxPool2d: batch " + B + " > maxBatch " + maxBatch);
+        this.B = B;
+        float[] y = this.y;
+        int[] argmax = this.argmax;
+        int H = this.H, W = this.W;
+        engine.parallelFor(B * C * (H / 2) * (W / 2), (lo, hi) -> PoolKernels.maxPool2x2Forward(y, argmax, x, lo, hi, H, W));
+        return y;
+    }
+
+    /** Returns the layer-owned dx (B, C, H, W), overwritten: dy scattered to the argmax positions, zero elsewhere. */
+    public float[] backward(float[] dy) {
+        Arrays.fill(dx, 0, B * C * H * W, 0f);
+        backwardInto(dx, dy);
+        return dx;
+    }
+
+    /** Accumulates the scatter of dy (B, C, H/2, W/2) into a caller's dxAcc (B, C, H, W) (the head adds it to a skip gradient). */
+    public void backwardInto(float[] dxAcc, float[] dy) {
+        int[] argmax = this.argmax;
+        engine.parallelFor(B * C * (H / 2) * (W / 2), (lo, hi) -> PoolKernels.maxPool2x2Backward(dxAcc, dy, argmax, lo, hi));
+    }
+
+    public float[] output() { return y; }
+}

@@ -1,0 +1,71 @@
+package dip.layers;
+
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.PatchKernels;
+import dip.util.Rng;
+
+import java.util.Arrays;
+
+/**
+ * DiP's patch embedding: unfold the image into P×P patches (kernel = stride = P; tokens row-major over the grid,
+ * each vector ordered (c, ky, kx), as {@code F.unfold(x, P, stride=P).transpose(1, 2)}), then a Linear(C·P² → D)
+ * named {@code <name>.proj} (official: {@code s_embedder.proj}). img: (B, C, H, W) → s: (B·N, D).
+ * The unfolded tokens stay readable through {@link #tokens()}: read as (B·N, C, P, P) they are the batch of patch
+ * images that the Patch Detailer Head takes (same memory, see PatchKernels).
+ */
+public final class PatchEmbed {
+    public final Linear proj;
+    private final Engine engine;
+    private final int C, H, W, P, N, maxBatch;
+    private final float[] tokens;                // (maxBatch·N, C·P²)
+    private final float[] dimg;                  // (maxBatch, C, H, W)
+    private int B;
+
+    public PatchEmbed(Engine engine, ParamRegistry reg, String name, int C, int H, int W, int P, int D, int maxBatch) {
+        if (H % P != 0 || W % P != 0) throw new IllegalArgumentException("image " + H + "x" + W + " is not a multiple of patch " + P);
+        this.engine = engine;
+        this.C = C;
+        this.H = H;
+        this.W = W;
+        this.P = P;
+        this.N = (H / P) * (W / P);
+        this.maxBatch = maxBatch;
+        proj = new Linear(engine, reg, name + ".proj", C * P * P, D, true, maxBatch * N);
+        tokens = new float[maxBatch * N * C * P * P];
+        dimg = new float[maxBatch * C * H * W];
+    }
+
+    /** Official init (DiP initialize_weights): Xavier-uniform weight, zero bias. */
+    public void initialize(Rng rng) {
+        Init.xavierUniform(proj.weight, rng);
+        Init.zeros(proj.bias);
+    }
+
+    /** Returns s (B·N, D), the Linear's buffer, valid until the next forward. */
+    public float[] forward(float[] img, int B) {
+        if (B > maxBatch) throw new IllegalArgumentException("PatchEmbed: batch " + B + " > maxBatch " + maxBatch);
+        this.B = B;
+        float[] tokens = this.tokens;
+        int C = this.C, H = this.H, W = this.W, P = this.P;
+        engine.parallelFor(B * N, (lo, hi) -> PatchKernels.patchifyForward(tokens, img, lo, hi, C, H, W, P));
+        return proj.forward(tokens, B * N);
+    }
+
+    /** The last forward's unfolded tokens (B·N, C·P²) = patch images (B·N, C, P, P). */
+    public float[] tokens() { return tokens; }
+
+    /**
+     * Accumulates the Linear's dW, db; returns the layer-owned d(img) (B, C, H, W), overwritten. (A caller that needs no
+     * image gradient, e.g. the denoiser whose input x_t is data, can call {@code proj.backward(ds)} alone.)
+     */
+    public float[] backward(float[] ds) {
+        float[] dtok = proj.backward(ds), dimg = this.dimg;
+        int C = this.C, H = this.H, W = this.W, P = this.P;
+        Arrays.fill(dimg, 0, B * C * H * W, 0f);
+        engine.parallelFor(B * N, (lo, hi) -> PatchKernels.patchifyBackward(dimg, dtok, lo, hi, C, H, W, P));
+        return dimg;
+    }
+
+    /** N: tokens per image. */
+    public int tokensPerImage() { return N; }
+}

@@ -1,0 +1,42 @@
+package dip.layers;
+
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.ActivationKernels;
+
+import java.util.Arrays;
+
+/**
+ * SiLU as a layer, out = x·σ(x) (torch.nn.SiLU), over a flat array of n ≤ maxSize elements. No parameters.
+ * Holds its output and dx buffers and a reference to the last input as its backward cache.
+ */
+public final class Silu {
+    private final Engine engine;
+    private final int maxSize;
+    private final float[] out, dx;    // (maxSize), (maxSize)
+    private float[] x;                // backward cache: the last input (a reference)
+    private int n;
+
+    public Silu(Engine engine, int maxSize) {
+        this.engine = engine;
+        this.maxSize = maxSize;
+        out = new float[maxSize];
+        dx = new float[maxSize];
+    }
+
+    /** Returns the layer-owned output (n), valid until the next forward. x is not modified. */
+    public float[] forward(float[] x, int n) {
+        if (n > maxSize) throw new IllegalArgumentException("Silu: " + n + " elements > maxSize " + maxSize);
+        this.x = x;
+        this.n = n;
+        engine.parallelFor(n, (lo, hi) -> ActivationKernels.siluForward(out, x, lo, hi));
+        return out;
+    }
+
+    /** Returns the layer-owned dx (n), overwritten. Forward was: out = x·σ(x). */
+    public float[] backward(float[] dout) {
+        Arrays.fill(dx, 0, n, 0f);
+        float[] xs = x;
+        engine.parallelFor(n, (lo, hi) -> ActivationKernels.siluBackward(dx, dout, xs, lo, hi));
+        return dx;
+    }
+}

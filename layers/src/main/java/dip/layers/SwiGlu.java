@@ -1,0 +1,66 @@
+package dip.layers;
+
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.ElementwiseKernels;
+import dip.tornado.kernels.SwigluKernels;
+
+import java.util.Arrays;
+
+/**
+ * The DiP block's MLP (official FeedForward): out = w2(silu(w1 x) · w3 x), no biases. x, out: (R, D);
+ * w1, w3: (hidden, D); w2: (D, hidden); hidden = int(2/3 · 4D) in the model (DipConfig.mlpHidden()).
+ * Parameters {@code <name>.w1.weight}, {@code <name>.w3.weight}, {@code <name>.w2.weight}, registered in that order.
+ */
+public final class SwiGlu {
+    private final Engine engine;
+    private final Linear w1, w3, w2;
+    private final int D, hidden;
+    private final float[] h;          // (maxRows, hidden): silu(a)·b, the input of w2
+    private final float[] da, db;     // (maxRows, hidden)
+    private final float[] dx;         // (maxRows, D)
+    private float[] a, b;             // backward cache: w1 x and w3 x (owned by w1 and w3)
+    private int R;
+
+    public SwiGlu(Engine engine, ParamRegistry reg, String name, int D, int hidden, int maxRows) {
+        this.engine = engine;
+        this.D = D;
+        this.hidden = hidden;
+        w1 = new Linear(engine, reg, name + ".w1", D, hidden, false, maxRows);
+        w3 = new Linear(engine, reg, name + ".w3", D, hidden, false, maxRows);
+        w2 = new Linear(engine, reg, name + ".w2", hidden, D, false, maxRows);
+        h = new float[maxRows * hidden];
+        da = new float[maxRows * hidden];
+        db = new float[maxRows * hidden];
+        dx = new float[maxRows * D];
+    }
+
+    public int hidden() { return hidden; }
+
+    /** Returns the output (R, D), owned by w2 and valid until the next forward. */
+    public float[] forward(float[] x, int R) {
+        this.R = R;
+        float[] av = w1.forward(x, R);                                  // a = w1 x   (R, hidden)
+        float[] bv = w3.forward(x, R);                                  // b = w3 x   (R, hidden)
+        a = av;
+        b = bv;
+        engine.parallelFor(R * hidden, (lo, hi) -> SwigluKernels.swigluForward(h, av, bv, lo, hi)); // h = silu(a)·b
+        return w2.forward(h, R);                                        // out = w2 h (R, D)
+    }
+
+    /** Accumulates dw1, dw3, dw2; returns the layer-owned dx (R, D), overwritten. */
+    public float[] backward(float[] dout) {
+        // forward was: out = w2 h
+        float[] dh = w2.backward(dout);
+        // forward was: h = silu(a)·b
+        int n = R * hidden;
+        Arrays.fill(da, 0, n, 0f);
+        Arrays.fill(db, 0, n, 0f);
+        float[] av = a, bv = b;
+        engine.parallelFor(n, (lo, hi) -> SwigluKernels.swigluBackward(da, db, dh, av, bv, lo, hi));
+        // forward was: a = w1 x, b = w3 x: x feeds both, so dx = dx(w1) + dx(w3)
+        float[] dx1 = w1.backward(da);
+        float[] dx3 = w3.backward(db);
+        engine.parallelFor(R * D, (lo, hi) -> ElementwiseKernels.add(dx, dx1, dx3, lo, hi));
+        return dx;
+    }
+}

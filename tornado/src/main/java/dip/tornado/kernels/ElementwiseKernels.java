@@ -1,0 +1,59 @@
+package dip.tornado.kernels;
+
+import dip.tornado.Parallel;
+
+/**
+ * Elementwise glue between layers: sums, copies, scaling, and the per-sample broadcast add that builds the
+ * head's input g = silu(t_emb[:, None] + s). Flat arrays; the range [i0, i1) is elements unless a kernel says
+ * it is rows (r0, r1) or (b, d) pairs (p0, p1). No reductions across iterations: each writes only its own indices.
+ */
+public final class ElementwiseKernels {
+    private ElementwiseKernels() {
+    }
+
+    /** out[i] = a[i] + b[i], i in [i0, i1). out may alias a or b. */
+    public static void add(float[] out, float[] a, float[] b, int i0, int i1) {
+        for (@Parallel int i = i0; i < i1; i++) out[i] = a[i] + b[i];
+    }
+
+    /** x[i] += a[i], i in [i0, i1): the residual add, and how one buffer gathers two gradients. */
+    public static void addInPlace(float[] x, float[] a, int i0, int i1) {
+        for (@Parallel int i = i0; i < i1; i++) x[i] += a[i];
+    }
+
+    /** out[i] = x[i], i in [i0, i1). */
+    public static void copy(float[] out, float[] x, int i0, int i1) {
+        for (@Parallel int i = i0; i < i1; i++) out[i] = x[i];
+    }
+
+    /** out[i] = s·x[i], i in [i0, i1). out may alias x. */
+    public static void scale(float[] out, float[] x, float s, int i0, int i1) {
+        for (@Parallel int i = i0; i < i1; i++) out[i] = s * x[i];
+    }
+
+    /**
+     * Adds a per-sample vector to every token of that sample: out[b·N + n, d] = x[b·N + n, d] + v[b, d].
+     * Written for rows r = b·N + n in [r0, r1). x, out: (B·N, D); v: (B, D). out may alias x.
+     */
+    public static void addRowBroadcast(float[] out, float[] x, float[] v, int r0, int r1, int N, int D) {
+        for (@Parallel int r = r0; r < r1; r++) {
+            int row = r * D;                      // seek to x[r, :]
+            int vRow = (r / N) * D;               // v[b, :] for the sample that owns token r
+            for (int d = 0; d < D; d++) out[row + d] = x[row + d] + v[vRow + d];
+        }
+    }
+
+    /**
+     * Gradient of the broadcast operand: dv[b, d] += Σ_n dout[b·N + n, d], for pairs p = b·D + d in [p0, p1).
+     * Forward was: out[b·N + n, d] = x[b·N + n, d] + v[b, d]. (dx is dout itself: add it with addInPlace.)
+     * Parallel over B·D so each iteration owns one dv entry and sums over the N tokens. dout: (B·N, D); dv: (B, D).
+     */
+    public static void addRowBroadcastBackwardVec(float[] dv, float[] dout, int p0, int p1, int N, int D) {
+        for (@Parallel int p = p0; p < p1; p++) {
+            int b = p / D, d = p - b * D;
+            float acc = 0f;
+            for (int n = 0; n < N; n++) acc += dout[(b * N + n) * D + d];
+            dv[p] += acc;
+        }
+    }
+}
