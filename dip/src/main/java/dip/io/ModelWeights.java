@@ -14,11 +14,14 @@ import java.util.Map;
 
 /**
  * Model weights as a safetensors file: every {@link Param} of a {@link ParamRegistry} under its official
- * state_dict name (optionally prefixed, e.g. "ema_denoiser."), F32, shape from {@link Param#shape()}, plus the
- * {@link DipConfig} as JSON under metadata key {@value #CONFIG_KEY}. Loading is strict and all-or-nothing:
- * the header is checked against the registry first (a missing, unknown or mis-shaped tensor fails, naming it and
- * both shapes), then every tensor is read into a scratch array, and only then copied into the params. The scratch
- * copy costs one model's worth of memory during the load; in exchange a failed load never leaves a half-loaded model.
+ * state_dict name, F32, shape from {@link Param#shape()}, plus the {@link DipConfig} as JSON under metadata key
+ * {@value #CONFIG_KEY}. Several registries can share one file under name prefixes ("groups"), as the official
+ * training checkpoints hold {@value #DENOISER_PREFIX} and {@value #EMA_PREFIX} weights side by side.
+ * <p>
+ * Loading is strict and all-or-nothing: the header is checked against every registry first (a missing, unknown or
+ * mis-shaped tensor fails, naming it and both shapes), then every tensor is read into a scratch array, and only then
+ * copied into the params. The scratch copy costs one model's worth of memory during the load; in exchange a failed
+ * load never leaves a half-loaded model.
  */
 public final class ModelWeights {
     public static final String CONFIG_KEY = "dip_config";
@@ -27,23 +30,37 @@ public final class ModelWeights {
 
     private ModelWeights() {}
 
-    /** Saves every param (no prefix) with the config; see {@link #save(Path, ParamRegistry, DipConfig, String, Map)}. */
+    /** Saves every param under its own name with the config (null: none). */
     public static void save(Path file, ParamRegistry reg, DipConfig cfg) throws IOException {
         save(file, reg, cfg, "", Map.of());
     }
 
-    /**
-     * Saves atomically. {@code prefix} ("" for none) is put before every tensor name; {@code extraMetadata} (e.g.
-     * training step, data-loader position) goes into {@code __metadata__} beside "dip_config" and "format": "pt".
-     */
+    /** Saves every param as {@code prefix + name} ("" for none); see {@link #save(Path, Map, DipConfig, Map)}. */
     public static void save(Path file, ParamRegistry reg, DipConfig cfg, String prefix, Map<String, String> extraMetadata)
             throws IOException {
+        save(file, Map.of(prefix, reg), cfg, extraMetadata);
+    }
+
+    /**
+     * Saves several registries, each under its prefix (e.g. {"denoiser.": model, "ema_denoiser.": ema}), atomically.
+     * {@code extraMetadata} (training step, loader position, ...) goes into {@code __metadata__} beside
+     * "dip_config" and "format": "pt".
+     */
+    public static void save(Path file, Map<String, ParamRegistry> groups, DipConfig cfg, Map<String, String> extraMetadata)
+            throws IOException {
         List<Tensor> tensors = new ArrayList<>();
-        for (Param p : reg.all()) tensors.add(Tensor.f32(prefix + p.name(), p.shape(), p.data()));
+        for (var g : groups.entrySet()) tensors.addAll(tensors(g.getValue(), g.getKey()));
         Map<String, String> meta = new LinkedHashMap<>(extraMetadata);
         meta.put("format", "pt");                                 // what torch's safetensors helpers expect
         if (cfg != null) meta.put(CONFIG_KEY, DipConfigJson.toJson(cfg));
         Safetensors.write(file, tensors, meta);
+    }
+
+    /** The params as F32 tensors named {@code prefix + name}, sharing the params' arrays (no copy). */
+    public static List<Tensor> tensors(ParamRegistry reg, String prefix) {
+        List<Tensor> out = new ArrayList<>();
+        for (Param p : reg.all()) out.add(Tensor.f32(prefix + p.name(), p.shape(), p.data()));
+        return out;
     }
 
     /** The config stored in a checkpoint, or null when it has none (e.g. an official PyTorch file). */
@@ -68,27 +85,40 @@ public final class ModelWeights {
         }
     }
 
-    /** Loads with no prefix; returns the file's metadata. */
+    /** Loads with no prefix: the file must hold exactly the registry's params. Returns the file's metadata. */
     public static Map<String, String> load(Path file, ParamRegistry reg) throws IOException {
         return load(file, reg, "");
     }
 
     /**
-     * Loads {@code file} into {@code reg}, strictly. With a non-empty {@code prefix} only the tensors whose names
-     * start with it are considered (the prefix stripped); the others (e.g. the online weights beside the EMA ones)
-     * are ignored. Every param must be present with its exact shape, and no considered tensor may be left over.
-     * Nothing in {@code reg} changes unless the whole load succeeds. Returns the file's metadata.
+     * Loads the tensors named {@code prefix + name} into {@code reg}; with a non-empty prefix the file's other
+     * tensors (e.g. the online weights beside the EMA ones) are ignored. See {@link #load(Path, Map)}.
      */
     public static Map<String, String> load(Path file, ParamRegistry reg, String prefix) throws IOException {
-        String pre = prefix == null ? "" : prefix;
+        return load(file, Map.of(prefix == null ? "" : prefix, reg));
+    }
+
+    /**
+     * Loads several registries from one file, all or nothing. Each tensor belongs to the group with the longest
+     * prefix it starts with; a tensor of no group is ignored, unless there is a "" group (which then claims it).
+     * Every param of every group must be present with its exact shape, and no tensor of a group may be left over.
+     * Returns the file's metadata.
+     */
+    public static Map<String, String> load(Path file, Map<String, ParamRegistry> groups) throws IOException {
         try (SafetensorsReader r = Safetensors.open(file)) {
             config(r);                                             // a corrupt dip_config fails here, before anything
-            Map<String, TensorInfo> byParam = new LinkedHashMap<>();
+            for (String pre : groups.keySet()) {
+                if (!pre.isEmpty() && r.tensors().keySet().stream().noneMatch(n -> n.startsWith(pre))) {
+                    throw new SafetensorsException("checkpoint " + file + ": no tensor name starts with '" + pre + "' ("
+                            + r.tensors().size() + " tensors, e.g. " + r.tensors().keySet().stream().findFirst().orElse("none") + ")");
+                }
+            }
+            Map<Param, TensorInfo> plan = new LinkedHashMap<>();
             List<String> problems = new ArrayList<>();
             for (TensorInfo t : r.tensors().values()) {
-                if (!t.name().startsWith(pre)) continue;
-                String name = t.name().substring(pre.length());
-                Param p = reg.get(name);
+                String pre = group(t.name(), groups);
+                if (pre == null) continue;
+                Param p = groups.get(pre).get(t.name().substring(pre.length()));
                 if (p == null) {
                     problems.add("tensor " + t.name() + " " + t.shapeString() + " is not a parameter of this model");
                 } else if (!Arrays.equals(t.shape(), p.shape())) {
@@ -97,34 +127,41 @@ public final class ModelWeights {
                 } else if (!t.dtype().isFloat()) {
                     problems.add("tensor " + t.name() + " is " + t.dtype() + ", not a float tensor");
                 } else {
-                    byParam.put(name, t);
+                    plan.put(p, t);
                 }
             }
-            if (!pre.isEmpty() && r.tensors().keySet().stream().noneMatch(n -> n.startsWith(pre))) {
-                throw new SafetensorsException("checkpoint " + file + ": no tensor name starts with '" + pre + "' ("
-                        + r.tensors().size() + " tensors, e.g. " + r.tensors().keySet().stream().findFirst().orElse("none") + ")");
-            }
-            for (Param p : reg.all()) {
-                boolean present = r.tensors().containsKey(pre + p.name());
-                if (!present) problems.add("tensor " + pre + p.name() + " " + Arrays.toString(p.shape()) + " is missing");
+            for (var g : groups.entrySet()) {
+                for (Param p : g.getValue().all()) {
+                    String name = g.getKey() + p.name();
+                    if (!r.tensors().containsKey(name)) problems.add("tensor " + name + " " + Arrays.toString(p.shape()) + " is missing");
+                }
             }
             if (!problems.isEmpty()) {
                 String more = problems.size() > 1 ? " (and " + (problems.size() - 1) + " more problems)" : "";
-                boolean training = pre.isEmpty() && r.tensors().keySet().stream()
+                boolean training = groups.containsKey("") && r.tensors().keySet().stream()
                         .anyMatch(n -> n.startsWith(EMA_PREFIX) || n.startsWith(DENOISER_PREFIX));
                 String hint = training ? " — it looks like a training checkpoint: load it with prefix '" + EMA_PREFIX + "' or '"
                         + DENOISER_PREFIX + "'" : " — was it saved with another --preset?";
                 throw new SafetensorsException("checkpoint " + file + ": " + problems.get(0) + more + hint);
             }
             Map<Param, float[]> scratch = new LinkedHashMap<>();
-            for (var e : byParam.entrySet()) {
+            for (var e : plan.entrySet()) {
                 float[] a = new float[e.getValue().numel()];
                 r.readFloats(e.getValue(), a, 0);
-                scratch.put(reg.get(e.getKey()), a);
+                scratch.put(e.getKey(), a);
             }
             for (var e : scratch.entrySet()) System.arraycopy(e.getValue(), 0, e.getKey().data(), 0, e.getValue().length);
             return r.metadata();
         }
+    }
+
+    /** The longest group prefix that {@code name} starts with, or null. */
+    private static String group(String name, Map<String, ParamRegistry> groups) {
+        String best = null;
+        for (String pre : groups.keySet()) {
+            if (name.startsWith(pre) && (best == null || pre.length() > best.length())) best = pre;
+        }
+        return best;
     }
 
     private static DipConfig config(SafetensorsReader r) throws SafetensorsException {

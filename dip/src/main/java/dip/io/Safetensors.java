@@ -73,7 +73,7 @@ public final class Safetensors {
         layout.sort(Comparator.comparingInt((Tensor t) -> -t.dtype().bytes()));   // stable: keeps order within a size
         byte[] header = header(layout, metadata);
         AtomicFile.write(file, ch -> {
-            ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
             buf.putLong(header.length).flip();
             writeFully(ch, buf);
             writeFully(ch, ByteBuffer.wrap(header));

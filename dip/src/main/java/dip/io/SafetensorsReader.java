@@ -26,7 +26,7 @@ import java.util.Map;
  * An open safetensors file. Opening reads and validates the whole header (every check the reference reader makes:
  * JSON, dtypes, shapes, offsets that match shape×dtype and tile the data section with no gap or overlap, the file
  * long enough); tensors are then read one at a time through the FileChannel, in 1 MiB chunks, so a 2.5 GB
- * checkpoint never becomes one byte[]. Every failure is a {@link SafetensorsException} naming the file.
+ * checkpoint never becomes one byte[]. Not thread-safe (one transfer buffer). Every failure is a {@link SafetensorsException} naming the file.
  */
 public final class SafetensorsReader implements Closeable {
     /** The reference implementation's limit on the JSON header. */
@@ -42,6 +42,7 @@ public final class SafetensorsReader implements Closeable {
     private final long dataStart;                          // 8 + header length
     private final Map<String, TensorInfo> tensors;          // header order
     private final Map<String, String> metadata;
+    private ByteBuffer chunk;                              // lazily allocated; a reader is used by one thread
 
     private SafetensorsReader(Path file, FileChannel ch, long dataStart, Map<String, TensorInfo> tensors,
                               Map<String, String> metadata) {
@@ -101,7 +102,7 @@ public final class SafetensorsReader implements Closeable {
         if (!t.dtype().isFloat()) throw new SafetensorsException(file, "tensor " + t.name() + " is " + t.dtype() + ", not a float tensor");
         int n = t.numel();
         if (off < 0 || off + n > dst.length) throw new IllegalArgumentException("destination too small for " + t);
-        ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = chunk();
         int done = 0;
         long pos = dataStart + t.begin();
         int per = t.dtype().bytes();
@@ -127,7 +128,7 @@ public final class SafetensorsReader implements Closeable {
 
     private int[] readInts(TensorInfo t) throws IOException {
         int[] a = new int[t.numel()];
-        ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = chunk();
         for (int done = 0; done < a.length; ) {
             int k = Math.min(a.length - done, CHUNK / 4);
             buf.clear().limit(k * 4);
@@ -140,7 +141,7 @@ public final class SafetensorsReader implements Closeable {
 
     private long[] readLongs(TensorInfo t) throws IOException {
         long[] a = new long[t.numel()];
-        ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = chunk();
         for (int done = 0; done < a.length; ) {
             int k = Math.min(a.length - done, CHUNK / 8);
             buf.clear().limit(k * 8);
@@ -149,6 +150,12 @@ public final class SafetensorsReader implements Closeable {
             done += k;
         }
         return a;
+    }
+
+    /** The reader's one transfer buffer: direct, so a channel read and a bulk get are each one copy. */
+    private ByteBuffer chunk() {
+        if (chunk == null) chunk = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        return chunk;
     }
 
     private TensorInfo info(String name) throws SafetensorsException {

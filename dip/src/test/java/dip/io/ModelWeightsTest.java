@@ -121,6 +121,30 @@ class ModelWeightsTest {
         for (Param p : ema.all()) assertArrayEquals(p.data(), back.get(p.name()).data(), p.name());
     }
 
+    @Test void severalRegistriesInOneFileLoadAllOrNothing() throws IOException {
+        Path f = dir.resolve("train.safetensors");
+        var model = model(8, 1);
+        var ema = model(8, 2);
+        ModelWeights.save(f, new java.util.LinkedHashMap<>(Map.of(ModelWeights.DENOISER_PREFIX, model,
+                ModelWeights.EMA_PREFIX, ema)), Preset.TINY.config(), Map.of("step", "5"));
+
+        var m2 = model(8, 3);
+        var e2 = model(8, 4);
+        var meta = ModelWeights.load(f, Map.of(ModelWeights.DENOISER_PREFIX, m2, ModelWeights.EMA_PREFIX, e2));
+        assertEquals("5", meta.get("step"));
+        for (Param p : model.all()) assertArrayEquals(p.data(), m2.get(p.name()).data(), p.name());
+        for (Param p : ema.all()) assertArrayEquals(p.data(), e2.get(p.name()).data(), p.name());
+
+        var m3 = model(8, 5);
+        float[] before = m3.get("blocks.0.attn.qkv.weight").data().clone();
+        var wrongEma = model(4, 6);                              // the second group does not fit ...
+        var e = assertThrows(SafetensorsException.class,
+                () -> ModelWeights.load(f, Map.of(ModelWeights.DENOISER_PREFIX, m3, ModelWeights.EMA_PREFIX, wrongEma)));
+        assertTrue(e.getMessage().contains("tensor ema_denoiser.s_embedder.proj.weight has shape [8, 16] but the model expects [4, 16]"),
+                e.getMessage());
+        assertArrayEquals(before, m3.get("blocks.0.attn.qkv.weight").data(), "... so the first is not loaded either");
+    }
+
     @Test void badConfigMetadataFailsBeforeLoading() throws IOException {
         Path f = dir.resolve("m.safetensors");
         var src = model(8, 1);
