@@ -21,17 +21,24 @@ public final class EulerSampler implements Sampler {
         this.velocity = new GuidedVelocity(model, guidance);
     }
 
+    /** Guidance w on (lo, hi): the trainer's per-epoch grid calls this one. */
+    public EulerSampler(Denoiser model, int steps, float cfgScale, float lo, float hi) {
+        this(model, steps, new Guidance(cfgScale, lo, hi));
+    }
+
     /** Unguided sampler (w = 1). */
     public EulerSampler(Denoiser model, int steps) { this(model, steps, Guidance.NONE); }
 
     @Override
     public int steps() { return steps; }
 
+    /** Rows a guided forward of n images needs (2n, or n without guidance); sample() chunks by itself anyway. */
+    public int batchFor(int n) { return velocity.guidance().scale() == 1f ? n : 2 * n; }
+
     @Override
-    public float[] sample(float[] noise, int[] y, int B, SamplerListener listener) {
-        OdeSteps.checkInputs(model.config(), noise, y, B);
-        int n = B * velocity.per();
-        float[] x = java.util.Arrays.copyOf(noise, n);   // (B, C, H, W) state x_t
+    public float[] sample(float[] x, int[] y, int B, SamplerListener listener) {
+        OdeSteps.checkInputs(model.config(), x, y, B);
+        int n = B * velocity.per();                       // x: (B, C, H, W) state x_t, integrated in place
         float[] v = new float[n];                         // (B, C, H, W) velocity at (x_t, t)
         float[] xhat = new float[n];                      // (B, C, H, W) predicted clean image
         for (int k = 0; k < steps; k++) {
@@ -43,6 +50,7 @@ public final class EulerSampler implements Sampler {
             }
             OdeSteps.euler(x, x, v, dt, n);
         }
+        OdeSteps.clamp(x, n);
         listener.onStep(steps, steps, 1f, x, x, B);
         return x;
     }

@@ -29,10 +29,9 @@ public final class HeunSampler implements Sampler {
     public int steps() { return steps; }
 
     @Override
-    public float[] sample(float[] noise, int[] y, int B, SamplerListener listener) {
-        OdeSteps.checkInputs(model.config(), noise, y, B);
-        int n = B * velocity.per();
-        float[] x = java.util.Arrays.copyOf(noise, n);   // (B, C, H, W) state x_t
+    public float[] sample(float[] x, int[] y, int B, SamplerListener listener) {
+        OdeSteps.checkInputs(model.config(), x, y, B);
+        int n = B * velocity.per();                       // x: (B, C, H, W) state x_t, integrated in place
         float[] v = new float[n];                         // (B, C, H, W) v(x, t_k)
         float[] xp = new float[n];                        // (B, C, H, W) Euler predictor x'
         float[] vp = new float[n];                        // (B, C, H, W) v(x', t_{k+1})
@@ -52,6 +51,7 @@ public final class HeunSampler implements Sampler {
             velocity.evalGuidedBy(vp, xp, tNext, t, y, B);
             for (int j = 0; j < n; j++) x[j] = x[j] + ((v[j] + vp[j]) / 2f) * dt;
         }
+        OdeSteps.clamp(x, n);
         listener.onStep(steps, steps, 1f, x, x, B);
         return x;
     }

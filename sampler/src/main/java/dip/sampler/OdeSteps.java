@@ -9,12 +9,12 @@ final class OdeSteps {
     private OdeSteps() {
     }
 
-    static void checkInputs(DipConfig cfg, float[] noise, int[] y, int B) {
+    static void checkInputs(DipConfig cfg, float[] x, int[] y, int B) {
         int per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
         if (B < 1) throw new IllegalArgumentException("batch must be >= 1, got " + B);
-        if (noise.length < B * per) {
+        if (x.length < B * per) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "noise has %d values, need B*C*H*W = %d*%d*%d*%d = %d", noise.length, B, cfg.channels(),
+                    "x has %d values, need B*C*H*W = %d*%d*%d*%d = %d", x.length, B, cfg.channels(),
                     cfg.imageSize(), cfg.imageSize(), B * per));
         }
         if (y.length < B) throw new IllegalArgumentException("labels has " + y.length + " entries, need " + B);
@@ -31,6 +31,11 @@ final class OdeSteps {
     static void predictClean(float[] xhat, float[] x, float[] v, float t, int n) {
         float rest = 1f - t;
         for (int j = 0; j < n; j++) xhat[j] = x[j] + rest * v[j];
+    }
+
+    /** x = clamp(x, −1, 1) over n values. */
+    static void clamp(float[] x, int n) {
+        for (int j = 0; j < n; j++) x[j] = Math.max(-1f, Math.min(1f, x[j]));
     }
 
     /** out = x + v·dt over n values (out may be x), as the official ode_step_fn. */

@@ -13,12 +13,13 @@ public interface Sampler {
     int steps();
 
     /**
-     * Integrates x from {@code noise} (B, C, H, W) at t = 0 to t = 1 for labels y (B) in [0, numClasses]
-     * (numClasses = the null class: unconditional). The noise is not modified; returns a new array (B, C, H, W).
+     * Integrates x (B, C, H, W) in place from t = 0 (on entry: the starting noise) to t = 1 for labels y (B) in
+     * [0, numClasses] (numClasses = the null class: unconditional), then clamps it to [−1, 1] as the reference
+     * sampler does; returns x. Any B: the model is called in chunks that fit {@code model.maxBatch()}.
      */
-    float[] sample(float[] noise, int[] y, int B, SamplerListener listener);
+    float[] sample(float[] x, int[] y, int B, SamplerListener listener);
 
-    default float[] sample(float[] noise, int[] y, int B) { return sample(noise, y, B, SamplerListener.NONE); }
+    default float[] sample(float[] x, int[] y, int B) { return sample(x, y, B, SamplerListener.NONE); }
 
     /** Starting noise from a seed: B·per standard normals from {@code new Rng(seed)}, in (B, C, H, W) order. */
     static float[] noise(long seed, int B, int per) { return new Rng(seed).normal(B * per); }

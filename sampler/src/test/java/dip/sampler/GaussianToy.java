@@ -9,7 +9,7 @@ import dip.model.HeadType;
  * A Denoiser whose velocity is the exact one for Gaussian data: every pixel of class y is N(μ_y, σ²) (the null
  * class has μ = 0). With x_t = t·x + (1 − t)·ε the flow-matching velocity E[x − ε | x_t] is
  * v = μ + a_t·(x_t − t·μ), a_t = (t·σ² − (1 − t)) / (t²σ² + (1 − t)²), and its ODE maps ε at t = 0 to
- * μ + σ·ε at t = 1 exactly. Counts calls, rows and null-class rows, so tests can see what the sampler asked for.
+ * μ + σ·ε at t = 1 exactly. The defaults keep samples inside [−1, 1], where the sampler's final clamp is a no-op. Counts calls, rows and null-class rows, so tests can see what the sampler asked for.
  */
 final class GaussianToy implements Denoiser {
     static final DipConfig CFG = new DipConfig(4, 2, 1, 8, 1, 2, 3, 4, HeadType.DIP, false);   // 1×4×4, 3 classes
@@ -28,7 +28,7 @@ final class GaussianToy implements Denoiser {
         this.v = new float[maxBatch * PER];
     }
 
-    GaussianToy(int maxBatch) { this(new float[]{0.5f, -0.3f, 0.2f}, 0.4f, maxBatch); }
+    GaussianToy(int maxBatch) { this(new float[]{0.3f, -0.3f, 0.2f}, 0.15f, maxBatch); }
 
     /** The exact sample the ODE reaches from noise eps for label y. */
     float exact(float eps, int y) { return mean(y) + sigma * eps; }

@@ -18,7 +18,7 @@ class SamplerTest {
 
     /** Max |x − (μ_y + σ·ε)| after sampling. */
     static double error(Sampler s, GaussianToy toy, float[] eps) {
-        float[] x = s.sample(eps, Y, B);
+        float[] x = s.sample(eps.clone(), Y, B);
         double err = 0;
         for (int b = 0; b < B; b++) {
             for (int j = b * GaussianToy.PER; j < (b + 1) * GaussianToy.PER; j++) {
@@ -73,10 +73,10 @@ class SamplerTest {
     void guidedFlowOfTheToyReachesTheScaledMean() {
         // For the toy, v_u + w·(v_c − v_u) is exactly the velocity of data N(w·μ_y, σ²). Guiding on (0, 1) misses
         // only the step at t = 0, so Euler converges to w·μ_y + σ·ε. Swapping [null; cond] would give (1 − w)·μ_y.
-        float w = 2f;
-        var toy = new GaussianToy(new float[]{0.5f, -0.3f, 0.2f}, 0.4f, 4);
+        float w = 1.5f;
+        var toy = new GaussianToy(4);
         float[] eps = Sampler.noise(5, B, GaussianToy.PER);
-        float[] x = new EulerSampler(toy, 400, new Guidance(w, 0f, 1f)).sample(eps, Y, B);
+        float[] x = new EulerSampler(toy, 400, new Guidance(w, 0f, 1f)).sample(eps.clone(), Y, B);
         for (int b = 0; b < B; b++) {
             for (int j = b * GaussianToy.PER; j < (b + 1) * GaussianToy.PER; j++) {
                 float want = w * toy.mean(Y[b]) + toy.sigma * eps[j];
@@ -92,7 +92,7 @@ class SamplerTest {
             float[] ref = null;
             for (int maxBatch : new int[]{1, 2, 3, 7, 16}) {
                 var toy = new GaussianToy(maxBatch);
-                float[] x = solver.create(toy, 20, Guidance.paper()).sample(eps, Y, B);
+                float[] x = solver.create(toy, 20, Guidance.paper()).sample(eps.clone(), Y, B);
                 assertTrue(toy.largestBatch <= maxBatch, "forward batch " + toy.largestBatch + " > " + maxBatch);
                 if (ref == null) ref = x;
                 else assertArrayEquals(ref, x, 0f, solver + " maxBatch " + maxBatch);
@@ -101,13 +101,24 @@ class SamplerTest {
     }
 
     @Test
-    void sameSeedSameImagesAndNoiseIsNotModified() {
-        float[] eps = Sampler.noise(7, B, GaussianToy.PER), copy = eps.clone();
+    void sameSeedSameImagesAndTheArrayIsIntegratedInPlace() {
+        float[] eps = Sampler.noise(7, B, GaussianToy.PER);
         assertArrayEquals(eps, Sampler.noise(7, B, GaussianToy.PER), 0f);
-        var a = new EulerSampler(new GaussianToy(4), 10, Guidance.paper()).sample(eps, Y, B);
-        var b = new EulerSampler(new GaussianToy(4), 10, Guidance.paper()).sample(eps, Y, B);
+        float[] x1 = eps.clone(), x2 = eps.clone();
+        var a = new EulerSampler(new GaussianToy(4), 10, Guidance.paper()).sample(x1, Y, B);
+        var b = new EulerSampler(new GaussianToy(4), 10, Guidance.paper()).sample(x2, Y, B);
+        assertTrue(a == x1, "sample() returns the array it integrated");
         assertArrayEquals(a, b, 0f);
-        assertArrayEquals(copy, eps, 0f, "noise must be left as it was");
+    }
+
+    @Test
+    void theResultIsClampedToMinusOneOne() {
+        var wide = new GaussianToy(new float[]{0.9f, -0.9f, 0f}, 0.5f, 4);   // μ ± 2σ leaves [−1, 1]
+        float[] x = new EulerSampler(wide, 20).sample(Sampler.noise(10, B, GaussianToy.PER), Y, B);
+        float lo = 0f, hi = 0f;
+        for (float v : x) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+        assertEquals(-1f, lo);
+        assertEquals(1f, hi);
     }
 
     @Test
@@ -116,7 +127,7 @@ class SamplerTest {
         float[] eps = Sampler.noise(8, B, GaussianToy.PER);
         List<float[]> xt = new ArrayList<>(), xhat = new ArrayList<>();
         List<Float> times = new ArrayList<>();
-        float[] out = new EulerSampler(toy, 4).sample(eps, Y, B, (k, steps, t, x, xh, nb) -> {
+        float[] out = new EulerSampler(toy, 4).sample(eps.clone(), Y, B, (k, steps, t, x, xh, nb) -> {
             xt.add(x.clone()); xhat.add(xh.clone()); times.add(t);
         });
         assertEquals(List.of(0f, 0.25f, 0.5f, 0.75f, 1f), times);
@@ -147,8 +158,8 @@ class SamplerTest {
         assertThrows(IllegalArgumentException.class, () -> new EulerSampler(toy, 0));
         assertThrows(IllegalArgumentException.class, () -> new HeunSampler(toy, -1));
         assertThrows(IllegalArgumentException.class, () -> new Guidance(2f, 0.5f, 0.5f));
-        assertThrows(IllegalArgumentException.class, () -> new Guidance(2f, -0.1f, 0.5f));
-        assertThrows(IllegalArgumentException.class, () -> new Guidance(2f, 0.1f, 1.5f));
+        assertThrows(IllegalArgumentException.class, () -> new Guidance(2f, 0.6f, 0.5f));
+        assertThrows(IllegalArgumentException.class, () -> new Guidance(Float.NaN, 0.1f, 0.5f));
         float[] eps = Sampler.noise(9, 1, GaussianToy.PER);
         var s = new EulerSampler(toy, 3);
         assertThrows(IllegalArgumentException.class, () -> s.sample(eps, new int[]{4}, 1));
