@@ -36,4 +36,21 @@ public interface ImageSet {
             }
         };
     }
+
+    /** The first n images of a set. */
+    static ImageSet first(ImageSet set, int n) {
+        int m = Math.min(n, set.size());
+        return new ImageSet() {
+            @Override public int size() { return m; }
+
+            @Override public int channels() { return set.channels(); }
+
+            @Override public int imageSize() { return set.imageSize(); }
+
+            @Override public int read(int i, float[] dst, int off) throws IOException {
+                if (i >= m) throw new IndexOutOfBoundsException("image " + i + " of " + m);
+                return set.read(i, dst, off);
+            }
+        };
+    }
 }
