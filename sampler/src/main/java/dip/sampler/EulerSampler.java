@@ -4,64 +4,54 @@ import dip.flow.FlowPath;
 import dip.model.Denoiser;
 
 /**
- * Euler ODE sampler with classifier-free guidance (DIP-SPEC §4). From x at t = 0 (noise) to t = 1 (data) over the
- * grid FlowPath.timeGrid(steps): x ← x + v·dt. Guidance: the batch is [null; conditional] (null label = numClasses)
- * and v = v_u + w·(v_c − v_u) when lo < t < hi (strict, float32), else v = v_c; outside the interval, and when w = 1,
- * only the conditional half is run (the same numbers, half the work). The result is clamped to [−1, 1].
- * A minimal sampler written with the trainer (for its per-epoch sample grid); the noise is the caller's.
+ * The paper's sampler (DIP-SPEC §4): Euler steps x ← x + v(x, t)·dt on t_k = FlowPath.timeGrid(steps), with
+ * classifier-free guidance inside the interval. One model evaluation (of 2B rows when guided) per step.
+ * Not thread-safe: it owns its buffers; give each thread its own sampler.
  */
-public final class EulerSampler {
+public final class EulerSampler implements Sampler {
     private final Denoiser model;
-    private final float[] ts;
-    private final float w, lo, hi;
+    private final GuidedVelocity velocity;
+    private final int steps;
+    private final float[] ts;    // (steps + 1) time grid
 
-    /** @param cfgScale w (1 = no guidance); lo, hi: the guidance interval, e.g. the paper's 0.11, 0.97 */
-    public EulerSampler(Denoiser model, int steps, float cfgScale, float lo, float hi) {
+    public EulerSampler(Denoiser model, int steps, Guidance guidance) {
         this.model = model;
+        this.steps = steps;
         this.ts = FlowPath.timeGrid(steps);
-        this.w = cfgScale;
-        this.lo = lo;
-        this.hi = hi;
+        this.velocity = new GuidedVelocity(model, guidance);
     }
 
-    /** The batch size a call with n images needs: 2n when guidance is on, n otherwise. */
-    public int batchFor(int n) { return w == 1f ? n : 2 * n; }
+    /** Guidance w on (lo, hi): the trainer's per-epoch grid calls this one. */
+    public EulerSampler(Denoiser model, int steps, float cfgScale, float lo, float hi) {
+        this(model, steps, new Guidance(cfgScale, lo, hi));
+    }
 
-    /**
-     * Integrates n images in place. x: (n, C, H, W), the starting noise on entry, the sample in [−1, 1] on return;
-     * y: (n) labels in [0, numClasses].
-     */
-    public void sample(float[] x, int[] y, int n) {
-        var cfg = model.config();
-        int per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
-        int need = batchFor(n);
-        if (need > model.maxBatch()) {
-            throw new IllegalArgumentException("sampling " + n + " images needs batch " + need + " > the model's maxBatch "
-                    + model.maxBatch());
-        }
-        float[] xin = new float[need * per], tt = new float[need];   // [null; cond] inputs when guided
-        int[] yy = new int[need];
-        for (int b = 0; b < n; b++) {
-            yy[b] = cfg.numClasses();
-            if (need > n) yy[n + b] = y[b];
-        }
-        for (int k = 0; k + 1 < ts.length; k++) {
-            float t = ts[k], dt = ts[k + 1] - t;
-            boolean guided = w != 1f && lo < t && t < hi;
-            java.util.Arrays.fill(tt, t);
-            if (guided) {
-                System.arraycopy(x, 0, xin, 0, n * per);
-                System.arraycopy(x, 0, xin, n * per, n * per);
-                float[] v = model.forward(xin, tt, yy, 2 * n);              // v[0..n): v_u, v[n..2n): v_c
-                for (int j = 0; j < n * per; j++) {
-                    float vu = v[j], vc = v[n * per + j];
-                    x[j] += (vu + w * (vc - vu)) * dt;
-                }
-            } else {
-                float[] v = model.forward(x, tt, y, n);
-                for (int j = 0; j < n * per; j++) x[j] += v[j] * dt;
+    /** Unguided sampler (w = 1). */
+    public EulerSampler(Denoiser model, int steps) { this(model, steps, Guidance.NONE); }
+
+    @Override
+    public int steps() { return steps; }
+
+    /** Rows a guided forward of n images needs (2n, or n without guidance); sample() chunks by itself anyway. */
+    public int batchFor(int n) { return velocity.guidance().scale() == 1f ? n : 2 * n; }
+
+    @Override
+    public float[] sample(float[] x, int[] y, int B, SamplerListener listener) {
+        OdeSteps.checkInputs(model.config(), x, y, B);
+        int n = B * velocity.per();                       // x: (B, C, H, W) state x_t, integrated in place
+        float[] v = new float[n];                         // (B, C, H, W) velocity at (x_t, t)
+        float[] xhat = new float[n];                      // (B, C, H, W) predicted clean image
+        for (int k = 0; k < steps; k++) {
+            float t = ts[k], dt = ts[k + 1] - ts[k];
+            velocity.eval(v, x, t, y, B);
+            if (listener != SamplerListener.NONE) {
+                OdeSteps.predictClean(xhat, x, v, t, n);
+                listener.onStep(k, steps, t, x, xhat, B);
             }
+            OdeSteps.euler(x, x, v, dt, n);
         }
-        for (int j = 0; j < n * per; j++) x[j] = Math.max(-1f, Math.min(1f, x[j]));
+        OdeSteps.clamp(x, n);
+        listener.onStep(steps, steps, 1f, x, x, B);
+        return x;
     }
 }

@@ -83,6 +83,8 @@ class KernelBytecodeTest {
             for (String e : group) assertTrue(all.contains(e), "checker missed '" + e + "'; it reported:\n" + all);
         }
         assertFalse(all.contains("mathIsFine"), "Math calls are allowed; it reported:\n" + all);
+        assertFalse(all.contains("goodHelper") || all.contains("callsGoodHelper"),
+                "a called helper may return a primitive; it reported:\n" + all);
     }
 
     @Test void checkerReportsAMissingLocalVariableTable() throws Exception {

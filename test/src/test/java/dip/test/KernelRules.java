@@ -17,13 +17,14 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The kernel rules (HELPERS.md, STYLE.md §2.2) checked on bytecode, which is what TornadoVM compiles: every public
- * static method of a class in one package is void, takes only primitives and 1-D primitive arrays, allocates
+ * static method of a class in one package is void (a helper that kernels call may return a primitive), takes only primitives and 1-D primitive arrays, allocates
  * nothing, throws nothing, locks nothing, makes no lambdas or string concatenations, calls only java.lang.Math /
  * StrictMath and static helpers of the same package that obey the same rules (no recursion), reads no mutable
  * or object static fields (an {@code assert} shows up as {@code $assertionsDisabled}) and keeps its
@@ -57,7 +58,15 @@ final class KernelRules {
     Map<String, ClassNode> classes() { return classes; }
 
     List<String> check() {
-        List<String> v = new ArrayList<>();
+        Set<String> helpers = new HashSet<>();                  // methods some kernel calls: they may return a primitive
+        for (ClassNode cn : classes.values()) {
+            for (MethodNode mn : cn.methods) {
+                for (AbstractInsnNode in : mn.instructions) {
+                    if (in instanceof MethodInsnNode mi && in.getOpcode() == Opcodes.INVOKESTATIC) helpers.add(mi.owner + "." + mi.name + mi.desc);
+                }
+            }
+        }
+        Set<String> v = new LinkedHashSet<>();                  // a helper reached from many kernels is reported once
         for (ClassNode cn : classes.values()) {
             if (!cn.name.startsWith(pkg) || cn.name.contains("$")) continue;
             boolean anyParallel = false;
@@ -67,23 +76,29 @@ final class KernelRules {
                 boolean kernel = (mn.access & Opcodes.ACC_PUBLIC) != 0 && (mn.access & Opcodes.ACC_STATIC) != 0
                         && !mn.name.startsWith("<");
                 if (!kernel) continue;
-                checkMethod(cn, mn, v, new HashSet<>(), new ArrayList<>());
+                checkMethod(cn, mn, v, new HashSet<>(), new ArrayList<>(), !helpers.contains(cn.name + "." + mn.name + mn.desc));
                 if ((mn.name.endsWith("Forward") || mn.name.endsWith("Backward")) && !parallel) {
                     v.add(where(cn, mn) + ": no @Parallel loop variable (a *Forward/*Backward kernel needs one)");
                 }
             }
             if (!anyParallel) v.add(simple(cn.name) + ": no @Parallel local variable in the class");
         }
-        return v;
+        return new ArrayList<>(v);
     }
 
-    private void checkMethod(ClassNode cn, MethodNode mn, List<String> v, Set<String> done, List<String> stack) {
+    /** entry: a kernel (must return void); else a helper a kernel calls (may return a primitive). */
+    private void checkMethod(ClassNode cn, MethodNode mn, Set<String> v, Set<String> done, List<String> stack, boolean entry) {
         String id = cn.name + "." + mn.name + mn.desc;
         if (!done.add(id)) return;
         stack.add(id);
         String at = where(cn, mn);
         Type mt = Type.getMethodType(mn.desc);
-        if (mt.getReturnType().getSort() != Type.VOID) v.add(at + ": returns " + mt.getReturnType().getClassName() + ", not void");
+        int ret = mt.getReturnType().getSort();
+        if (entry && ret != Type.VOID) {
+            v.add(at + ": returns " + mt.getReturnType().getClassName() + ", not void (only a helper that a kernel calls may return a primitive)");
+        } else if (ret > Type.DOUBLE) {
+            v.add(at + ": returns " + mt.getReturnType().getClassName() + " (helpers may return only primitives)");
+        }
         for (Type p : mt.getArgumentTypes()) {
             boolean prim = p.getSort() <= Type.DOUBLE;
             boolean primArray = p.getSort() == Type.ARRAY && p.getDimensions() == 1 && p.getElementType().getSort() <= Type.DOUBLE;
@@ -119,7 +134,7 @@ final class KernelRules {
         stack.remove(stack.size() - 1);
     }
 
-    private void checkStaticCall(String at, MethodInsnNode mi, List<String> v, Set<String> done, List<String> stack) {
+    private void checkStaticCall(String at, MethodInsnNode mi, Set<String> v, Set<String> done, List<String> stack) {
         if (mi.owner.equals("java/lang/Math") || mi.owner.equals("java/lang/StrictMath")) return;
         ClassNode owner = classes.get(mi.owner);
         if (!mi.owner.startsWith(pkg) || owner == null) {
@@ -134,14 +149,14 @@ final class KernelRules {
         for (MethodNode callee : owner.methods) {
             if (callee.name.equals(mi.name) && callee.desc.equals(mi.desc)) {
                 if ((callee.access & Opcodes.ACC_STATIC) == 0) v.add(at + ": calls instance method " + mi.name);
-                else checkMethod(owner, callee, v, done, stack);
+                else checkMethod(owner, callee, v, done, stack, false);
                 return;
             }
         }
         v.add(at + ": calls " + mi.name + " not found in " + mi.owner);
     }
 
-    private void checkStaticField(String at, FieldInsnNode fi, List<String> v) {
+    private void checkStaticField(String at, FieldInsnNode fi, Set<String> v) {
         if (fi.name.equals("$assertionsDisabled")) {
             v.add(at + ": uses assert ($assertionsDisabled)");
             return;

@@ -69,6 +69,10 @@ public final class BadKernels {
 
     private static void helper(float[] out, int n) { out[0] = new float[n].length; }
 
+    public static void callsGoodHelper(float[] out, float v) { out[0] = goodHelper(v); }
+
+    public static float goodHelper(float v) { return v * 2f; }           // a helper kernels call may return a primitive
+
     public static void mathIsFine(float[] out, float v) { out[0] = (float) Math.exp(v); }
 
     public static void matmulForward(float[] out, int r0, int r1) {
