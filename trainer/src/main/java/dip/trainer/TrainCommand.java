@@ -250,7 +250,8 @@ public final class TrainCommand implements Callable<Integer> {
                 try {
                     LossPlot.write(outDir.resolve("loss.png"), MetricsLog.readLosses(metrics), "DiP training loss");
                     if (sampleEveryEpoch) {
-                        SampleGrid.write(outDir.resolve("samples_epoch" + epoch + ".png"), st, d.classNames(), grid);
+                        SampleGrid.write(outDir.resolve("samples_epoch" + epoch + ".png"), st, d.classNames(), grid,
+                                "epoch " + epoch + ", step " + st.step() + " (EMA)");
                     }
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException("cannot write the epoch " + epoch + " plots: " + e.getMessage(), e);
