@@ -259,7 +259,6 @@ public final class TrainCommand implements Callable<Integer> {
             }
         };
         boolean live = interactive();
-        long startStep = state.step();
         try (MetricsLog log = new MetricsLog(metrics, resumed ? state.step() : 0);
              ConsoleProgress progress = new ConsoleProgress(outp, live, logEvery)) {
             TrainLoop l = new TrainLoop(state, d, ProgressListener.all(progress, log, artifacts), ckpt, checkpointEvery);
@@ -270,8 +269,9 @@ public final class TrainCommand implements Callable<Integer> {
                 result = l.run(epochs, maxSteps);
             } catch (NonFiniteLossException e) {
                 progress.close();
-                String kept = state.step() > startStep || Files.exists(last)
-                        ? "the last good checkpoint " + last + " was kept (resume with --resume " + outDir + ")"
+                String kept = Files.exists(last)
+                        ? "the last good checkpoint " + last + " (step " + TrainCheckpoint.readHeader(last).step()
+                                + ") was kept (resume with --resume " + outDir + ")"
                         : "no checkpoint was written";
                 outp.println("error: " + e.getMessage() + "; " + kept + ". Try a lower --lr or --clip-grad.");
                 return ExitCodes.ERROR;

@@ -29,10 +29,10 @@ public final class TrainLoop {
         Path save(TrainState state) throws IOException;
     }
 
-    private final TrainState s;
     /** Batches the loader prepares ahead of the step that needs them. */
     static final int PREFETCH = 2;
 
+    private final TrainState s;
     private final Dataset data;
     private final ProgressListener listener;
     private final Checkpointer checkpointer;

@@ -158,7 +158,8 @@ class TrainCommandTest {
         onBuild = m -> m.afterForward = n -> { if (n == 2) m.poison = true; };    // step 3's forward gives NaN
         Result r = run("--epochs", "2", "--checkpoint-every", "1", "--no-sample-every-epoch", "--data-dir", dir, "--out", o);
         assertEquals(1, r.code(), r.all());
-        assertTrue(r.out().contains("at step 3") && r.out().contains("last good checkpoint"), r.out());
+        assertTrue(r.out().contains("at step 3") && r.out().contains("last good checkpoint")
+                && r.out().contains("(step 2)"), r.out());
         assertEquals(2, TrainCheckpoint.readHeader(o.resolve("last.safetensors")).step());
     }
 
