@@ -34,7 +34,7 @@ import java.util.Map;
  *   train.rng_noise               I64[6]  the noise Rng (label dropout, t, ε)
  *   __metadata__: dip_config (DipConfigJson), train_config (TrainConfig as JSON), step, epoch and position (the
  *                 data loader's next batch: epoch, batch), adamw_step, data_size, data_classes, data (a description),
- *                 format "pt", dip_train 1
+ *                 format "pt", dip_train 1, and the caller's extra keys (the CLI's data_kind, data_dir)
  * </pre>
  * Reading checks everything against the model before it changes anything, and names the file in every error.
  */
@@ -51,11 +51,16 @@ public final class TrainCheckpoint {
 
     /** What a checkpoint says about its run, read from the header alone. */
     public record Header(DipConfig model, TrainConfig train, long step, int epoch, int position, long adamwStep,
-                         int dataSize, int dataClasses, String data) {
+                         int dataSize, int dataClasses, String data, Map<String, String> metadata) {
     }
 
     /** Writes the state atomically; {@code dataDescription} is for messages only. */
     public static void save(Path file, TrainState s, String dataDescription) throws IOException {
+        save(file, s, dataDescription, Map.of());
+    }
+
+    /** As {@link #save(Path, TrainState, String)}, with extra metadata entries (they must not reuse a key above). */
+    public static void save(Path file, TrainState s, String dataDescription, Map<String, String> extra) throws IOException {
         List<Tensor> ts = new ArrayList<>();
         List<Param> ps = s.model.params().all();
         for (Param p : ps) ts.add(Tensor.f32(DENOISER + p.name(), p.shape(), p.data()));
@@ -75,6 +80,11 @@ public final class TrainCheckpoint {
         meta.put("data_size", Integer.toString(s.dataSize));
         meta.put("data_classes", Integer.toString(s.model.config().numClasses()));
         meta.put("data", dataDescription);
+        for (var e : extra.entrySet()) {
+            if (meta.putIfAbsent(e.getKey(), e.getValue()) != null) {
+                throw new IllegalArgumentException("metadata key " + e.getKey() + " is the checkpoint's own");
+            }
+        }
         Safetensors.write(file, ts, meta);
     }
 
@@ -97,7 +107,7 @@ public final class TrainCheckpoint {
             TrainConfig train = JSON.readValue(required(f, m, "train_config"), TrainConfig.class);
             return new Header(model, train, number(f, m, "step"), (int) number(f, m, "epoch"), (int) number(f, m, "position"),
                     number(f, m, "adamw_step"), (int) number(f, m, "data_size"), (int) number(f, m, "data_classes"),
-                    m.getOrDefault("data", "?"));
+                    m.getOrDefault("data", "?"), m);
         } catch (JsonProcessingException e) {
             throw new SafetensorsException(f, "bad train_config metadata: " + e.getOriginalMessage().replaceAll("\\s+", " "));
         } catch (IllegalArgumentException e) {

@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -114,6 +115,9 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Without a terminal, print a progress line every STEPS steps (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
+    /** Checkpoint metadata keys: where the run's data came from (a resume without --data reads the same). */
+    static final String DATA_KIND = "data_kind", DATA_DIR = "data_dir";
+
     /** Options that a checkpoint fixes: a resumed run keeps the values it started with. */
     static final String[] FIXED_ON_RESUME = {"--preset", "--image-size", "--batch-size", "--lr", "--betas",
         "--weight-decay", "--ema-decay", "--class-dropout", "--warmup-steps", "--clip-grad", "--seed"};
@@ -163,8 +167,15 @@ public final class TrainCommand implements Callable<Integer> {
                 throw bad("cannot resume: " + e.getMessage());
             }
         }
-        Path outDir = out != null ? out : resume != null ? (Files.isDirectory(resume) ? resume : ckptFile.getParent()) : Path.of("runs", "train");
+        Path outDir = out != null ? out
+                : resume != null ? (Files.isDirectory(resume) ? resume : ckptFile.toAbsolutePath().getParent())
+                : Path.of("runs", "train");
         int size = header != null ? header.model().imageSize() : imageSize != null ? imageSize : preset.config().imageSize();
+        boolean dataGiven = spec.commandLine().getParseResult().hasMatchedOption("--data");
+        if (header != null && !dataGiven && header.metadata().containsKey(DATA_KIND)) {
+            data = DataKind.parse(header.metadata().get(DATA_KIND));          // resume reads what the run read
+            if (dataDir == null && header.metadata().containsKey(DATA_DIR)) dataDir = Path.of(header.metadata().get(DATA_DIR));
+        }
         Path dir = dataDir != null ? dataDir : data.defaultDir();
         if (dir == null) throw bad("--data folder needs --data-dir: " + data.howToGet());
         if (!Files.isDirectory(dir) || !Files.isReadable(dir)) {
@@ -226,15 +237,15 @@ public final class TrainCommand implements Callable<Integer> {
             outp.printf(Locale.ROOT, "%s %s | %,d params | %s | batch %d | lr %.3g | engine %s%n",
                     header != null ? "resuming at step " + state.step() + ":" : "training " + preset.name() + ":", cfg,
                     model.params().count(), desc, tc.batchSize(), tc.lr(), engine.name());
-            return train(outp, outDir, state, d, desc, header != null);
+            return train(outp, outDir, state, d, dir, desc, header != null);
         }
     }
 
-    private int train(PrintStream outp, Path outDir, TrainState state, Dataset d, String desc, boolean resumed)
+    private int train(PrintStream outp, Path outDir, TrainState state, Dataset d, Path dir, String desc, boolean resumed)
             throws IOException {
         Path last = outDir.resolve("last.safetensors");
         TrainLoop.Checkpointer ckpt = st -> {
-            TrainCheckpoint.save(last, st, desc);
+            TrainCheckpoint.save(last, st, desc, Map.of(DATA_KIND, data.word(), DATA_DIR, dir.toAbsolutePath().toString()));
             if (keepEvery > 0 && st.step() % keepEvery == 0) {
                 Path keep = outDir.resolve(String.format(Locale.ROOT, "step_%08d.safetensors", st.step()));
                 Path tmp = outDir.resolve(keep.getFileName() + ".tmp");
