@@ -237,6 +237,12 @@ public final class TrainCommand implements Callable<Integer> {
             outp.printf(Locale.ROOT, "%s %s | %,d params | %s | batch %d | lr %.3g | engine %s%n",
                     header != null ? "resuming at step " + state.step() + ":" : "training " + preset.name() + ":", cfg,
                     model.params().count(), desc, tc.batchSize(), tc.lr(), engine.name());
+            long total = Math.min((long) epochs * state.stepsPerEpoch(), maxSteps);
+            if (tc.emaDecay() < 1 && total < Math.round(1 / (1 - tc.emaDecay()))) {
+                outp.printf(Locale.ROOT, "note: EMA decay %s averages over about %.0f steps but this run has %d, so the "
+                        + "EMA (used for the sample grids) stays close to the initial weights; try --ema-decay 0.999%n",
+                        tc.emaDecay(), 1 / (1 - tc.emaDecay()), total);
+            }
             return train(outp, outDir, state, d, dir, desc, header != null);
         }
     }
@@ -264,8 +270,8 @@ public final class TrainCommand implements Callable<Integer> {
                         SampleGrid.write(outDir.resolve("samples_epoch" + epoch + ".png"), st, d.classNames(), grid,
                                 "epoch " + epoch + ", step " + st.step() + " (EMA)");
                     }
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException("cannot write the epoch " + epoch + " plots: " + e.getMessage(), e);
+                } catch (IOException | RuntimeException e) {   // the checkpoint is saved: a plot is not worth the run
+                    outp.println("warning: cannot write the epoch " + epoch + " plots: " + e.getMessage());
                 }
             }
         };

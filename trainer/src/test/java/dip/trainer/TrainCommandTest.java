@@ -86,6 +86,9 @@ class TrainCommandTest {
         assertEquals(0, r.code(), r.all());
         assertTrue(r.out().contains("done: 10 steps, 2 full epoch(s)"), r.out());
         assertTrue(r.out().contains("step 10/10 | epoch 2/2 | loss"), r.out());
+        assertTrue(!r.out().contains("note: EMA decay"), r.out());              // 0.9 averages over 10 steps: fine
+        assertTrue(run("--epochs", "1", "--max-steps", "1", "--ema-decay", "0.999", "--data-dir", dir, "--out",
+                dir.resolve("short")).out().contains("note: EMA decay 0.999 averages over about 1000 steps"));
         for (String f : List.of("last.safetensors", "metrics.jsonl", "loss.png", "samples_epoch1.png", "samples_epoch2.png")) {
             assertTrue(Files.isRegularFile(o.resolve(f)), "missing " + f + " in " + o);
         }
