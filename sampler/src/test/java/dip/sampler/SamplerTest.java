@@ -101,6 +101,30 @@ class SamplerTest {
     }
 
     @Test
+    void theRealModelIsDeterministicAndChunkingOnlyMovesTheLastBits() {
+        // Unguided steps run a B-row conditional forward instead of the official 2B [null; cond] one, and any
+        // batch is cut into chunks of maxBatch rows. A row's velocity must not depend on the other rows beyond
+        // rounding: the Java engine's matmul sums differently for R < VectorMatmul.SMALL_R rows (gemv) than for
+        // more (packed GEMM), so samples agree to ~1 ulp across chunkings, and bit for bit for the same settings.
+        var cfg = new dip.model.DipConfig(8, 4, 1, 16, 1, 2, 3, 4, dip.model.HeadType.DIP, false);
+        float[] eps = Sampler.noise(11, B, cfg.channels() * 64);
+        int[] y = {0, 1, 2, 0, 1};
+        float[] ref = null;
+        for (int maxBatch : new int[]{1, 3, 10, 10}) {
+            try (var engine = new dip.tornado.exec.JavaEngine(2)) {
+                var model = dip.model.Dip.create(engine, cfg, maxBatch).initialize(new dip.util.Rng(5));
+                float[] x = new EulerSampler(model, 4, Guidance.paper()).sample(eps.clone(), y, B);
+                if (ref == null) ref = x;
+                else assertArrayEquals(ref, x, 1e-5f, "maxBatch " + maxBatch);
+                if (maxBatch == 10) {
+                    float[] again = new EulerSampler(model, 4, Guidance.paper()).sample(eps.clone(), y, B);
+                    assertArrayEquals(x, again, 0f, "same model, same settings: bit for bit");
+                }
+            }
+        }
+    }
+
+    @Test
     void sameSeedSameImagesAndTheArrayIsIntegratedInPlace() {
         float[] eps = Sampler.noise(7, B, GaussianToy.PER);
         assertArrayEquals(eps, Sampler.noise(7, B, GaussianToy.PER), 0f);
