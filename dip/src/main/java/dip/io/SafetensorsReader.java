@@ -212,6 +212,7 @@ public final class SafetensorsReader implements Closeable {
 
     private static TensorInfo parseEntry(Path file, String name, JsonNode e) throws SafetensorsException {
         String where = "tensor " + name;
+        if (name.isEmpty()) throw new SafetensorsException(file, "a tensor has an empty name");
         if (!e.isObject()) throw new SafetensorsException(file, where + ": entry must be an object, got " + e.getNodeType());
         JsonNode dt = e.get("dtype"), sh = e.get("shape"), off = e.get("data_offsets");
         if (dt == null || !dt.isTextual()) throw new SafetensorsException(file, where + ": missing or non-string \"dtype\"");

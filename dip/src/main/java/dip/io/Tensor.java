@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * One named tensor as held in memory: {@code data} is a {@code float[]} for F32/F16/BF16, an {@code int[]} for I32
  * and a {@code long[]} for I64, row-major in the order of {@code shape} (PyTorch's). The array is referenced, not
- * copied, so a writer can save a Param's data without a second copy. Checked on construction.
+ * copied, so a writer can save a Param's data without a second copy. Checked on construction. Like any record
+ * holding arrays, equals() compares the arrays by identity: compare {@code floats()} etc. with Arrays.equals.
  */
 public record Tensor(String name, DType dtype, int[] shape, Object data) {
 

@@ -108,6 +108,7 @@ class SafetensorsTest {
         assertFails(raw(entry("x", "F32", "[3]", 0, 16), 16), "tensor x: data_offsets [0, 16] hold 16 bytes but F32[3] needs 12");
         assertFails(raw(entry("x", "F32", "[1]", 8, 4), 8), "end before they begin");
         assertFails(raw(entry("x", "F32", "[-1]", 0, 4), 4), "shape must hold non-negative integers");
+        assertFails(raw(entry("", "F32", "[1]", 0, 4), 4), "a tensor has an empty name");
     }
 
     @Test void offsetsBeyondTheEndOfTheFile() throws IOException {
