@@ -70,6 +70,16 @@ class SamplerTest {
     }
 
     @Test
+    void heunGuidesBothEvaluationsOfAStepByItsStartTime() {
+        // As the official HeunSampler: the corrector at t_{k+1} is guided iff t_k is. 85 guided steps of 100, each
+        // with two evaluations (the last step, t = 0.99, is unguided and Euler): 170 guided forwards of 199.
+        var toy = new GaussianToy(16);
+        new HeunSampler(toy, 100, Guidance.paper()).sample(Sampler.noise(12, B, GaussianToy.PER), new int[]{0, 1, 2, 0, 1}, B);
+        assertEquals(199, toy.calls);
+        assertEquals(170, toy.guidedCalls);
+    }
+
+    @Test
     void guidedFlowOfTheToyReachesTheScaledMean() {
         // For the toy, v_u + w·(v_c − v_u) is exactly the velocity of data N(w·μ_y, σ²). Guiding on (0, 1) misses
         // only the step at t = 0, so Euler converges to w·μ_y + σ·ε. Swapping [null; cond] would give (1 − w)·μ_y.
