@@ -47,7 +47,6 @@ public final class PatchDetailerHead {
     private final float[] bAct;                  // SiLU(bottleneck(bIn))        (BN, wS, bs, bs)
     private final float[][] cat;                 // cat[i] = [up_i(g), skip_i]   (BN, 2wi, side_i, side_i)
     private final float[][] decAct;              // decAct[i] = SiLU(dec_i(cat_i)) (BN, w(max(i−1,1)), side_i, side_i)
-    private float[] s;                           // the last token input (BN, D), a reference
     private int BN;
 
     // gradients
@@ -137,11 +136,11 @@ public final class PatchDetailerHead {
 
     /**
      * patches: (BN, C, P, P) (the unfolded tokens, same memory), s: (BN, D) the per-patch global token.
-     * Returns the head-owned output (BN, C, P, P), valid until the next forward. Both inputs are referenced, not copied.
+     * Returns the head-owned output (BN, C, P, P), valid until the next forward. patches is kept by reference
+     * (enc1's weight gradient reads it in backward), so leave it unchanged until then; s is not kept.
      */
     public float[] forward(float[] patches, float[] s, int BN) {
         if (BN > maxPatches) throw new IllegalArgumentException("PatchDetailerHead: " + BN + " patches > maxPatches " + maxPatches);
-        this.s = s;
         this.BN = BN;
         float[] h = patches;
         for (int i = 1; i <= S; i++) {
@@ -230,6 +229,9 @@ public final class PatchDetailerHead {
     public int width(int i) { return w[i]; }
 
     public int maxPatches() { return maxPatches; }
+
+    /** Pool i's argmax cache from the last forward (read-only; tests use it to see whether a step crossed a kink). */
+    public int[] poolArgmax(int i) { return pool[i].argmax(); }
 
     /** All parameters of the head, for tests: enc, bottleneck, up/dec, out_conv in registration order. */
     public Param[] params() {

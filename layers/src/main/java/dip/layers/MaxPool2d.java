@@ -12,7 +12,8 @@ import java.util.Arrays;
 public final class MaxPool2d {
     private final Engine engine;
     private final int C, H, W, maxBatch;
-    private final float[] y, dx;                 // (maxBatch, C, H/2, W/2), (maxBatch, C, H, W)
+    private final float[] y;                     // (maxBatch, C, H/2, W/2)
+    private float[] dx;                          // (maxBatch, C, H, W), allocated by the first backward()
     private final int[] argmax;                  // (maxBatch, C, H/2, W/2): flat index into x
     private int B;
 
@@ -24,7 +25,6 @@ public final class MaxPool2d {
         this.maxBatch = maxBatch;
         y = new float[maxBatch * C * (H / 2) * (W / 2)];
         argmax = new int[y.length];
-        dx = new float[maxBatch * C * H * W];
     }
 
     /** Returns the layer-owned output (B, C, H/2, W/2), valid until the next forward. */
@@ -38,8 +38,13 @@ public final class MaxPool2d {
         return y;
     }
 
-    /** Returns the layer-owned dx (B, C, H, W), overwritten: dy scattered to the argmax positions, zero elsewhere. */
+    /**
+     * Returns the layer-owned dx (B, C, H, W), overwritten: dy scattered to the argmax positions, zero elsewhere.
+     * The buffer is allocated on the first call: a caller that accumulates through {@link #backwardInto} (the Patch
+     * Detailer Head, into its skip gradients) never pays for it.
+     */
     public float[] backward(float[] dy) {
+        if (dx == null) dx = new float[maxBatch * C * H * W];
         Arrays.fill(dx, 0, B * C * H * W, 0f);
         backwardInto(dx, dy);
         return dx;
@@ -52,4 +57,7 @@ public final class MaxPool2d {
     }
 
     public float[] output() { return y; }
+
+    /** The backward cache: for each output of the last forward, the flat index into x it took (read-only). */
+    public int[] argmax() { return argmax; }
 }

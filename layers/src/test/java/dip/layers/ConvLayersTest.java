@@ -20,15 +20,9 @@ class ConvLayersTest {
     @AfterAll
     static void close() { ENGINE.close(); }
 
-    /** Checks p.grad() (from one backward of L = ⟨forward(), dout⟩ after zeroGrad) by perturbing p.data(). */
+    /** L = ⟨forward(), dout⟩ as p varies, against p.grad() (accumulated from zero by one backward). */
     static void checkParam(Param p, Supplier<float[]> forward, float[] dout, Rng rng) {
-        float[] saved = p.data().clone();
-        GradCheck.assertDirectional(p.name(), ps -> {
-            System.arraycopy(ps, 0, p.data(), 0, ps.length);
-            double l = GradCheck.dot(forward.get(), dout, dout.length);
-            System.arraycopy(saved, 0, p.data(), 0, saved.length);
-            return l;
-        }, saved, p.grad(), rng, 1e-2, Tol.GRAD_REL);
+        LayerChecks.assertParamGrad(p, () -> GradCheck.dot(forward.get(), dout, dout.length), rng);
     }
 
     private static void checkConv2d(int k, int H, int W, long seed) {

@@ -8,8 +8,12 @@ import java.util.Arrays;
  * The velocity the ODE integrates: the model's prediction, guided or not, for a whole batch, evaluated in chunks
  * that fit the model's preallocated buffers. A guided chunk is one forward of 2·b rows ordered [null; conditional]
  * (the official layout), so b ≤ maxBatch/2; an unguided step runs a plain conditional forward of up to maxBatch
- * rows, whose result equals the official one (the model has no cross-sample operation, so a row's velocity does
- * not depend on what else is in the batch). With maxBatch = 1 a guided sample takes two forwards of one row.
+ * rows (half the work of the official 2B forward). The model has no cross-sample operation, so a row's velocity
+ * does not depend on the rest of the batch, up to rounding: the engine's matmul may sum in another order for
+ * another row count (the Java engine switches from gemv to packed GEMM at VectorMatmul.SMALL_R rows), which moves
+ * samples by ~1 ulp per step. So samples are bit-for-bit reproducible for the same seed, --batch and engine, and
+ * agree to float rounding across batch sizes (tested in SamplerTest). With maxBatch = 1 a guided sample takes
+ * two forwards of one row.
  */
 public final class GuidedVelocity {
     private final Denoiser model;

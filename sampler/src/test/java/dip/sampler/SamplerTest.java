@@ -70,6 +70,16 @@ class SamplerTest {
     }
 
     @Test
+    void heunGuidesBothEvaluationsOfAStepByItsStartTime() {
+        // As the official HeunSampler: the corrector at t_{k+1} is guided iff t_k is. 85 guided steps of 100, each
+        // with two evaluations (the last step, t = 0.99, is unguided and Euler): 170 guided forwards of 199.
+        var toy = new GaussianToy(16);
+        new HeunSampler(toy, 100, Guidance.paper()).sample(Sampler.noise(12, B, GaussianToy.PER), new int[]{0, 1, 2, 0, 1}, B);
+        assertEquals(199, toy.calls);
+        assertEquals(170, toy.guidedCalls);
+    }
+
+    @Test
     void guidedFlowOfTheToyReachesTheScaledMean() {
         // For the toy, v_u + w·(v_c − v_u) is exactly the velocity of data N(w·μ_y, σ²). Guiding on (0, 1) misses
         // only the step at t = 0, so Euler converges to w·μ_y + σ·ε. Swapping [null; cond] would give (1 − w)·μ_y.
@@ -96,6 +106,30 @@ class SamplerTest {
                 assertTrue(toy.largestBatch <= maxBatch, "forward batch " + toy.largestBatch + " > " + maxBatch);
                 if (ref == null) ref = x;
                 else assertArrayEquals(ref, x, 0f, solver + " maxBatch " + maxBatch);
+            }
+        }
+    }
+
+    @Test
+    void theRealModelIsDeterministicAndChunkingOnlyMovesTheLastBits() {
+        // Unguided steps run a B-row conditional forward instead of the official 2B [null; cond] one, and any
+        // batch is cut into chunks of maxBatch rows. A row's velocity must not depend on the other rows beyond
+        // rounding: the Java engine's matmul sums differently for R < VectorMatmul.SMALL_R rows (gemv) than for
+        // more (packed GEMM), so samples agree to ~1 ulp across chunkings, and bit for bit for the same settings.
+        var cfg = new dip.model.DipConfig(8, 4, 1, 16, 1, 2, 3, 4, dip.model.HeadType.DIP, false);
+        float[] eps = Sampler.noise(11, B, cfg.channels() * 64);
+        int[] y = {0, 1, 2, 0, 1};
+        float[] ref = null;
+        for (int maxBatch : new int[]{1, 3, 10, 10}) {
+            try (var engine = new dip.tornado.exec.JavaEngine(2)) {
+                var model = dip.model.Dip.create(engine, cfg, maxBatch).initialize(new dip.util.Rng(5));
+                float[] x = new EulerSampler(model, 4, Guidance.paper()).sample(eps.clone(), y, B);
+                if (ref == null) ref = x;
+                else assertArrayEquals(ref, x, 1e-5f, "maxBatch " + maxBatch);
+                if (maxBatch == 10) {
+                    float[] again = new EulerSampler(model, 4, Guidance.paper()).sample(eps.clone(), y, B);
+                    assertArrayEquals(x, again, 0f, "same model, same settings: bit for bit");
+                }
             }
         }
     }

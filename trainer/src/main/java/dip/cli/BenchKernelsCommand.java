@@ -15,7 +15,9 @@ import java.util.regex.Pattern;
 /**
  * `dip bench kernels`: times each {@link KernelCases} row through the chosen engine and prints
  * {@code name shape ms GFLOP/s}, the median of --repeat runs after a warm-up (at least --warmup runs and
- * half a second, so the JIT has compiled the hot loops). scripts/bench/bench_kernels.py prints the same rows.
+ * --warmup-ms per row). First a JIT warm-up runs every matmul path on small shapes for --jit-warmup-ms: until C2
+ * has compiled the Vector API code, it runs in the interpreter or C1, which box every vector and are 10-100x
+ * slower, and the first row would measure that. scripts/bench/bench_kernels.py prints the same rows.
  */
 @Command(name = "kernels", mixinStandardHelpOptions = true,
         description = "Time matmul (256³, 1024³, DiP-XL/16 layer shapes; forward and both backwards) and the other hot kernels.")
@@ -31,6 +33,9 @@ public final class BenchKernelsCommand implements Callable<Integer> {
 
     @Option(names = "--warmup-ms", defaultValue = "500", paramLabel = "MS", description = "Untimed time per row, at least (default: ${DEFAULT-VALUE}).")
     long warmupMs;
+
+    @Option(names = "--jit-warmup-ms", defaultValue = "3000", paramLabel = "MS", description = "JIT warm-up on small matmuls before the table (default: ${DEFAULT-VALUE}).")
+    long jitWarmupMs;
 
     @Option(names = "--filter", paramLabel = "REGEX", description = "Only rows whose name contains a match, e.g. 'mm1024|silu'.")
     Pattern filter;
@@ -49,6 +54,7 @@ public final class BenchKernelsCommand implements Callable<Integer> {
         try (Engine engine = common.createEngine()) {
             out.printf("# dip bench kernels: engine %s, %d threads, %s; median of %d runs%n", engine.name(),
                     engine.threads(), VectorInfo.describe(), repeat);
+            jitWarmUp(engine);
             out.println(HEADER);
             for (KernelCases.Case c : KernelCases.all(engine, common.seed())) {
                 if (filter != null && !filter.matcher(c.name()).find()) continue;
@@ -57,6 +63,16 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** Runs every matmul path (GEMM with tails, gemv, axpy; all three products) until jitWarmupMs have passed. */
+    void jitWarmUp(Engine engine) {
+        var shapes = new java.util.ArrayList<KernelCases.Case>();
+        KernelCases.matmul(shapes, engine, common.seed(), "warm", 70, 100, 90);     // GEMM, row and column tails
+        KernelCases.matmul(shapes, engine, common.seed(), "warm", 2, 100, 90);      // gemv, axpy
+        Runnable[] bodies = shapes.stream().map(c -> c.setup().get()).toArray(Runnable[]::new);
+        long end = System.nanoTime() + jitWarmupMs * 1_000_000L;
+        while (System.nanoTime() < end) for (Runnable b : bodies) b.run();
     }
 
     double medianMs(Runnable body) {

@@ -46,7 +46,7 @@ class DipCommandTest {
 
     @Test void benchKernelsPrintsTheSelectedRows() {
         Run r = run("bench", "kernels", "--engine", "java", "--threads", "1", "--filter", "^mm256\\.fwd|silu\\.fwd",
-                "--repeat", "1", "--warmup", "0", "--warmup-ms", "0");
+                "--repeat", "1", "--warmup", "0", "--warmup-ms", "0", "--jit-warmup-ms", "0");
         assertEquals(ExitCodes.OK, r.code(), r.err());
         assertTrue(r.out().contains(BenchKernelsCommand.HEADER), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("mm256.fwd") && l.contains("R=256 256->256")), r.out());

@@ -19,15 +19,26 @@ public final class Engines {
     /** The TornadoVM engine's class name; present only in a build made with TORNADOVM_HOME set. */
     public static final String TORNADO_ENGINE = "dip.tornado.exec.tornadovm.TornadoEngine";
 
-    /** How to get a TornadoVM engine, for error messages. */
+    /**
+     * How to get a TornadoVM engine, for error messages. The argfile already adds jdk.incubator.vector and sets
+     * tornado.load.annotation.parallel to TornadoVM's own annotation, which must stay (docs/tornadovm.md §5).
+     */
     public static final String TORNADO_HINT = "to run on TornadoVM, build with TORNADOVM_HOME set"
             + " (TORNADOVM_HOME=/path/to/tornadovm-sdk mvn -B -ntp package -DskipTests), then launch with:"
-            + " java @$TORNADOVM_HOME/tornado-argfile --add-modules jdk.incubator.vector"
-            + " -Dtornado.load.annotation.parallel=dip.tornado.Parallel -cp trainer/target/dip.jar dip.cli.DipCommand ...";
+            + " java @$TORNADOVM_HOME/tornado-argfile -cp trainer/target/dip.jar dip.cli.DipCommand <command> --engine tornado"
+            + " (see docs/tornadovm.md)";
 
-    /** {@code kind} is auto|java|tornado (any case). Throws IllegalArgumentException for another word. */
+    /**
+     * {@code kind} is auto|java|tornado (any case). Throws IllegalArgumentException for another word. A TornadoVM
+     * engine made here copies the weights to the device on every call, which is right when they change between
+     * calls (training); sampling can use {@link #create(Kind, int, boolean)} with residentWeights = true.
+     */
     public static Engine create(String kind, int threads) {
-        return create(parse(kind), threads);
+        return create(parse(kind), threads, false);
+    }
+
+    public static Engine create(Kind kind, int threads) {
+        return create(kind, threads, false);
     }
 
     public static Kind parse(String kind) {
@@ -41,20 +52,22 @@ public final class Engines {
     /**
      * JAVA: a {@link JavaEngine} with {@code threads} threads. TORNADO: the TornadoVM engine, or an
      * IllegalStateException saying how to launch with TornadoVM. AUTO: TornadoVM when this JVM was launched for
-     * it (the engine class is on the classpath and {@code tornado.load.annotation.parallel} is set) and it starts;
-     * otherwise the Java engine.
+     * it (the engine class is on the classpath and the argfile's {@code tornado.load.annotation.parallel} is set)
+     * and it starts;
+     * otherwise the Java engine. residentWeights (TornadoVM only): copy W and b to the device once, on a call
+     * site's first call; host-side changes after that are not seen (fine for sampling, wrong for training).
      */
-    public static Engine create(Kind kind, int threads) {
+    public static Engine create(Kind kind, int threads, boolean residentWeights) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         switch (kind) {
             case JAVA:
                 return new JavaEngine(threads);
             case TORNADO:
-                return tornado(threads);
+                return tornado(residentWeights);
             default:
                 if (tornadoLaunched()) {
                     try {
-                        return tornado(threads);
+                        return tornado(residentWeights);
                     } catch (IllegalStateException e) {
                         return new JavaEngine(threads);
                     }
@@ -76,8 +89,11 @@ public final class Engines {
         }
     }
 
-    /** Builds the TornadoVM engine by reflection: a (int threads) constructor if it has one, else the no-arg one. */
-    private static Engine tornado(int threads) {
+    /**
+     * Builds the TornadoVM engine by reflection: its (boolean residentWeights) constructor, or the no-arg one.
+     * Its host-side kernels use a JavaEngine of its own (all processors), so --threads does not reach it.
+     */
+    private static Engine tornado(boolean residentWeights) {
         Class<?> c = tornadoClass();
         if (c == null) {
             throw new IllegalStateException("the TornadoVM engine is not in this build (" + TORNADO_ENGINE
@@ -87,8 +103,8 @@ public final class Engines {
             Constructor<?> ctor;
             Object[] args;
             try {
-                ctor = c.getConstructor(int.class);
-                args = new Object[]{threads};
+                ctor = c.getConstructor(boolean.class);
+                args = new Object[]{residentWeights};
             } catch (NoSuchMethodException e) {
                 ctor = c.getConstructor();
                 args = new Object[0];

@@ -16,11 +16,18 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  * One GEMM serves all three (GotoBLAS/BLIS shape): B is copied once per call into panels of NR = NV·L columns,
  * zero-padded, laid out [panel][k][NR] so a micro-kernel streams it contiguously; A is read in place through
- * two strides (row, column), which is how doutᵀ needs no copy. The micro-kernel keeps an MR × NR tile of C in
+ * two strides (row, column), except doutᵀ, whose MC × KC blocks are copied per thread so that consecutive k are
+ * not OUT floats apart (4 KiB at OUT = 1024, which thrashes one L1 set). The micro-kernel keeps an MR × NR tile of C in
  * registers and does MR·NV FMAs per k. K is cut into KC-blocks (a B micro-panel of KC·NR floats stays in L1)
- * and rows into MC-blocks (the A block stays in L2). Threads split the rows of C (rows of out/dx, rows of dW).
- * For few rows (R &lt; {@link #SMALL_R}) packing W would cost as much as the product, so forward then takes
- * dot products (gemv) and backwardInput axpys, both reading W in place.
+ * and rows into MC-blocks (the A block stays in L2).
+ * For few rows packing W (a pass over memory as big as W) would cost as much as the product, so forward then
+ * takes dot products (gemv, R &lt; {@link #GEMV_MAX_R}) and backwardInput axpys (R &lt; {@link #AXPY_MAX_R}), both
+ * reading W in place. (Measured on 1 core, W 3456×1152: gemv beats the GEMM up to R ≈ 32, axpy only for R &lt; 4,
+ * since it rereads W once per row.)
+ * <p>Two ways to share the work. Forward and backwardInput, when C has enough column panels ({@link #splitColumns}),
+ * give each thread a range of panels: it packs B per NCP panels × KC rows into its own buffer right before using
+ * it (GotoBLAS's jc/pc loops), so the copy never leaves the cache. Otherwise (and always for backwardWeight, whose
+ * B = x is small) B is packed whole into a shared buffer first and threads split the rows of C.
  * <p>Every element of C is summed in the same order (ascending k, FMA, KC-blocks stored and reloaded exactly)
  * whatever the thread split, so results do not depend on the thread count. Not thread-safe: one caller at a time
  * (the packed-B scratch is shared by the threads of one call).
@@ -29,25 +36,31 @@ public final class VectorMatmul {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
     /** Micro-tile: MR rows × NV vectors of C in registers. */
-    static final int MR = 4, NV = 3, NR = NV * L;
+    static final int MR = 6, NV = 2, NR = NV * L;
     /** Cache blocks: KC k-steps (B micro-panel KC·NR floats in L1), MC rows (A block MC·KC in L2). */
     static final int KC = 256, MC = 192;
-    /** Below this many rows forward and backwardInput skip packing (gemv / axpy paths). */
-    public static final int SMALL_R = 16;
+    /** gemmCols packs B per NCP panels × KC k-rows (NCP·KC·NR floats = 256 KiB at NR = 32: stays in L2). */
+    static final int NCP = 8;
+    /** k-block of the transposed pack: PACK_KB · NR floats of the panel are written while they sit in L1. */
+    static final int PACK_KB = 64;
+    /** Below this many rows forward skips packing (gemv path). */
+    public static final int GEMV_MAX_R = 32;
+    /** Below this many rows backwardInput skips packing (axpy path). */
+    public static final int AXPY_MAX_R = 4;
 
     private float[] packed = new float[0];      // B panels, [panel][k][NR], reused across calls
 
     // ---------------------------------------------------------------------------------------------- entry points
 
-    /** out(R, OUT) = x(R, IN)·Wᵀ + b(OUT). Overwrites out. Picks gemv below SMALL_R rows, else the packed GEMM. */
+    /** out(R, OUT) = x(R, IN)·Wᵀ + b(OUT). Overwrites out. Picks gemv below GEMV_MAX_R rows, else the packed GEMM. */
     public void forward(Engine e, float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
-        if (R < SMALL_R) forwardGemv(e, out, x, w, b, R, IN, OUT);
+        if (R < GEMV_MAX_R) forwardGemv(e, out, x, w, b, R, IN, OUT);
         else forwardGemm(e, out, x, w, b, R, IN, OUT);
     }
 
-    /** dx(R, IN) += dout(R, OUT)·W(OUT, IN). Axpy path below SMALL_R rows, else the packed GEMM. */
+    /** dx(R, IN) += dout(R, OUT)·W(OUT, IN). Axpy path below AXPY_MAX_R rows, else the packed GEMM. */
     public void backwardInput(Engine e, float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
-        if (R < SMALL_R) backwardInputAxpy(e, dx, dout, w, R, IN, OUT);
+        if (R < AXPY_MAX_R) backwardInputAxpy(e, dx, dout, w, R, IN, OUT);
         else backwardInputGemm(e, dx, dout, w, R, IN, OUT);
     }
 
@@ -60,14 +73,31 @@ public final class VectorMatmul {
         });
     }
 
+    /** The packed GEMM for forward: threads split output columns when there are enough panels, else rows. */
     public void forwardGemm(Engine e, float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
-        float[] bp = pack(e, w, OUT, IN, true);
-        e.parallelFor(R, (lo, hi) -> gemmRows(out, OUT, bp, x, IN, 1, IN, OUT, b, lo, hi));
+        int panels = (OUT + NR - 1) / NR;
+        if (splitColumns(panels, e.threads())) {
+            e.parallelFor(panels, (p0, p1) -> gemmCols(out, OUT, w, true, x, IN, 1, IN, OUT, R, b, p0, p1));
+        } else {
+            float[] bp = pack(e, w, OUT, IN, true);
+            e.parallelFor(R, (lo, hi) -> gemmRows(out, OUT, bp, x, IN, 1, IN, OUT, b, lo, hi));
+        }
     }
 
+    /** The packed GEMM for backwardInput: threads split dx columns when there are enough panels, else rows. */
     public void backwardInputGemm(Engine e, float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
-        float[] bp = pack(e, w, OUT, IN, false);
-        e.parallelFor(R, (lo, hi) -> gemmRows(dx, IN, bp, dout, OUT, 1, OUT, IN, null, lo, hi));
+        int panels = (IN + NR - 1) / NR;
+        if (splitColumns(panels, e.threads())) {
+            e.parallelFor(panels, (p0, p1) -> gemmCols(dx, IN, w, false, dout, OUT, 1, OUT, IN, R, null, p0, p1));
+        } else {
+            float[] bp = pack(e, w, OUT, IN, false);
+            e.parallelFor(R, (lo, hi) -> gemmRows(dx, IN, bp, dout, OUT, 1, OUT, IN, null, lo, hi));
+        }
+    }
+
+    /** Column split (each thread packs its own B blocks, no shared copy) needs a few panels per thread to balance. */
+    static boolean splitColumns(int panels, int threads) {
+        return threads == 1 || panels >= 4 * threads;
     }
 
     // ---------------------------------------------------------------------------------------------- packing
@@ -82,27 +112,37 @@ public final class VectorMatmul {
         int need = panels * NR * K;
         if (packed.length < need) packed = new float[need];
         float[] bp = packed;
-        e.parallelFor(panels, (p0, p1) -> {
-            for (int p = p0; p < p1; p++) {
-                int n0 = p * NR, nn = Math.min(NR, N - n0), base = p * K * NR;
-                if (transposed) {
+        e.parallelFor(panels, (p0, p1) -> packBlock(bp, 0, src, transposed, K, N, p0, p1, 0, K));
+        return bp;
+    }
+
+    /**
+     * Packs panels [p0, p1) of B (K, N), rows k in [pc, pc + kc), into dst as [p − dstP0][k − pc][NR], zero-padded.
+     * transposed: B = src(N, K)ᵀ; else B = src(K, N).
+     */
+    static void packBlock(float[] dst, int dstP0, float[] src, boolean transposed, int K, int N,
+                          int p0, int p1, int pc, int kc) {
+        for (int p = p0; p < p1; p++) {
+            int n0 = p * NR, nn = Math.min(NR, N - n0), base = (p - dstP0) * kc * NR;
+            if (transposed) {                                   // in k-blocks, so the writes stay in L1
+                for (int k0 = 0; k0 < kc; k0 += PACK_KB) {
+                    int k1 = Math.min(kc, k0 + PACK_KB);
                     for (int j = 0; j < nn; j++) {
-                        int s = (n0 + j) * K;                       // src row n0+j = column n0+j of B
-                        for (int k = 0; k < K; k++) bp[base + k * NR + j] = src[s + k];
+                        int s = (n0 + j) * K + pc;              // src row n0+j = column n0+j of B
+                        for (int k = k0; k < k1; k++) dst[base + k * NR + j] = src[s + k];
                     }
-                    if (nn < NR) for (int k = 0; k < K; k++) java.util.Arrays.fill(bp, base + k * NR + nn, base + (k + 1) * NR, 0f);
-                } else {
-                    for (int k = 0; k < K; k++) {
-                        int s = k * N + n0, d = base + k * NR;
-                        for (int v = 0; v < NR; v += L) {
-                            VectorMask<Float> m = S.indexInRange(v, nn);
-                            FloatVector.fromArray(S, src, s + v, m).intoArray(bp, d + v);
-                        }
+                }
+                if (nn < NR) for (int k = 0; k < kc; k++) java.util.Arrays.fill(dst, base + k * NR + nn, base + (k + 1) * NR, 0f);
+            } else {
+                for (int k = 0; k < kc; k++) {
+                    int s = (pc + k) * N + n0, d = base + k * NR;
+                    for (int v = 0; v < NR; v += L) {
+                        VectorMask<Float> m = S.indexInRange(v, nn);
+                        FloatVector.fromArray(S, src, s + v, m).intoArray(dst, d + v);
                     }
                 }
             }
-        });
-        return bp;
+        }
     }
 
     // ---------------------------------------------------------------------------------------------- GEMM driver
@@ -116,28 +156,70 @@ public final class VectorMatmul {
         int panels = (N + NR - 1) / NR;
         for (int pc = 0; pc < K; pc += KC) {
             int kc = Math.min(KC, K - pc);
-            boolean fromBias = bias != null && pc == 0;
             for (int mc = m0; mc < m1; mc += MC) {
-                int mEnd = Math.min(mc + MC, m1);
-                for (int p = 0; p < panels; p++) {
-                    int n0 = p * NR, nn = Math.min(NR, N - n0), bOff = (p * K + pc) * NR;
-                    int m = mc;
-                    if (nn == NR) {
-                        for (; m + MR <= mEnd; m += MR) {
-                            int cOff = m * ldc + n0;
-                            if (fromBias) tile(a, m * aRs + pc * aCs, aRs, aCs, bp, bOff, kc, bias, n0, 0, c, cOff, ldc);
-                            else tile(a, m * aRs + pc * aCs, aRs, aCs, bp, bOff, kc, c, cOff, ldc, c, cOff, ldc);
-                        }
-                    }
-                    for (; m < mEnd; m++) {
-                        int cOff = m * ldc + n0;
-                        if (fromBias) edgeRow(a, m * aRs + pc * aCs, aCs, bp, bOff, kc, bias, n0, c, cOff, nn);
-                        else edgeRow(a, m * aRs + pc * aCs, aCs, bp, bOff, kc, c, cOff, c, cOff, nn);
-                    }
+                block(c, ldc, bp, pc * NR, K * NR, 0, panels, a, aRs, aCs, pc, kc, N, bias, mc, Math.min(mc + MC, m1));
+            }
+        }
+    }
+
+    /**
+     * Output panels [p0, p1) of C(M, N) (+)= A(M, K)·B for all M rows, B read from src (see packBlock) and packed
+     * here per block of NCP panels × KC rows into a per-thread buffer, right before use, so it stays in cache.
+     */
+    static void gemmCols(float[] c, int ldc, float[] src, boolean transposed, float[] a, int aRs, int aCs, int K, int N,
+                         int M, float[] bias, int p0, int p1) {
+        float[] bb = B_BLOCK.get();
+        for (int jc = p0; jc < p1; jc += NCP) {
+            int jEnd = Math.min(jc + NCP, p1);
+            for (int pc = 0; pc < K; pc += KC) {
+                int kc = Math.min(KC, K - pc);
+                packBlock(bb, jc, src, transposed, K, N, jc, jEnd, pc, kc);
+                for (int mc = 0; mc < M; mc += MC) {
+                    block(c, ldc, bb, 0, kc * NR, jc, jEnd, a, aRs, aCs, pc, kc, N, bias, mc, Math.min(mc + MC, M));
                 }
             }
         }
     }
+
+    /**
+     * One A block (rows [mc, mEnd), k in [pc, pc + kc)) times panels [p0, p1) of packed B, panel p's k-block at
+     * bp[bBase + (p − p0)·bStride]. C starts from bias at pc = 0 when bias != null, else from itself.
+     */
+    private static void block(float[] c, int ldc, float[] bp, int bBase, int bStride, int p0, int p1,
+                              float[] a, int aRs, int aCs, int pc, int kc, int N, float[] bias, int mc, int mEnd) {
+        boolean fromBias = bias != null && pc == 0;
+        float[] ab = a;                                         // A block: element (m, k) at ab[abBase + m·abRs + k·abCs]
+        int abRs = aRs, abCs = aCs, abBase = pc * aCs;
+        if (aRs == 1 && aCs != 1) {                             // doutᵀ: copy the block so k-steps are not OUT apart
+            int mcLen = mEnd - mc;
+            ab = A_BLOCK.get();
+            for (int k = 0; k < kc; k++) System.arraycopy(a, (pc + k) * aCs + mc, ab, k * mcLen, mcLen);
+            abCs = mcLen;
+            abBase = -mc;
+        }
+        for (int p = p0; p < p1; p++) {
+            int n0 = p * NR, nn = Math.min(NR, N - n0), bOff = bBase + (p - p0) * bStride;
+            int m = mc;
+            if (nn == NR) {
+                for (; m + MR <= mEnd; m += MR) {
+                    int cOff = m * ldc + n0;
+                    if (fromBias) tile(ab, abBase + m * abRs, abRs, abCs, bp, bOff, kc, bias, n0, 0, c, cOff, ldc);
+                    else tile(ab, abBase + m * abRs, abRs, abCs, bp, bOff, kc, c, cOff, ldc, c, cOff, ldc);
+                }
+            }
+            for (; m < mEnd; m++) {
+                int cOff = m * ldc + n0;
+                if (fromBias) edgeRow(ab, abBase + m * abRs, abCs, bp, bOff, kc, bias, n0, c, cOff, nn);
+                else edgeRow(ab, abBase + m * abRs, abCs, bp, bOff, kc, c, cOff, c, cOff, nn);
+            }
+        }
+    }
+
+    /** Per-thread B block for gemmCols: NCP panels × KC k-rows × NR. */
+    private static final ThreadLocal<float[]> B_BLOCK = ThreadLocal.withInitial(() -> new float[NCP * KC * NR]);
+
+    /** Per-thread copy of one MC × KC block of a transposed A (backwardWeight's doutᵀ), laid out [k][m]. */
+    private static final ThreadLocal<float[]> A_BLOCK = ThreadLocal.withInitial(() -> new float[MC * KC]);
 
     /** The micro-kernel: an MR × NR tile of C, initialised from init (row stride initRs; 0 broadcasts a bias row). */
     static void tile(float[] a, int aOff, int aRs, int aCs, float[] bp, int bOff, int kc,
@@ -146,26 +228,36 @@ public final class VectorMatmul {
         int i1 = initOff + 1 * initRs;
         int i2 = initOff + 2 * initRs;
         int i3 = initOff + 3 * initRs;
-        FloatVector c00 = FloatVector.fromArray(S, init, i0), c01 = FloatVector.fromArray(S, init, i0 + 1 * L), c02 = FloatVector.fromArray(S, init, i0 + 2 * L);
-        FloatVector c10 = FloatVector.fromArray(S, init, i1), c11 = FloatVector.fromArray(S, init, i1 + 1 * L), c12 = FloatVector.fromArray(S, init, i1 + 2 * L);
-        FloatVector c20 = FloatVector.fromArray(S, init, i2), c21 = FloatVector.fromArray(S, init, i2 + 1 * L), c22 = FloatVector.fromArray(S, init, i2 + 2 * L);
-        FloatVector c30 = FloatVector.fromArray(S, init, i3), c31 = FloatVector.fromArray(S, init, i3 + 1 * L), c32 = FloatVector.fromArray(S, init, i3 + 2 * L);
+        int i4 = initOff + 4 * initRs;
+        int i5 = initOff + 5 * initRs;
+        FloatVector c00 = FloatVector.fromArray(S, init, i0), c01 = FloatVector.fromArray(S, init, i0 + 1 * L);
+        FloatVector c10 = FloatVector.fromArray(S, init, i1), c11 = FloatVector.fromArray(S, init, i1 + 1 * L);
+        FloatVector c20 = FloatVector.fromArray(S, init, i2), c21 = FloatVector.fromArray(S, init, i2 + 1 * L);
+        FloatVector c30 = FloatVector.fromArray(S, init, i3), c31 = FloatVector.fromArray(S, init, i3 + 1 * L);
+        FloatVector c40 = FloatVector.fromArray(S, init, i4), c41 = FloatVector.fromArray(S, init, i4 + 1 * L);
+        FloatVector c50 = FloatVector.fromArray(S, init, i5), c51 = FloatVector.fromArray(S, init, i5 + 1 * L);
         for (int k = 0; k < kc; k++) {
             int bo = bOff + k * NR, ao = aOff + k * aCs;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + 1 * L), b2 = FloatVector.fromArray(S, bp, bo + 2 * L);
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, a[ao]);
-            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01); c02 = a0.fma(b2, c02);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
             FloatVector a1 = FloatVector.broadcast(S, a[ao + 1 * aRs]);
-            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11); c12 = a1.fma(b2, c12);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
             FloatVector a2 = FloatVector.broadcast(S, a[ao + 2 * aRs]);
-            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21); c22 = a2.fma(b2, c22);
+            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
             FloatVector a3 = FloatVector.broadcast(S, a[ao + 3 * aRs]);
-            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31); c32 = a3.fma(b2, c32);
+            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[ao + 4 * aRs]);
+            c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, a[ao + 5 * aRs]);
+            c50 = a5.fma(b0, c50); c51 = a5.fma(b1, c51);
         }
-        c00.intoArray(c, cOff); c01.intoArray(c, cOff + 1 * L); c02.intoArray(c, cOff + 2 * L);
-        c10.intoArray(c, cOff + 1 * ldc); c11.intoArray(c, cOff + 1 * ldc + 1 * L); c12.intoArray(c, cOff + 1 * ldc + 2 * L);
-        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + 1 * L); c22.intoArray(c, cOff + 2 * ldc + 2 * L);
-        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + 1 * L); c32.intoArray(c, cOff + 3 * ldc + 2 * L);
+        c00.intoArray(c, cOff); c01.intoArray(c, cOff + 1 * L);
+        c10.intoArray(c, cOff + 1 * ldc); c11.intoArray(c, cOff + 1 * ldc + 1 * L);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + 1 * L);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + 1 * L);
+        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + 1 * L);
+        c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + 1 * L);
     }
 
     /** One row of C, nn ≤ NR valid columns (masked): the tails. Same per-element arithmetic as tile. */

@@ -56,8 +56,12 @@ public final class ConvKernels {
             int o = r * HW;                                              // seek to out[b, co]
             float bv = bias[co];
             for (int i = 0; i < HW; i++) out[o + i] = bv;
-            for (int ci = 0; ci < CI; ci++) {
-                correlate3x3(out, o, x, (b * CI + ci) * HW, w, (co * CI + ci) * 9, 0, H, W);
+            if (H == 2 && W == 2) {
+                correlate2x2Planes(out, o, x, b * CI * 4, 4, w, co * CI * 9, 9, CI, 0);
+            } else {
+                for (int ci = 0; ci < CI; ci++) {
+                    correlate3x3(out, o, x, (b * CI + ci) * HW, w, (co * CI + ci) * 9, 0, H, W);
+                }
             }
         }
     }
@@ -72,8 +76,12 @@ public final class ConvKernels {
         for (@Parallel int r = r0; r < r1; r++) {
             int b = r / CI, ci = r - b * CI;
             int o = r * HW;                                              // seek to dx[b, ci]
-            for (int co = 0; co < CO; co++) {
-                correlate3x3(dx, o, dout, (b * CO + co) * HW, w, (co * CI + ci) * 9, 1, H, W);
+            if (H == 2 && W == 2) {
+                correlate2x2Planes(dx, o, dout, b * CO * 4, 4, w, ci * 9, CI * 9, CO, 1);
+            } else {
+                for (int co = 0; co < CO; co++) {
+                    correlate3x3(dx, o, dout, (b * CO + co) * HW, w, (co * CI + ci) * 9, 1, H, W);
+                }
             }
         }
     }
@@ -88,56 +96,125 @@ public final class ConvKernels {
         int HW = H * W;
         for (@Parallel int r = r0; r < r1; r++) {
             int co = r / CI, ci = r - co * CI;
-            for (int ky = 0; ky < 3; ky++) {
-                int y0 = Math.max(0, 1 - ky), y1 = Math.min(H, H + 1 - ky);   // rows whose tap iy = y+ky−1 is inside
-                for (int kx = 0; kx < 3; kx++) {
-                    int x0 = Math.max(0, 1 - kx), x1 = Math.min(W, W + 1 - kx);
-                    float acc = 0f;
-                    for (int b = 0; b < B; b++) {
-                        int dOff = (b * CO + co) * HW, xOff = (b * CI + ci) * HW + (ky - 1) * W + (kx - 1);
-                        for (int y = y0; y < y1; y++) {
-                            int dRow = dOff + y * W, xRow = xOff + y * W;
-                            for (int xx = x0; xx < x1; xx++) acc += dout[dRow + xx] * x[xRow + xx];
+            // One pass over each plane pair; the three taps of a kernel row share the loads of one input row and
+            // keep three independent sums (a single running sum would be bound by the float-add latency).
+            float a00 = 0f, a01 = 0f, a02 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a20 = 0f, a21 = 0f, a22 = 0f, ab = 0f;
+            for (int b = 0; b < B; b++) {
+                int dOff = (b * CO + co) * HW, xOff = (b * CI + ci) * HW;
+                for (int y = 0; y < H; y++) {
+                    int d = dOff + y * W;
+                    for (int ky = 0; ky < 3; ky++) {
+                        int iy = y + ky - 1;
+                        if (iy < 0 || iy >= H) continue;
+                        int i = xOff + iy * W;
+                        float t0 = 0f, t1 = dout[d] * x[i], t2 = 0f;             // x = 0: no left tap
+                        if (W > 1) t2 = dout[d] * x[i + 1];
+                        for (int xx = 1; xx < W - 1; xx++) {
+                            float g = dout[d + xx];
+                            t0 += g * x[i + xx - 1];
+                            t1 += g * x[i + xx];
+                            t2 += g * x[i + xx + 1];
                         }
+                        if (W > 1) {                                            // x = W−1: no right tap
+                            float g = dout[d + W - 1];
+                            t0 += g * x[i + W - 2];
+                            t1 += g * x[i + W - 1];
+                        }
+                        if (ky == 0) { a00 += t0; a01 += t1; a02 += t2; }
+                        else if (ky == 1) { a10 += t0; a11 += t1; a12 += t2; }
+                        else { a20 += t0; a21 += t1; a22 += t2; }
                     }
-                    dw[r * 9 + ky * 3 + kx] += acc;
+                    if (ci == 0) for (int xx = 0; xx < W; xx++) ab += dout[d + xx];
                 }
             }
-            if (ci == 0) {
-                float acc = 0f;
-                for (int b = 0; b < B; b++) {
-                    int dOff = (b * CO + co) * HW;
-                    for (int i = 0; i < HW; i++) acc += dout[dOff + i];
-                }
-                db[co] += acc;
-            }
+            int o = r * 9;
+            dw[o] += a00; dw[o + 1] += a01; dw[o + 2] += a02;
+            dw[o + 3] += a10; dw[o + 4] += a11; dw[o + 5] += a12;
+            dw[o + 6] += a20; dw[o + 7] += a21; dw[o + 8] += a22;
+            if (ci == 0) db[co] += ab;
         }
     }
 
     /**
      * Helper: out[oOff + y·W + x] += Σ_{ky,kx} k[ky,kx]·in[iOff + (y+ky−1)·W + (x+kx−1)] over one H×W plane (zero
-     * padding), where k[ky,kx] = w[wOff + ky·3 + kx], or w[wOff + (2−ky)·3 + (2−kx)] when flip = 1. Rows are swept
-     * whole, the two border columns peeled, so the inner loop has no bounds checks.
+     * padding), where k[ky,kx] = w[wOff + 3·ky + kx], or w[wOff + 8 − (3·ky + kx)] (the kernel rotated by 180°) when
+     * flip = 1. An interior output row reads its three input rows in one sweep (9 taps per load/store of out); the
+     * top and bottom rows take the valid rows one at a time. Border columns are peeled, so the inner loops have no
+     * bounds checks and vectorise.
      */
     static void correlate3x3(float[] out, int oOff, float[] in, int iOff, float[] w, int wOff, int flip, int H, int W) {
-        for (int ky = 0; ky < 3; ky++) {
-            int wr = flip == 0 ? wOff + ky * 3 : wOff + (2 - ky) * 3;
-            float k0 = flip == 0 ? w[wr] : w[wr + 2];
-            float k1 = w[wr + 1];
-            float k2 = flip == 0 ? w[wr + 2] : w[wr];
-            int y0 = Math.max(0, 1 - ky), y1 = Math.min(H, H + 1 - ky);
-            for (int y = y0; y < y1; y++) {
-                int o = oOff + y * W, i = iOff + (y + ky - 1) * W;
-                if (W == 1) {
-                    out[o] += k1 * in[i];
-                } else {
-                    out[o] += k1 * in[i] + k2 * in[i + 1];
-                    for (int xx = 1; xx < W - 1; xx++) {
-                        out[o + xx] += k0 * in[i + xx - 1] + k1 * in[i + xx] + k2 * in[i + xx + 1];
-                    }
-                    out[o + W - 1] += k0 * in[i + W - 2] + k1 * in[i + W - 1];
-                }
+        int base = flip == 0 ? wOff : wOff + 8, s = flip == 0 ? 1 : -1;
+        float k00 = w[base], k01 = w[base + s], k02 = w[base + 2 * s];
+        float k10 = w[base + 3 * s], k11 = w[base + 4 * s], k12 = w[base + 5 * s];
+        float k20 = w[base + 6 * s], k21 = w[base + 7 * s], k22 = w[base + 8 * s];
+        for (int y = 0; y < H; y++) {
+            int o = oOff + y * W, c = iOff + y * W;
+            if (y > 0 && y < H - 1) {
+                correlateRows3(out, o, in, c - W, c, c + W, k00, k01, k02, k10, k11, k12, k20, k21, k22, W);
+            } else {
+                if (y > 0) correlateRow(out, o, in, c - W, k00, k01, k02, W);
+                correlateRow(out, o, in, c, k10, k11, k12, W);
+                if (y < H - 1) correlateRow(out, o, in, c + W, k20, k21, k22, W);
             }
+        }
+    }
+
+    /**
+     * Helper for 2×2 planes (the deepest U-Net stage), where the general row sweep is all overhead: adds to the four
+     * outputs out[o..o+3] the 3×3 correlation of n input planes, plane j at in[iOff + j·iStride] with its kernel at
+     * w[wOff + j·wStride] (flipped as in {@link #correlate3x3} when flip = 1), keeping the four sums in registers.
+     * On a 2×2 image with padding 1, output (y, x) sees input (y', x') through tap (y' − y + 1, x' − x + 1).
+     */
+    static void correlate2x2Planes(float[] out, int o, float[] in, int iOff, int iStride, float[] w, int wOff, int wStride,
+                                   int n, int flip) {
+        float s00 = 0f, s01 = 0f, s10 = 0f, s11 = 0f;
+        int sg = flip == 0 ? 1 : -1;
+        for (int j = 0; j < n; j++) {
+            int i = iOff + j * iStride, k = flip == 0 ? wOff + j * wStride : wOff + j * wStride + 8;
+            float x00 = in[i], x01 = in[i + 1], x10 = in[i + 2], x11 = in[i + 3];
+            float k00 = w[k], k01 = w[k + sg], k02 = w[k + 2 * sg];
+            float k10 = w[k + 3 * sg], k11 = w[k + 4 * sg], k12 = w[k + 5 * sg];
+            float k20 = w[k + 6 * sg], k21 = w[k + 7 * sg], k22 = w[k + 8 * sg];
+            s00 += k11 * x00 + k12 * x01 + k21 * x10 + k22 * x11;
+            s01 += k10 * x00 + k11 * x01 + k20 * x10 + k21 * x11;
+            s10 += k01 * x00 + k02 * x01 + k11 * x10 + k12 * x11;
+            s11 += k00 * x00 + k01 * x01 + k10 * x10 + k11 * x11;
+        }
+        out[o] += s00;
+        out[o + 1] += s01;
+        out[o + 2] += s10;
+        out[o + 3] += s11;
+    }
+
+    /** Helper: out[o + x] += k0·in[i + x − 1] + k1·in[i + x] + k2·in[i + x + 1] for x in [0, W), zero outside the row. */
+    static void correlateRow(float[] out, int o, float[] in, int i, float k0, float k1, float k2, int W) {
+        if (W == 1) {
+            out[o] += k1 * in[i];
+        } else {
+            out[o] += k1 * in[i] + k2 * in[i + 1];
+            for (int xx = 1; xx < W - 1; xx++) {
+                out[o + xx] += k0 * in[i + xx - 1] + k1 * in[i + xx] + k2 * in[i + xx + 1];
+            }
+            out[o + W - 1] += k0 * in[i + W - 2] + k1 * in[i + W - 1];
+        }
+    }
+
+    /** Helper: {@link #correlateRow} for the three input rows a, c, e (above, at, below) of one output row, in one sweep. */
+    static void correlateRows3(float[] out, int o, float[] in, int a, int c, int e,
+                               float k00, float k01, float k02, float k10, float k11, float k12,
+                               float k20, float k21, float k22, int W) {
+        if (W == 1) {
+            out[o] += k01 * in[a] + k11 * in[c] + k21 * in[e];
+        } else {
+            out[o] += k01 * in[a] + k02 * in[a + 1] + k11 * in[c] + k12 * in[c + 1] + k21 * in[e] + k22 * in[e + 1];
+            for (int xx = 1; xx < W - 1; xx++) {
+                out[o + xx] += k00 * in[a + xx - 1] + k01 * in[a + xx] + k02 * in[a + xx + 1]
+                        + k10 * in[c + xx - 1] + k11 * in[c + xx] + k12 * in[c + xx + 1]
+                        + k20 * in[e + xx - 1] + k21 * in[e + xx] + k22 * in[e + xx + 1];
+            }
+            int l = W - 1;
+            out[o + l] += k00 * in[a + l - 1] + k01 * in[a + l] + k10 * in[c + l - 1] + k11 * in[c + l]
+                    + k20 * in[e + l - 1] + k21 * in[e + l];
         }
     }
 

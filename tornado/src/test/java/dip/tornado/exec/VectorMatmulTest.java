@@ -94,6 +94,16 @@ class VectorMatmulTest {
         checkBackwardWeight(two, OUT, R, IN, rng);
     }
 
+    @Test void columnSplitMatchesScalarAcrossPanelBlocks() {
+        // Enough panels for the column split on 2 threads, more than NCP per thread, plus tails everywhere.
+        var rng = new Rng(11);
+        int R = VectorMatmul.MC + 5, IN = VectorMatmul.KC + 37, OUT = VectorMatmul.NR * (2 * VectorMatmul.NCP + 3) + 7;
+        assertTrue(VectorMatmul.splitColumns((OUT + VectorMatmul.NR - 1) / VectorMatmul.NR, 2));
+        checkForward(VectorMatmul::forwardGemm, "forwardGemm/columns", two, R, IN, OUT, rng);
+        checkBackwardInput(VectorMatmul::backwardInputGemm, "backwardInputGemm/columns", two, R, OUT, IN, rng);
+        checkBackwardInput(VectorMatmul::backwardInputGemm, "backwardInputGemm/columns", one, 7, OUT, 5, rng);
+    }
+
     @Test void engineDispatchMatchesScalar() {
         var rng = new Rng(9);
         int[][] shapes = {{3, 5, 7}, {5, 64, 96}, {40, 64, 96}, {70, 33, 129}};
@@ -106,6 +116,7 @@ class VectorMatmulTest {
 
     @Test void oneAndTwoThreadsGiveIdenticalBits() {
         var rng = new Rng(10);
+        // R = 5: gemv/axpy; R = 70: one thread splits columns, two threads split rows (5 panels); the bits agree.
         for (int R : new int[]{5, 70}) {
             int IN = 67, OUT = 131;
             float[] x = rng.normal(R * IN), w = rng.normal(OUT * IN), b = rng.normal(OUT), dout = rng.normal(R * OUT);

@@ -45,8 +45,8 @@ class ConvKernelsTest {
         for (int B = 1; B <= 2; B++)
             for (int CI : new int[]{1, 3})
                 for (int CO : new int[]{1, 2, 5})
-                    for (int H = 1; H <= 5; H++)
-                        for (int W = 1; W <= 5; W += 2) {
+                    for (int H = 1; H <= 6; H++)
+                        for (int W : new int[]{1, 2, 3, 5, 8}) {
                             float[] x = rng.normal(B * CI * H * W), w = rng.normal(CO * CI * 9), b = rng.normal(CO);
                             float[] fast = new float[B * CO * H * W], naive = new float[B * CO * H * W];
                             ConvKernels.conv3x3Forward(fast, x, w, b, 0, B * CO, CI, CO, H, W);
