@@ -49,18 +49,9 @@ public final class SampleGrid {
         for (int i = 0; i < total; i++) labels[i] = i / o.perClass();
         new Rng(o.seed()).fillNormal(all, all.length, 1f);   // the whole grid's noise, drawn up front
         EulerSampler sampler = new EulerSampler(m, o.steps(), o.cfgScale(), o.guidanceLow(), o.guidanceHigh());
-        int chunk = Math.max(1, sampler.batchFor(1) == 1 ? m.maxBatch() : m.maxBatch() / 2);
         s.ema.swap();
         try {
-            for (int i0 = 0; i0 < total; i0 += chunk) {
-                int n = Math.min(chunk, total - i0);
-                float[] x = new float[n * per];
-                int[] y = new int[n];
-                System.arraycopy(all, i0 * per, x, 0, n * per);
-                System.arraycopy(labels, i0, y, 0, n);
-                sampler.sample(x, y, n);
-                System.arraycopy(x, 0, all, i0 * per, n * per);
-            }
+            sampler.sample(all, labels, total);                 // chunks to the model's maxBatch by itself
         } finally {
             s.ema.swap();
         }

@@ -7,7 +7,8 @@ import dip.util.Rng;
 /**
  * Everything a training run changes, in one place: the model's weights (in the Denoiser's ParamRegistry), the EMA,
  * AdamW's moments and step count, the noise Rng (label dropout, t, ε), the data loader's position (epoch, batch;
- * the shuffle of each epoch is fixed by the data seed) and the global step. A checkpoint (TrainCheckpoint) is exactly this plus the configs; a resumed run restores it.
+ * the shuffle of each epoch is fixed by the data seed) and the global step. A checkpoint (TrainCheckpoint) is exactly
+ * this plus the configs; a resumed run restores it.
  */
 public final class TrainState {
     /** Offsets that derive the three independent streams from the one --seed (Rng mixes the seed with SplitMix). */
