@@ -8,7 +8,10 @@ import dip.tornado.Parallel;
  * (The transposed convolution lives in {@link ConvTransposeKernels}.)
  * <p>
  * Forward and backward-to-input are parallel over planes (r = b·CO + co, resp. b·CI + ci): an iteration owns one
- * output plane and sweeps whole input rows in its inner loop, which is cache friendly and needs no im2col buffer.
+ * output plane, and needs no im2col buffer. The head's planes are small (2×2 to 16×16), so loop overhead and
+ * loads/stores of the output dominate a per-channel row sweep: a 2×2 plane, and a plane whose width is a multiple
+ * of 4 (in blocks of 4 outputs), instead sum over all input channels in registers and store once. Other widths
+ * sweep rows per input channel (interior rows take their three input rows in one pass).
  * Backward-to-weight is parallel over r = co·CI + ci: an iteration owns dW[co, ci, :, :], and the ci = 0 iteration
  * also owns db[co]. Each optimised forward keeps a {@code Naive} twin (one output element at a time, bounds checked
  * per tap) for the tests.
