@@ -10,15 +10,21 @@ import java.util.List;
 
 /**
  * The pure-Java engine: splits each kernel's {@code @Parallel} range across a fixed pool of threads.
- * (A first version: the fast Vector API paths for matmul come in its own commit.)
+ * Matmuls big enough to pay for it go to {@link VectorMatmul} (Vector API, packed panels); small ones run the
+ * scalar {@link MatmulKernels}, which are also the reference the fast paths are tested against.
  */
 public final class JavaEngine implements Engine {
     private final int threads;
     private final ExecutorService pool;
+    private final VectorMatmul fast;            // null when the JVM lacks --add-modules jdk.incubator.vector
+
+    /** Below this many multiply-adds (R·IN·OUT) a matmul runs the scalar kernels: packing would not pay. */
+    static final long FAST_MIN_MACS = 1L << 15;
 
     public JavaEngine(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
+        this.fast = vectorApiPresent() ? new VectorMatmul() : null;
         this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
             Thread t = new Thread(r, "dip-java-engine");
             t.setDaemon(true);
@@ -63,19 +69,35 @@ public final class JavaEngine implements Engine {
         }
     }
 
+    /** True when this JVM was started with {@code --add-modules jdk.incubator.vector}. */
+    public static boolean vectorApiPresent() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /** Whether matmuls take the Vector API paths (false: scalar kernels only, the module is missing). */
+    public boolean vectorized() { return fast != null; }
+
+    /** True when the Vector API path is worth it: enough work, and rows wide enough for one vector. */
+    static boolean useFast(int R, int IN, int OUT) {
+        return (long) R * IN * OUT >= FAST_MIN_MACS && Math.min(IN, OUT) >= VectorMatmul.L;
+    }
+
     @Override
     public void matmulForward(float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
-        parallelFor(R, (lo, hi) -> MatmulKernels.matmulForward(out, x, w, b, lo, hi, IN, OUT));
+        if (fast != null && useFast(R, IN, OUT)) fast.forward(this, out, x, w, b, R, IN, OUT);
+        else parallelFor(R, (lo, hi) -> MatmulKernels.matmulForward(out, x, w, b, lo, hi, IN, OUT));
     }
 
     @Override
     public void matmulBackwardInput(float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
-        parallelFor(R, (lo, hi) -> MatmulKernels.matmulBackwardInput(dx, dout, w, lo, hi, IN, OUT));
+        if (fast != null && useFast(R, IN, OUT)) fast.backwardInput(this, dx, dout, w, R, IN, OUT);
+        else parallelFor(R, (lo, hi) -> MatmulKernels.matmulBackwardInput(dx, dout, w, lo, hi, IN, OUT));
     }
 
     @Override
     public void matmulBackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int R, int IN, int OUT) {
-        parallelFor(OUT, (lo, hi) -> MatmulKernels.matmulBackwardWeight(dw, db, dout, x, lo, hi, R, IN, OUT));
+        if (fast != null && useFast(R, IN, OUT)) fast.backwardWeight(this, dw, db, dout, x, R, IN, OUT);
+        else parallelFor(OUT, (lo, hi) -> MatmulKernels.matmulBackwardWeight(dw, db, dout, x, lo, hi, R, IN, OUT));
     }
 
     @Override

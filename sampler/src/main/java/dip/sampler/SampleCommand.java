@@ -1,0 +1,234 @@
+package dip.sampler;
+
+import dip.io.Safetensors;
+import dip.io.Tensor;
+import dip.model.Denoiser;
+import dip.model.DipConfig;
+import dip.tornado.exec.Engine;
+import dip.tornado.exec.Engines;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code dip sample}: images from a checkpoint's EMA weights with the Euler (or Heun) ODE and classifier-free
+ * guidance. Writes DIR/grid.png (rows = classes), DIR/samples.safetensors (samples, labels, noise), and on request
+ * DIR/images/*.png and DIR/trajectory.gif with DIR/trajectory/frame_*.png. Bad input is a one-line error, exit 2.
+ */
+@Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Sample images from a trained DiP checkpoint (EMA weights) with the Euler or Heun ODE and CFG.")
+public final class SampleCommand implements Callable<Integer> {
+    static final int OK = 0, ERROR = 1, BAD_INPUT = 2;   // as dip.cli.ExitCodes (trainer module, not visible here)
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "FILE",
+            description = "safetensors checkpoint with 'dip_config' metadata (EMA weights used when present).")
+    Path checkpoint;
+
+    @Option(names = "--class", split = ",", paramLabel = "C",
+            description = "Classes by index or name, comma-separated (default: all). One grid row each.")
+    List<String> classes;
+
+    @Option(names = "--n-per-class", defaultValue = "8", paramLabel = "N",
+            description = "Images per class (default: ${DEFAULT-VALUE}).")
+    int perClass;
+
+    @Option(names = "--steps", defaultValue = "100", paramLabel = "N", description = "ODE steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--solver", defaultValue = "euler", paramLabel = "S",
+            description = "euler or heun (default: ${DEFAULT-VALUE}).")
+    Solver solver;
+
+    @Option(names = "--cfg-scale", defaultValue = "2.9", paramLabel = "W",
+            description = "Guidance scale w, 1 = off (default: ${DEFAULT-VALUE}, the paper's).")
+    float cfgScale;
+
+    @Option(names = "--cfg-interval", defaultValue = "0.11,0.97", paramLabel = "LO,HI",
+            description = "Guide only while LO < t < HI (default: ${DEFAULT-VALUE}, the paper's).")
+    String cfgInterval;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Noise seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--noise", paramLabel = "FILE",
+            description = "Start from the safetensors tensor 'noise' (B, C, H, W) instead of the seed.")
+    Path noiseFile;
+
+    @Option(names = "--out", defaultValue = "samples", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--grid", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Write grid.png (default: on).")
+    boolean grid;
+
+    @Option(names = "--individual", description = "Also write one PNG per image under DIR/images.")
+    boolean individual;
+
+    @Option(names = "--trajectory", description = "Also write trajectory.gif and trajectory/frame_*.png (x_t | x̂ per step).")
+    boolean trajectory;
+
+    @Option(names = "--batch", defaultValue = "32", paramLabel = "N",
+            description = "Most rows per model forward (guided steps run [null; cond] pairs) (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--engine", defaultValue = "auto", paramLabel = "KIND",
+            description = "auto, java or tornado (default: ${DEFAULT-VALUE}).")
+    Engines.Kind engineKind;
+
+    @Option(names = "--threads", paramLabel = "N", description = "CPU threads for the java engine (default: all).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = {"-v", "--verbose"}, description = "Stack traces on errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter log = spec.commandLine().getOut();
+        Guidance guidance = parseGuidance();
+        if (steps < 1) throw bad("--steps must be >= 1, got " + steps);
+        if (perClass < 1) throw bad("--n-per-class must be >= 1, got " + perClass);
+        if (batch < 1) throw bad("--batch must be >= 1, got " + batch);
+        if (threads < 1) throw bad("--threads must be >= 1, got " + threads);
+        CheckpointModel ckpt;
+        try {
+            ckpt = CheckpointModel.open(checkpoint);
+        } catch (CheckpointModel.BadCheckpoint e) {
+            throw bad(e.getMessage());
+        }
+        DipConfig cfg = ckpt.config();
+        int[] cls;
+        try {
+            cls = ClassSelection.resolve(classes, ckpt.classNames());
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+        int B = cls.length * perClass, C = cfg.channels(), S = cfg.imageSize(), per = C * S * S;
+        int[] labels = new int[B];
+        for (int b = 0; b < B; b++) labels[b] = cls[b / perClass];
+        float[] noise = noiseFile != null ? readNoise(noiseFile, B, C, S) : Sampler.noise(seed, B, per);
+
+        try (Engine engine = Engines.create(engineKind, threads)) {
+            int rows = Math.min(batch, guidance.scale() == 1f ? B : 2 * B);
+            Denoiser model = ckpt.build(engine, rows);
+            log.printf(Locale.ROOT, "checkpoint %s (%s weights), %d classes, %dx%dx%d images, engine %s%n", checkpoint,
+                    ckpt.prefix().isEmpty() ? "plain" : ckpt.prefix(), cfg.numClasses(), C, S, S, engine.name());
+            log.printf(Locale.ROOT, "sampling %d images: %s, %d steps, cfg %.3g on (%.3g, %.3g) (%d guided steps), %s%n",
+                    B, solver.name().toLowerCase(Locale.ROOT), steps, guidance.scale(), guidance.lo(), guidance.hi(),
+                    guidance.guidedSteps(dip.flow.FlowPath.timeGrid(steps)),
+                    noiseFile != null ? "noise " + noiseFile : "seed " + seed);
+            String[] rowLabels = new String[cls.length];
+            for (int r = 0; r < cls.length; r++) rowLabels[r] = ckpt.classNames().get(cls[r]);
+            float[] x = noise.clone();
+            long t0 = System.nanoTime();
+            var progress = new Progress(log, steps, t0);
+            if (trajectory) {
+                try (var rec = new TrajectoryRecorder(out.resolve("trajectory.gif"), out.resolve("trajectory"), C, S, S,
+                        cls.length, perClass, rowLabels, ImageWriter.defaultScale(S), 80)) {
+                    solver.create(model, steps, guidance).sample(x, labels, B, both(progress, rec));
+                }
+            } else {
+                solver.create(model, steps, guidance).sample(x, labels, B, progress);
+            }
+            log.printf(Locale.ROOT, "sampled in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            SampleOutputs.write(out, x, noise, labels, B, cfg, ckpt, rowLabels, perClass, grid, individual, describe(guidance));
+            log.println("wrote " + out + (grid ? "/grid.png, " : "/") + "samples.safetensors"
+                    + (individual ? ", images/" : "") + (trajectory ? ", trajectory.gif, trajectory/" : ""));
+        } catch (CheckpointModel.BadCheckpoint e) {
+            throw bad(e.getMessage());
+        }
+        return OK;
+    }
+
+    private String describe(Guidance g) {
+        return String.format(Locale.ROOT, "{\"solver\":\"%s\",\"steps\":%d,\"cfg_scale\":%s,\"cfg_interval\":[%s,%s],\"seed\":%s}",
+                solver.name().toLowerCase(Locale.ROOT), steps, g.scale(), g.lo(), g.hi(),
+                noiseFile != null ? "null" : Long.toString(seed));
+    }
+
+    private Guidance parseGuidance() {
+        String[] parts = cfgInterval.split(",");
+        float lo, hi;
+        try {
+            if (parts.length != 2) throw new NumberFormatException();
+            lo = Float.parseFloat(parts[0].trim());
+            hi = Float.parseFloat(parts[1].trim());
+        } catch (NumberFormatException e) {
+            throw bad("--cfg-interval must be LO,HI (two numbers), got '" + cfgInterval + "'");
+        }
+        if (!(lo >= 0f && hi <= 1f && lo < hi)) {
+            throw bad("--cfg-interval must satisfy 0 <= LO < HI <= 1, got " + lo + "," + hi);
+        }
+        if (!Float.isFinite(cfgScale)) throw bad("--cfg-scale must be a finite number, got " + cfgScale);
+        return new Guidance(cfgScale, lo, hi);
+    }
+
+    private float[] readNoise(Path file, int B, int C, int S) {
+        try {
+            Tensor t = Safetensors.read(file).tensor("noise");
+            int[] want = {B, C, S, S};
+            if (!Arrays.equals(t.shape(), want)) {
+                throw bad("noise " + file + " has shape " + Arrays.toString(t.shape()) + " but " + B
+                        + " images of this model need " + Arrays.toString(want));
+            }
+            return t.floats();
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            throw bad("cannot use noise file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private ParameterException bad(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    private static SamplerListener both(SamplerListener a, SamplerListener b) {
+        return (k, n, t, xt, xhat, B) -> {
+            a.onStep(k, n, t, xt, xhat, B);
+            b.onStep(k, n, t, xt, xhat, B);
+        };
+    }
+
+    /** One line every ~10% of the steps: step, t, ms/step. */
+    private record Progress(PrintWriter log, int steps, long t0) implements SamplerListener {
+        @Override
+        public void onStep(int k, int n, float t, float[] xt, float[] xhat, int B) {
+            int every = Math.max(1, steps / 10);
+            if (k == 0 || k % every != 0 || k == n) return;
+            double ms = (System.nanoTime() - t0) / 1e6 / k;
+            log.printf(Locale.ROOT, "step %d/%d | t %.3f | %.0f ms/step%n", k, n, t, ms);
+            log.flush();
+        }
+    }
+
+    /** A command line for this command alone, with the `dip` conventions (tests; the jar goes through DipCommand). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new SampleCommand());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((e, args) -> {
+            e.getCommandLine().getErr().println("error: " + e.getMessage().replaceAll("\\s*\\R\\s*", " ").trim());
+            e.getCommandLine().getErr().println("try 'sample --help' for usage");
+            return BAD_INPUT;
+        });
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("error: " + String.valueOf(e.getMessage() == null ? e : e.getMessage())
+                    .replaceAll("\\s*\\R\\s*", " ").trim());
+            if (parsed.hasMatchedOption("--verbose")) e.printStackTrace(cmd.getErr());
+            return ERROR;
+        });
+        return cl;
+    }
+
+    public static void main(String[] args) { System.exit(commandLine().execute(args)); }
+}

@@ -1,0 +1,143 @@
+package dip.sampler;
+
+import dip.io.ModelWeights;
+import dip.io.Safetensors;
+import dip.io.Tensor;
+import dip.layers.Param;
+import dip.model.Dip;
+import dip.model.DipConfig;
+import dip.model.HeadType;
+import dip.tornado.exec.JavaEngine;
+import dip.util.Rng;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `dip sample` end to end on a tiny random Dip: outputs, EMA weights, noise file, and every bad-input exit. */
+class SampleCommandTest {
+    static final DipConfig CFG = new DipConfig(8, 4, 1, 16, 1, 2, 3, 4, HeadType.DIP, false);
+    static final String NAMES = "[\"cat\",\"dog\",\"T-shirt/top\"]";
+
+    @TempDir static Path dir;
+    static Path ckpt;
+    static Dip ema;           // the weights sampling must use
+
+    record Run(int code, String out, String err) { }
+
+    static Run run(String... args) {
+        CommandLine cl = SampleCommand.commandLine();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** A checkpoint with EMA weights (random) and different online weights (another seed), as training writes. */
+    @BeforeAll
+    static void writeCheckpoint() throws IOException {
+        ema = Dip.create(new JavaEngine(1), CFG, 8).initialize(new Rng(1));
+        Dip online = Dip.create(new JavaEngine(1), CFG, 8).initialize(new Rng(2));
+        List<Tensor> tensors = new ArrayList<>();
+        for (Param p : ema.params().all()) tensors.add(Tensor.f32(ModelWeights.EMA_PREFIX + p.name(), p.shape(), p.data()));
+        for (Param p : online.params().all()) tensors.add(Tensor.f32(ModelWeights.DENOISER_PREFIX + p.name(), p.shape(), p.data()));
+        ckpt = dir.resolve("ckpt.safetensors");
+        Safetensors.write(ckpt, tensors, Map.of(ModelWeights.CONFIG_KEY, dip.io.DipConfigJson.toJson(CFG),
+                CheckpointModel.CLASS_NAMES_KEY, NAMES));
+    }
+
+    /** What the Java API gives with the EMA model: labels, seed noise, paper guidance, Euler. */
+    static float[] expected(int[] labels, float[] noise, int steps) {
+        return new EulerSampler(ema, steps, Guidance.paper()).sample(noise.clone(), labels, labels.length);
+    }
+
+    @Test
+    void writesGridImagesTrajectoryAndTheEmaSamples() throws IOException {
+        Path out = dir.resolve("run1");
+        Run r = run("--checkpoint", ckpt.toString(), "--class", "dog,0", "--n-per-class", "2", "--steps", "3",
+                "--out", out.toString(), "--individual", "--trajectory", "--engine", "java", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("ema_denoiser."), r.out());
+        for (String f : new String[]{"grid.png", "samples.safetensors", "images/dog_000.png", "images/cat_003.png",
+                "trajectory.gif", "trajectory/frame_000.png", "trajectory/frame_003.png"}) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f + " missing; out: " + r.out());
+        }
+        var got = Safetensors.read(out.resolve("samples.safetensors"));
+        int[] labels = {1, 1, 0, 0};
+        assertArrayEquals(labels, got.tensor("labels").ints());
+        float[] noise = Sampler.noise(0, 4, 64);
+        assertArrayEquals(noise, got.tensor("noise").floats(), 0f);
+        assertArrayEquals(expected(labels, noise, 3), got.tensor("samples").floats(), 0f, "samples vs the EMA model");
+    }
+
+    @Test
+    void noiseFileReplacesTheSeed() throws IOException {
+        float[] noise = Sampler.noise(42, 3, 64);
+        Path nf = dir.resolve("noise.safetensors");
+        Safetensors.write(nf, List.of(Tensor.f32("noise", new int[]{3, 1, 8, 8}, noise)), Map.of());
+        Path out = dir.resolve("run2");
+        Run r = run("--checkpoint", ckpt.toString(), "--class", "T-SHIRT/TOP", "--n-per-class", "3", "--steps", "2",
+                "--noise", nf.toString(), "--out", out.toString(), "--no-grid", "--engine", "java");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(!Files.exists(out.resolve("grid.png")), "--no-grid");
+        float[] got = Safetensors.read(out.resolve("samples.safetensors")).tensor("samples").floats();
+        assertArrayEquals(expected(new int[]{2, 2, 2}, noise, 2), got, 0f);
+        Run wrong = run("--checkpoint", ckpt.toString(), "--class", "1", "--n-per-class", "2", "--noise", nf.toString(),
+                "--out", out.toString());
+        assertBadInput(wrong, "has shape [3, 1, 8, 8] but 2 images of this model need [2, 1, 8, 8]");
+    }
+
+    @Test
+    void badInputIsOneLineAndExitTwo() throws IOException {
+        String c = ckpt.toString(), o = dir.resolve("bad").toString();
+        assertBadInput(run("--checkpoint", c, "--class", "horse", "--out", o),
+                "unknown class 'horse'; valid classes: 0 'cat', 1 'dog', 2 'T-shirt/top'");
+        assertBadInput(run("--checkpoint", c, "--class", "3", "--out", o), "unknown class '3'");
+        assertBadInput(run("--checkpoint", c, "--steps", "0", "--out", o), "--steps must be >= 1, got 0");
+        assertBadInput(run("--checkpoint", c, "--steps", "-4", "--out", o), "--steps must be >= 1, got -4");
+        assertBadInput(run("--checkpoint", c, "--cfg-interval", "0.5,0.2", "--out", o), "0 <= LO < HI <= 1");
+        assertBadInput(run("--checkpoint", c, "--cfg-interval", "0,1.5", "--out", o), "0 <= LO < HI <= 1");
+        assertBadInput(run("--checkpoint", c, "--cfg-interval", "0.3", "--out", o), "two numbers");
+        assertBadInput(run("--checkpoint", dir.resolve("nope.safetensors").toString(), "--out", o),
+                "checkpoint file not found");
+        assertBadInput(run("--checkpoint", c, "--solver", "rk4", "--out", o), "rk4");
+        // A checkpoint whose dip_config says hidden 16 but whose tensors come from a hidden-8 model.
+        DipConfig other = new DipConfig(8, 4, 1, 8, 1, 2, 3, 4, HeadType.DIP, false);
+        Path mismatch = dir.resolve("mismatch.safetensors");
+        ModelWeights.save(mismatch, Dip.create(new JavaEngine(1), other, 1).params(), other);
+        Files.writeString(dir.resolve("unused"), "");
+        Path lying = dir.resolve("lying.safetensors");
+        var contents = Safetensors.read(mismatch);
+        Safetensors.write(lying, contents.tensors().values(), Map.of(ModelWeights.CONFIG_KEY, dip.io.DipConfigJson.toJson(CFG)));
+        assertBadInput(run("--checkpoint", lying.toString(), "--steps", "1", "--out", o, "--engine", "java"),
+                "does not match its config");
+    }
+
+    @Test
+    void helpExitsZero() {
+        Run r = run("--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("--cfg-interval"), r.out());
+    }
+
+    static void assertBadInput(Run r, String fragment) {
+        assertEquals(2, r.code(), "exit code; err: " + r.err());
+        String first = r.err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith("error: ") && first.contains(fragment), "first err line: " + first);
+        assertEquals(2, r.err().lines().count(), "error line + usage hint only: " + r.err());
+    }
+}

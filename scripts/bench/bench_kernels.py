@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+"""The PyTorch twin of `dip bench kernels`: the same rows (names, shapes, FLOPs), timed the same way
+(warm-up, then the median of --repeat runs), printed in the same format so the two tables read side by side.
+Run with Debian's PyTorch: /usr/bin/python3 scripts/bench/bench_kernels.py --threads 2
+Backward rows accumulate like the Java kernels (dx += dout·W; dW += doutᵀ·x, db += Σ dout).
+"""
+import argparse
+import re
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+
+HEADER = "%-18s %-20s %10s %9s" % ("kernel", "shape", "ms", "GFLOP/s")
+
+
+def row(name, shape, ms, flops):
+    gf = "%.1f" % (flops / ms / 1e6) if flops > 0 else "-"
+    return "%-18s %-20s %10.3f %9s" % (name, shape, ms, gf)
+
+
+def matmul_cases(label, R, IN, OUT):
+    shape = "R=%d %d->%d" % (R, IN, OUT)
+    flops = 2.0 * R * IN * OUT
+
+    def fwd():
+        x, w, b, out = torch.randn(R, IN), torch.randn(OUT, IN), torch.randn(OUT), torch.empty(R, OUT)
+        return lambda: torch.addmm(b, x, w.t(), out=out)
+
+    def bwd_in():
+        dout, w, dx = torch.randn(R, OUT), torch.randn(OUT, IN), torch.zeros(R, IN)
+        return lambda: dx.addmm_(dout, w)
+
+    def bwd_w():
+        dout, x, dw, db = torch.randn(R, OUT), torch.randn(R, IN), torch.zeros(OUT, IN), torch.zeros(OUT)
+
+        def run():
+            dw.addmm_(dout.t(), x)
+            db.add_(dout.sum(0))
+        return run
+
+    return [(label + ".fwd", shape, flops, fwd), (label + ".bwd_in", shape, flops, bwd_in),
+            (label + ".bwd_w", shape, flops, bwd_w)]
+
+
+def all_cases():
+    B, N, D = 1, 256, 1152                     # DiP-XL/16 at 256²: 256 tokens, hidden 1152
+    H = int(2.0 / 3.0 * 4 * D)                 # SwiGLU hidden, 3072
+    R = B * N
+    cs = []
+    cs += matmul_cases("mm256", 256, 256, 256)
+    cs += matmul_cases("mm1024", 1024, 1024, 1024)
+    cs += matmul_cases("xl.qkv", R, D, 3 * D)
+    cs += matmul_cases("xl.proj", R, D, D)
+    cs += matmul_cases("xl.adaln", B, D, 6 * D)
+    cs += matmul_cases("xl.mlp_w1w3", R, D, H)
+    cs += matmul_cases("xl.mlp_w2", R, H, D)
+    n = R * H
+
+    def silu_fwd():
+        x, out = torch.randn(n), torch.empty(n)
+        return lambda: torch.mul(x, torch.sigmoid(x), out=out)
+
+    def silu_bwd():
+        x, dout, dx = torch.randn(n), torch.randn(n), torch.zeros(n)
+        return lambda: dx.add_(torch.ops.aten.silu_backward(dout, x))
+
+    cs.append(("silu.fwd", "n=%d" % n, 0, silu_fwd))
+    cs.append(("silu.bwd", "n=%d" % n, 0, silu_bwd))
+    return cs
+
+
+def median_ms(body, repeat, warmup, warmup_ms):
+    end = time.perf_counter() + warmup_ms / 1000.0
+    i = 0
+    while i < warmup or time.perf_counter() < end:
+        body()
+        i += 1
+    ts = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        body()
+        ts.append((time.perf_counter() - t0) * 1000.0)
+    return statistics.median(ts)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=9)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--warmup-ms", type=float, default=500)
+    ap.add_argument("--filter", default=None, help="only rows whose name contains a match")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    blas = [l.strip() for l in torch.__config__.show().splitlines() if "BLAS" in l]
+    print("# torch %s, %d threads, %s; median of %d runs" % (torch.__version__, torch.get_num_threads(),
+                                                          "; ".join(blas)[:160], a.repeat))
+    print(HEADER)
+    with torch.no_grad():
+        for name, shape, flops, setup in all_cases():
+            if a.filter and not re.search(a.filter, name):
+                continue
+            print(row(name, shape, median_ms(setup(), a.repeat, a.warmup, a.warmup_ms), flops), flush=True)
+
+
+if __name__ == "__main__":
+    main()

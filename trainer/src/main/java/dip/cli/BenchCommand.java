@@ -1,0 +1,16 @@
+package dip.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** `dip bench`: performance measurements. `dip bench kernels` times the hot kernels. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
+        subcommands = {BenchKernelsCommand.class})
+public final class BenchCommand implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

@@ -1,0 +1,68 @@
+package dip.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParseResult;
+
+import java.io.PrintWriter;
+
+/**
+ * The `dip` command line: the root of every subcommand (info, bench; train and sample join later).
+ * Exit codes are {@link ExitCodes}: a bad flag or value gives BAD_INPUT with a one-line message and the usage
+ * hint, any other failure ERROR with a one-line message (the stack trace only with --verbose).
+ */
+@Command(name = "dip", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "DiP, the pixel-space diffusion model, in pure Java (CPU Vector API or TornadoVM).",
+        subcommands = {InfoCommand.class, dip.trainer.TrainCommand.class, dip.sampler.SampleCommand.class,
+                dip.eval.EvalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class DipCommand implements Runnable {
+
+    /** `dip` alone prints the usage. */
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** The configured command line (tests call this and set their own out/err writers). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new DipCommand());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? ExitCodes.BAD_INPUT : ExitCodes.ERROR);
+        cl.setParameterExceptionHandler(DipCommand::badInput);
+        cl.setExecutionExceptionHandler(DipCommand::failed);
+        return cl;
+    }
+
+    private static int badInput(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println("error: " + oneLine(e.getMessage()));
+        err.println("try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage");
+        return ExitCodes.BAD_INPUT;
+    }
+
+    private static int failed(Exception e, CommandLine cmd, ParseResult parsed) {
+        if (e instanceof CommandLine.ParameterException pe) return badInput(pe, new String[0]);
+        PrintWriter err = cmd.getErr();
+        err.println("error: " + oneLine(e.getMessage() == null ? e.toString() : e.getMessage()));
+        if (verbose(parsed)) e.printStackTrace(err);
+        else err.println("(run with --verbose for the stack trace)");
+        err.flush();
+        return ExitCodes.ERROR;
+    }
+
+    private static boolean verbose(ParseResult pr) {
+        for (; pr != null; pr = pr.subcommand()) {
+            if (pr.hasMatchedOption("--verbose")) return true;
+        }
+        return false;
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").trim();
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

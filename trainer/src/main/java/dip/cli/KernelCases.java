@@ -1,0 +1,70 @@
+package dip.cli;
+
+import dip.model.DipConfig;
+import dip.model.Preset;
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.ActivationKernels;
+import dip.util.Rng;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The rows of `dip bench kernels`, in print order. Adding a kernel is one line in {@link #all}: a name, a shape
+ * string, its FLOPs (0 when GFLOP/s means nothing) and a setup that allocates the buffers and returns the call.
+ * scripts/bench/bench_kernels.py prints the same rows from PyTorch: keep the names and shapes in step.
+ */
+final class KernelCases {
+    private KernelCases() {
+    }
+
+    /** One table row. setup runs once, just before the timing, so only one case's buffers live at a time. */
+    record Case(String name, String shape, double flops, Supplier<Runnable> setup) {
+    }
+
+    static List<Case> all(Engine e, long seed) {
+        List<Case> cs = new ArrayList<>();
+        matmul(cs, e, seed, "mm256", 256, 256, 256);
+        matmul(cs, e, seed, "mm1024", 1024, 1024, 1024);
+        DipConfig xl = Preset.XL16.config();                        // DiP-XL/16 at 256²: N = 256 tokens, D = 1152
+        int B = 1, R = B * xl.tokens(), D = xl.hidden(), H = xl.mlpHidden();
+        matmul(cs, e, seed, "xl.qkv", R, D, 3 * D);
+        matmul(cs, e, seed, "xl.proj", R, D, D);
+        matmul(cs, e, seed, "xl.adaln", B, D, 6 * D);
+        matmul(cs, e, seed, "xl.mlp_w1w3", R, D, H);
+        matmul(cs, e, seed, "xl.mlp_w2", R, H, D);
+        int n = R * H;                                              // SiLU inside SwiGLU: (R, H)
+        cs.add(new Case("silu.fwd", "n=" + n, 0, () -> {
+            float[] x = normal(seed, n), out = new float[n];
+            return () -> e.parallelFor(n, (lo, hi) -> ActivationKernels.siluForward(out, x, lo, hi));
+        }));
+        cs.add(new Case("silu.bwd", "n=" + n, 0, () -> {
+            float[] x = normal(seed, n), dout = normal(seed + 1, n), dx = new float[n];
+            return () -> e.parallelFor(n, (lo, hi) -> ActivationKernels.siluBackward(dx, dout, x, lo, hi));
+        }));
+        return cs;
+    }
+
+    /** The three products of a Linear (R rows, IN -> OUT): forward, backward to the input, backward to W and b. */
+    static void matmul(List<Case> cs, Engine e, long seed, String label, int R, int IN, int OUT) {
+        String shape = "R=" + R + " " + IN + "->" + OUT;
+        double flops = 2.0 * R * IN * OUT;
+        cs.add(new Case(label + ".fwd", shape, flops, () -> {
+            float[] x = normal(seed, R * IN), w = normal(seed + 1, OUT * IN), b = normal(seed + 2, OUT), out = new float[R * OUT];
+            return () -> e.matmulForward(out, x, w, b, R, IN, OUT);
+        }));
+        cs.add(new Case(label + ".bwd_in", shape, flops, () -> {
+            float[] dout = normal(seed, R * OUT), w = normal(seed + 1, OUT * IN), dx = new float[R * IN];
+            return () -> e.matmulBackwardInput(dx, dout, w, R, IN, OUT);
+        }));
+        cs.add(new Case(label + ".bwd_w", shape, flops, () -> {
+            float[] dout = normal(seed, R * OUT), x = normal(seed + 1, R * IN), dw = new float[OUT * IN], db = new float[OUT];
+            return () -> e.matmulBackwardWeight(dw, db, dout, x, R, IN, OUT);
+        }));
+    }
+
+    private static float[] normal(long seed, int n) {
+        return new Rng(seed).normal(n);
+    }
+}

@@ -1,0 +1,356 @@
+package dip.trainer;
+
+import dip.cli.CommonOptions;
+import dip.cli.ExitCodes;
+import dip.data.Dataset;
+import dip.io.SafetensorsException;
+import dip.model.Denoiser;
+import dip.model.Dip;
+import dip.model.DipConfig;
+import dip.model.Preset;
+import dip.tornado.exec.Engine;
+import dip.util.Rng;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * `dip train` (scripts/trainer): trains a DiP model with flow matching (DIP-SPEC §3) and writes into --out:
+ * last.safetensors (the whole training state; --resume continues it exactly), metrics.jsonl, loss.png and one
+ * samples_epoch{N}.png per epoch (EMA weights, Euler sampler, fixed seed). Ctrl-C stops at the next step and saves.
+ * Exit codes: 0 done or stopped cleanly, 1 failed while training (e.g. NaN loss), 2 bad options, data or checkpoint.
+ * The model and data come through two small factories, so tests run this command on a toy model.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a DiP model (flow matching, AdamW, EMA) on Fashion-MNIST, CIFAR-10 or a folder of images.")
+public final class TrainCommand implements Callable<Integer> {
+
+    /** Builds the model a run trains, with initial weights drawn from {@code init}. */
+    @FunctionalInterface
+    public interface ModelFactory {
+        Denoiser create(DipConfig cfg, Engine engine, int maxBatch, Rng init);
+    }
+
+    /** Opens a data set at an image size; throws IOException with a one-line message when it cannot. */
+    @FunctionalInterface
+    public interface DataOpener {
+        Dataset open(DataKind kind, Path dir, int imageSize, int channels) throws IOException;
+    }
+
+    // --- options -------------------------------------------------------------------------------------------------
+    @Spec CommandSpec spec;
+    @Mixin CommonOptions common;                           // --engine, --threads, --seed, --verbose
+
+    @Option(names = "--epochs", required = true, paramLabel = "N",
+            description = "Passes over the data in total (a resumed run counts the epochs already done).")
+    int epochs;
+    @Option(names = "--preset", defaultValue = "MICRO", description = "Model size: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Preset preset;
+    @Option(names = "--data", defaultValue = "fashion-mnist", converter = DataKindConverter.class, paramLabel = "SET",
+            description = "fashion-mnist, cifar10 or folder (default: ${DEFAULT-VALUE}).")
+    DataKind data;
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the data is (default: /usr/share/datasets/fashion-mnist or data/cifar-10-batches-bin).")
+    Path dataDir;
+    @Option(names = "--channels", paramLabel = "C",
+            description = "1 (gray) or 3 (RGB) for cifar10 and folder (default: 1 for fashion-mnist, 3 otherwise).")
+    Integer channels;
+    @Option(names = "--image-size", paramLabel = "PX", description = "Train at this size (default: the preset's).")
+    Integer imageSize;
+    @Option(names = "--batch-size", defaultValue = "32", paramLabel = "B", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+    @Option(names = "--lr", defaultValue = "1e-4", description = "AdamW learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+    @Option(names = "--betas", defaultValue = "0.9,0.999", split = ",", paramLabel = "B1,B2", description = "AdamW betas (default: ${DEFAULT-VALUE}).")
+    double[] betas;
+    @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+    @Option(names = "--ema-decay", defaultValue = "0.9999", description = "EMA decay per step (default: ${DEFAULT-VALUE}).")
+    double emaDecay;
+    @Option(names = "--class-dropout", defaultValue = "0.1", paramLabel = "P", description = "Probability of the null label, for guidance (default: ${DEFAULT-VALUE}).")
+    double classDropout;
+    @Option(names = "--warmup-steps", defaultValue = "0", description = "Linear lr warmup (default: ${DEFAULT-VALUE}, none).")
+    int warmupSteps;
+    @Option(names = "--clip-grad", defaultValue = "0", paramLabel = "NORM", description = "Clip the global gradient norm (default: ${DEFAULT-VALUE}, off).")
+    double clipGrad;
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/train, or the --resume folder).")
+    Path out;
+    @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "STEPS",
+            description = "Also save last.safetensors every STEPS steps (default: ${DEFAULT-VALUE}: at epoch ends only).")
+    int checkpointEvery;
+    @Option(names = "--keep-every", defaultValue = "0", paramLabel = "STEPS",
+            description = "Keep a copy step_{N}.safetensors of the checkpoints at multiples of STEPS (default: ${DEFAULT-VALUE}, none).")
+    int keepEvery;
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run saved in DIR (its last.safetensors) exactly.")
+    Path resume;
+    @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N steps in total (default: no limit).")
+    long maxSteps = Long.MAX_VALUE;
+    @Option(names = "--sample-every-epoch", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Write samples_epoch{N}.png after each epoch (default: ${DEFAULT-VALUE}).")
+    boolean sampleEveryEpoch;
+    @Option(names = "--samples-per-class", defaultValue = "8", description = "Grid columns (default: ${DEFAULT-VALUE}).")
+    int samplesPerClass;
+    @Option(names = "--sample-steps", defaultValue = "50", description = "Euler steps for the grid (default: ${DEFAULT-VALUE}).")
+    int sampleSteps;
+    @Option(names = "--sample-cfg", defaultValue = "2.9", description = "Guidance scale for the grid (default: ${DEFAULT-VALUE}).")
+    float sampleCfg;
+    @Option(names = "--sample-interval", defaultValue = "0.11,0.97", split = ",", paramLabel = "LO,HI",
+            description = "Guided t interval, strict (default: ${DEFAULT-VALUE}).")
+    float[] sampleInterval;
+    @Option(names = "--sample-seed", defaultValue = "0", description = "Noise seed of the grid (default: ${DEFAULT-VALUE}).")
+    long sampleSeed;
+    @Option(names = "--log-every", defaultValue = "50", paramLabel = "STEPS",
+            description = "Without a terminal, print a progress line every STEPS steps (default: ${DEFAULT-VALUE}).")
+    int logEvery;
+
+    /** Checkpoint metadata keys: where the run's data came from (a resume without --data reads the same). */
+    static final String DATA_KIND = "data_kind", DATA_DIR = "data_dir";
+
+    /** Options that a checkpoint fixes: a resumed run keeps the values it started with. */
+    static final String[] FIXED_ON_RESUME = {"--preset", "--image-size", "--batch-size", "--lr", "--betas",
+        "--weight-decay", "--ema-decay", "--class-dropout", "--warmup-steps", "--clip-grad", "--seed"};
+
+    private final ModelFactory models;
+    private final DataOpener opener;
+    private volatile TrainLoop loop;
+    private volatile boolean stopEarly;
+
+    /** The command as the CLI registers it: the DiP model and the dip.data readers. */
+    public TrainCommand() {
+        this(TrainCommand::dipModel, DataSources::open);
+    }
+
+    public TrainCommand(ModelFactory models, DataOpener opener) {
+        this.models = models;
+        this.opener = opener;
+    }
+
+    /** The real model with the official initialisation. */
+    static Denoiser dipModel(DipConfig cfg, Engine engine, int maxBatch, Rng init) {
+        return new Dip(engine, cfg, maxBatch).initialize(init);
+    }
+
+    /** What the SIGINT handler calls: stop at the next step boundary, then save. Any thread. */
+    void requestStop() {
+        stopEarly = true;
+        TrainLoop l = loop;
+        if (l != null) l.requestStop();
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        return run(new PrintStream(new WriterStream(spec.commandLine().getOut()), true, StandardCharsets.UTF_8));
+    }
+
+    int run(PrintStream outp) throws IOException {
+        checkOptions();
+        // --- what to train: a checkpoint's configs on --resume, else the options -----------------------------------
+        TrainCheckpoint.Header header = null;
+        Path ckptFile = null;
+        if (resume != null) {
+            ckptFile = Files.isDirectory(resume) ? resume.resolve("last.safetensors") : resume;
+            try {
+                header = TrainCheckpoint.readHeader(ckptFile);
+            } catch (SafetensorsException e) {
+                throw bad("cannot resume: " + e.getMessage());
+            }
+        }
+        Path outDir = out != null ? out
+                : resume != null ? (Files.isDirectory(resume) ? resume : ckptFile.toAbsolutePath().getParent())
+                : Path.of("runs", "train");
+        int size = header != null ? header.model().imageSize() : imageSize != null ? imageSize : preset.config().imageSize();
+        boolean dataGiven = spec.commandLine().getParseResult().hasMatchedOption("--data");
+        if (header != null && !dataGiven && header.metadata().containsKey(DATA_KIND)) {
+            data = DataKind.parse(header.metadata().get(DATA_KIND));          // resume reads what the run read
+            if (dataDir == null && header.metadata().containsKey(DATA_DIR)) dataDir = Path.of(header.metadata().get(DATA_DIR));
+        }
+        Path dir = dataDir != null ? dataDir : data.defaultDir();
+        if (dir == null) throw bad("--data folder needs --data-dir: " + data.howToGet());
+        if (!Files.isDirectory(dir) || !Files.isReadable(dir)) {
+            throw bad("no " + data.word() + " data at " + dir.toAbsolutePath() + ": " + data.howToGet()
+                    + (dataDir == null ? ", or point --data-dir at it" : ""));
+        }
+        Dataset d;
+        try {
+            int c = header != null ? header.model().channels() : channels != null ? channels : data.defaultChannels();
+            d = opener.open(data, dir, size, c);
+        } catch (IOException | IllegalArgumentException e) {
+            throw bad("cannot read " + data.word() + " data at " + dir + ": " + e.getMessage());
+        }
+        String desc = data.word() + " train (" + d.size() + " images) at " + dir;
+        DipConfig cfg;
+        TrainConfig tc;
+        if (header != null) {
+            cfg = header.model();
+            tc = header.train();
+            for (String opt : FIXED_ON_RESUME) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(opt)) {
+                    outp.println("note: " + opt + " is ignored on --resume: the run continues with its checkpoint's "
+                            + "model and training config (" + tc + ")");
+                }
+            }
+            if (d.numClasses() != cfg.numClasses() || d.channels() != cfg.channels() || d.size() != header.dataSize()) {
+                throw bad("cannot resume " + ckptFile + ": it was trained on " + header.dataSize() + " images of "
+                        + cfg.channels() + " channel(s) with " + cfg.numClasses() + " classes (" + header.data()
+                        + "), but " + desc + " has " + d.size() + " images of " + d.channels() + " channel(s) with "
+                        + d.numClasses() + " classes; resume needs the same data");
+            }
+        } else {
+            DipConfig p = preset.config();
+            try {
+                cfg = new DipConfig(size, p.patchSize(), d.channels(), p.hidden(), p.depth(), p.heads(), d.numClasses(),
+                        p.headWidth(), p.head(), p.adaLnZero());
+                tc = new TrainConfig(batchSize, lr, betas[0], betas[1], weightDecay, emaDecay, classDropout, warmupSteps,
+                        clipGrad, common.seed());
+            } catch (IllegalArgumentException e) {
+                throw bad(e.getMessage());
+            }
+            if (Files.exists(outDir.resolve("last.safetensors"))) {
+                throw bad(outDir + " already holds a run (last.safetensors): continue it with --resume " + outDir
+                        + ", or pick another --out");
+            }
+        }
+        // --- build ---------------------------------------------------------------------------------------------
+        Files.createDirectories(outDir);
+        try (Engine engine = common.createEngine()) {
+            Denoiser model = models.create(cfg, engine, Math.max(tc.batchSize(), 2), TrainState.initRng(tc.seed()));
+            TrainState state = new TrainState(model, tc, d.size());
+            if (header != null) {
+                try {
+                    TrainCheckpoint.restore(ckptFile, state);
+                } catch (SafetensorsException e) {
+                    throw bad("cannot resume: " + e.getMessage());
+                }
+            }
+            outp.printf(Locale.ROOT, "%s %s | %,d params | %s | batch %d | lr %.3g | engine %s%n",
+                    header != null ? "resuming at step " + state.step() + ":" : "training " + preset.name() + ":", cfg,
+                    model.params().count(), desc, tc.batchSize(), tc.lr(), engine.name());
+            long total = Math.min((long) epochs * state.stepsPerEpoch(), maxSteps);
+            if (tc.emaDecay() < 1 && total < Math.round(1 / (1 - tc.emaDecay()))) {
+                outp.printf(Locale.ROOT, "note: EMA decay %s averages over about %.0f steps but this run has %d, so the "
+                        + "EMA (used for the sample grids) stays close to the initial weights; try --ema-decay 0.999%n",
+                        tc.emaDecay(), 1 / (1 - tc.emaDecay()), total);
+            }
+            return train(outp, outDir, state, d, dir, desc, header != null);
+        }
+    }
+
+    private int train(PrintStream outp, Path outDir, TrainState state, Dataset d, Path dir, String desc, boolean resumed)
+            throws IOException {
+        Path last = outDir.resolve("last.safetensors");
+        TrainLoop.Checkpointer ckpt = st -> {
+            TrainCheckpoint.save(last, st, desc, Map.of(DATA_KIND, data.word(), DATA_DIR, dir.toAbsolutePath().toString()));
+            if (keepEvery > 0 && st.step() % keepEvery == 0) {
+                Path keep = outDir.resolve(String.format(Locale.ROOT, "step_%08d.safetensors", st.step()));
+                Path tmp = outDir.resolve(keep.getFileName() + ".tmp");
+                Files.copy(last, tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, keep, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return last;
+        };
+        Path metrics = outDir.resolve("metrics.jsonl");
+        var grid = new SampleGrid.Options(samplesPerClass, sampleSteps, sampleCfg, sampleInterval[0], sampleInterval[1], sampleSeed);
+        ProgressListener artifacts = new ProgressListener() {
+            @Override public void onEpochEnd(int epoch, TrainState st) {
+                try {
+                    LossPlot.write(outDir.resolve("loss.png"), MetricsLog.readLosses(metrics), "DiP training loss");
+                    if (sampleEveryEpoch) {
+                        SampleGrid.write(outDir.resolve("samples_epoch" + epoch + ".png"), st, d.classNames(), grid,
+                                "epoch " + epoch + ", step " + st.step() + " (EMA)");
+                    }
+                } catch (IOException | RuntimeException e) {   // the checkpoint is saved: a plot is not worth the run
+                    outp.println("warning: cannot write the epoch " + epoch + " plots: " + e.getMessage());
+                }
+            }
+        };
+        boolean live = interactive();
+        try (MetricsLog log = new MetricsLog(metrics, resumed ? state.step() : 0);
+             ConsoleProgress progress = new ConsoleProgress(outp, live, logEvery)) {
+            TrainLoop l = new TrainLoop(state, d, ProgressListener.all(progress, log, artifacts), ckpt, checkpointEvery);
+            loop = l;
+            if (stopEarly) l.requestStop();
+            TrainLoop.Outcome result;
+            try (StopSignal sig = new StopSignal(this::requestStop, System.err)) {
+                result = l.run(epochs, maxSteps);
+            } catch (NonFiniteLossException e) {
+                progress.close();
+                String kept = Files.exists(last)
+                        ? "the last good checkpoint " + last + " (step " + TrainCheckpoint.readHeader(last).step()
+                                + ") was kept (resume with --resume " + outDir + ")"
+                        : "no checkpoint was written";
+                outp.println("error: " + e.getMessage() + "; " + kept + ". Try a lower --lr or --clip-grad.");
+                return ExitCodes.ERROR;
+            }
+            if (result == TrainLoop.Outcome.STOPPED) {
+                outp.printf(Locale.ROOT, "stopped at step %d; saved %s. Continue with: scripts/trainer --resume %s --epochs %d%n",
+                        state.step(), last, outDir, epochs);
+            } else {
+                outp.printf(Locale.ROOT, "done: %d steps, %d full epoch(s); checkpoint %s, metrics %s%n",
+                        state.step(), state.epoch(), last, metrics);
+            }
+            return ExitCodes.OK;
+        } finally {
+            loop = null;
+        }
+    }
+
+    private void checkOptions() {
+        if (epochs < 1) throw bad("--epochs must be >= 1, got " + epochs);
+        if (maxSteps < 1) throw bad("--max-steps must be >= 1, got " + maxSteps);
+        if (betas.length != 2) throw bad("--betas needs two values B1,B2, got " + betas.length);
+        if (sampleInterval.length != 2) throw bad("--sample-interval needs two values LO,HI, got " + sampleInterval.length);
+        if (checkpointEvery < 0 || keepEvery < 0) throw bad("--checkpoint-every and --keep-every must be >= 0");
+        if (samplesPerClass < 1 || sampleSteps < 1) throw bad("--samples-per-class and --sample-steps must be >= 1");
+        if (logEvery < 1) throw bad("--log-every must be >= 1, got " + logEvery);
+    }
+
+    private ParameterException bad(String msg) {
+        return new ParameterException(spec.commandLine(), msg);
+    }
+
+    /** True when stdout is a terminal (JDK 22+: Console.isTerminal; before: a console exists). */
+    static boolean interactive() {
+        java.io.Console c = System.console();
+        if (c == null) return false;
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
+        } catch (ReflectiveOperationException e) {
+            return true;
+        }
+    }
+
+    /** Bytes to the command's PrintWriter, decoded as UTF-8 on each flush (the progress bar wants a PrintStream). */
+    static final class WriterStream extends java.io.OutputStream {
+        private final java.io.PrintWriter w;
+        private final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+
+        WriterStream(java.io.PrintWriter w) { this.w = w; }
+
+        @Override public synchronized void write(int b) { buf.write(b); }
+
+        @Override public synchronized void write(byte[] b, int off, int len) { buf.write(b, off, len); }
+
+        @Override public synchronized void flush() {
+            w.write(buf.toString(StandardCharsets.UTF_8));
+            buf.reset();
+            w.flush();
+        }
+    }
+
+    /** picocli converter for --data. */
+    static final class DataKindConverter implements picocli.CommandLine.ITypeConverter<DataKind> {
+        @Override public DataKind convert(String s) { return DataKind.parse(s); }
+    }
+}
