@@ -14,6 +14,7 @@ import dip.tornado.kernels.ActivationKernels;
 import dip.tornado.kernels.AdaLnKernels;
 import dip.tornado.kernels.AttentionKernels;
 import dip.tornado.kernels.ConvKernels;
+import dip.tornado.kernels.ConvTransposeKernels;
 import dip.tornado.kernels.EmbedKernels;
 import dip.tornado.kernels.NormKernels;
 import dip.tornado.kernels.PatchKernels;
@@ -193,6 +194,70 @@ class TornadoKernelsTest {
         onDevice(g -> g.task("t", PatchKernels::patchifyForward, tokD, x, 0, R, C, H, W, P),
                 new Object[] {x}, new Object[] {tokD});
         assertClose("patchifyForward", tok, tokD);
+    }
+
+    // ------------------------------------------------------------------------- backward kernels (they accumulate)
+
+    @Test
+    void rmsNormBackward() {
+        int R = 23, D = 40;
+        var rng = new Rng(31);
+        float[] x = rng.normal(R * D), w = rng.normal(D), dout = rng.normal(R * D), rstd = new float[R];
+        NormKernels.rmsNormForward(new float[R * D], rstd, x, w, 0, R, D, 1e-6f);
+        float[] dx = rng.normal(R * D), dxD = dx.clone();                 // non-zero start: proves it accumulates
+        NormKernels.rmsNormBackward(dx, dout, x, w, rstd, 0, R, D);
+        onDevice(g -> g.task("t", NormKernels::rmsNormBackward, dxD, dout, x, w, rstd, 0, R, D),
+                new Object[] {dout, x, w, rstd, dxD}, new Object[] {dxD});
+        assertClose("rmsNormBackward", dx, dxD);
+    }
+
+    @Test
+    void attentionBackwardQuery() {
+        int BH = 2, N = 9, HS = 8, R = BH * N;
+        float scale = (float) (1.0 / Math.sqrt(HS));
+        var rng = new Rng(32);
+        float[] q = rng.normal(R * HS), k = rng.normal(R * HS), v = rng.normal(R * HS), dout = rng.normal(R * HS);
+        float[] att = new float[R * N];
+        AttentionKernels.attentionForward(new float[R * HS], att, q, k, v, 0, R, N, HS, scale);
+        float[] dq = rng.normal(R * HS), dqD = dq.clone(), dpre = nan(R * N), dpreD = nan(R * N);
+        AttentionKernels.attentionBackwardQuery(dq, dpre, dout, q, k, v, att, 0, R, N, HS, scale);
+        onDevice(g -> g.task("t", AttentionKernels::attentionBackwardQuery, dqD, dpreD, dout, q, k, v, att, 0, R, N, HS, scale),
+                new Object[] {dout, q, k, v, att, dqD}, new Object[] {dqD, dpreD});
+        assertClose("attentionBackwardQuery dq", dq, dqD);
+        assertClose("attentionBackwardQuery dpre", dpre, dpreD);
+    }
+
+    @Test
+    void conv3x3Backward() {
+        int[][] shapes = {{2, 3, 5, 2, 2}, {2, 3, 4, 8, 8}, {1, 2, 3, 5, 7}};    // B, CI, CO, H, W
+        for (int[] s : shapes) {
+            int B = s[0], CI = s[1], CO = s[2], H = s[3], W = s[4];
+            var rng = new Rng(33 + H * W);
+            float[] x = rng.normal(B * CI * H * W), w = rng.normal(CO * CI * 9), dout = rng.normal(B * CO * H * W);
+            float[] dx = rng.normal(B * CI * H * W), dxD = dx.clone();
+            ConvKernels.conv3x3BackwardInput(dx, dout, w, 0, B * CI, CI, CO, H, W);
+            onDevice(g -> g.task("t", ConvKernels::conv3x3BackwardInput, dxD, dout, w, 0, B * CI, CI, CO, H, W),
+                    new Object[] {dout, w, dxD}, new Object[] {dxD});
+            assertClose("conv3x3BackwardInput " + Arrays.toString(s), dx, dxD);
+            float[] dw = rng.normal(CO * CI * 9), dwD = dw.clone(), db = rng.normal(CO), dbD = db.clone();
+            ConvKernels.conv3x3BackwardWeight(dw, db, dout, x, 0, CO * CI, B, CI, CO, H, W);
+            onDevice(g -> g.task("t", ConvKernels::conv3x3BackwardWeight, dwD, dbD, dout, x, 0, CO * CI, B, CI, CO, H, W),
+                    new Object[] {dout, x, dwD, dbD}, new Object[] {dwD, dbD});
+            assertClose("conv3x3BackwardWeight dw " + Arrays.toString(s), dw, dwD);
+            assertClose("conv3x3BackwardWeight db " + Arrays.toString(s), db, dbD);
+        }
+    }
+
+    @Test
+    void convTranspose2x2Forward() {
+        int B = 2, CI = 3, CO = 4, H = 3, W = 5;
+        var rng = new Rng(34);
+        float[] x = rng.normal(B * CI * H * W), w = rng.normal(CI * CO * 4), bias = rng.normal(CO);
+        float[] out = nan(B * CO * 4 * H * W), outD = nan(B * CO * 4 * H * W);
+        ConvTransposeKernels.convTranspose2x2Forward(out, x, w, bias, 0, B * CO, CI, CO, H, W);
+        onDevice(g -> g.task("t", ConvTransposeKernels::convTranspose2x2Forward, outD, x, w, bias, 0, B * CO, CI, CO, H, W),
+                new Object[] {x, w, bias}, new Object[] {outD});
+        assertClose("convTranspose2x2Forward", out, outD);
     }
 
     // ---------------------------------------------------------------------------------------------------- helpers
