@@ -71,7 +71,7 @@ class TornadoKernelsTest {
         float[] x = rng.normal(R * D), w = rng.normal(D);
         float[] out = nan(R * D), rstd = nan(R), outD = nan(R * D), rstdD = nan(R);
         NormKernels.rmsNormForward(out, rstd, x, w, 0, R, D, eps);
-        onDevice(g -> g.task("t", NormKernels::rmsNormForward, outD, rstdD, x, w, 0, R, D, eps),
+        onDevice(g -> g.task("rmsNormForward", NormKernels::rmsNormForward, outD, rstdD, x, w, 0, R, D, eps),
                 new Object[] {x, w}, new Object[] {outD, rstdD});
         assertClose("rmsNormForward out", out, outD);
         assertClose("rmsNormForward rstd", rstd, rstdD);
@@ -82,14 +82,14 @@ class TornadoKernelsTest {
         int grid = 5, N = grid * grid, HS = 16, BH = 3, R = BH * N;
         float[] cos = nan(N * HS / 2), sin = nan(N * HS / 2), cosD = nan(N * HS / 2), sinD = nan(N * HS / 2);
         RopeKernels.ropeTables(cos, sin, 0, N, grid, HS);                   // calls the helper linspacePosition
-        onDevice(g -> g.task("t", RopeKernels::ropeTables, cosD, sinD, 0, N, grid, HS),
+        onDevice(g -> g.task("ropeTables", RopeKernels::ropeTables, cosD, sinD, 0, N, grid, HS),
                 new Object[0], new Object[] {cosD, sinD});
         assertClose("ropeTables cos", cos, cosD);
         assertClose("ropeTables sin", sin, sinD);
 
         float[] x = new Rng(22).normal(R * HS), out = nan(R * HS), outD = nan(R * HS);
         RopeKernels.ropeForward(out, x, cos, sin, 0, R, N, HS);
-        onDevice(g -> g.task("t", RopeKernels::ropeForward, outD, x, cos, sin, 0, R, N, HS),
+        onDevice(g -> g.task("ropeForward", RopeKernels::ropeForward, outD, x, cos, sin, 0, R, N, HS),
                 new Object[] {x, cos, sin}, new Object[] {outD});
         assertClose("ropeForward", out, outD);
     }
@@ -104,7 +104,7 @@ class TornadoKernelsTest {
         float[] q = rng.normal(R * HS), k = rng.normal(R * HS), v = rng.normal(R * HS);
         float[] out = nan(R * HS), att = nan(R * N), outD = nan(R * HS), attD = nan(R * N);
         AttentionKernels.attentionForward(out, att, q, k, v, 0, R, N, HS, scale);
-        onDevice(g -> g.task("t", AttentionKernels::attentionForward, outD, attD, q, k, v, 0, R, N, HS, scale),
+        onDevice(g -> g.task("attentionForward", AttentionKernels::attentionForward, outD, attD, q, k, v, 0, R, N, HS, scale),
                 new Object[] {q, k, v}, new Object[] {outD, attD});
         assertClose("attentionForward out", out, outD);
         assertClose("attentionForward att", att, attD);
@@ -119,7 +119,7 @@ class TornadoKernelsTest {
         float[] x = rng.normal(R * D), mod = rng.normal(B * chunks * D);
         float[] out = nan(R * D), outD = nan(R * D);
         AdaLnKernels.modulateForward(out, x, mod, 0, R, N, D, chunks, 3, 4);
-        onDevice(g -> g.task("t", AdaLnKernels::modulateForward, outD, x, mod, 0, R, N, D, chunks, 3, 4),
+        onDevice(g -> g.task("modulateForward", AdaLnKernels::modulateForward, outD, x, mod, 0, R, N, D, chunks, 3, 4),
                 new Object[] {x, mod}, new Object[] {outD});
         assertClose("modulateForward", out, outD);
     }
@@ -129,7 +129,7 @@ class TornadoKernelsTest {
         int n = 1001;
         float[] x = new Rng(25).normal(n), out = nan(n), outD = nan(n);
         ActivationKernels.siluForward(out, x, 0, n);
-        onDevice(g -> g.task("t", ActivationKernels::siluForward, outD, x, 0, n), new Object[] {x}, new Object[] {outD});
+        onDevice(g -> g.task("siluForward", ActivationKernels::siluForward, outD, x, 0, n), new Object[] {x}, new Object[] {outD});
         assertClose("siluForward", out, outD);
     }
 
@@ -139,7 +139,7 @@ class TornadoKernelsTest {
         var rng = new Rng(26);
         float[] a = rng.normal(n), b = rng.normal(n), out = nan(n), outD = nan(n);
         SwigluKernels.swigluForward(out, a, b, 0, n);
-        onDevice(g -> g.task("t", SwigluKernels::swigluForward, outD, a, b, 0, n), new Object[] {a, b}, new Object[] {outD});
+        onDevice(g -> g.task("swigluForward", SwigluKernels::swigluForward, outD, a, b, 0, n), new Object[] {a, b}, new Object[] {outD});
         assertClose("swigluForward", out, outD);
     }
 
@@ -151,7 +151,7 @@ class TornadoKernelsTest {
         for (int i = 0; i < B; i++) t[i] = rng.uniform();
         float[] out = nan(B * dim), outD = nan(B * dim);
         EmbedKernels.timestepFeatures(out, t, 0, B, dim, 10f);
-        onDevice(g -> g.task("t", EmbedKernels::timestepFeatures, outD, t, 0, B, dim, 10f),
+        onDevice(g -> g.task("timestepFeatures", EmbedKernels::timestepFeatures, outD, t, 0, B, dim, 10f),
                 new Object[] {t}, new Object[] {outD});
         assertClose("timestepFeatures", out, outD);
     }
@@ -167,7 +167,7 @@ class TornadoKernelsTest {
             float[] x = rng.normal(B * CI * H * W), w = rng.normal(CO * CI * 9), bias = rng.normal(CO);
             float[] out = nan(B * CO * H * W), outD = nan(B * CO * H * W);
             ConvKernels.conv3x3Forward(out, x, w, bias, 0, B * CO, CI, CO, H, W);
-            onDevice(g -> g.task("t", ConvKernels::conv3x3Forward, outD, x, w, bias, 0, B * CO, CI, CO, H, W),
+            onDevice(g -> g.task("conv3x3Forward", ConvKernels::conv3x3Forward, outD, x, w, bias, 0, B * CO, CI, CO, H, W),
                     new Object[] {x, w, bias}, new Object[] {outD});
             assertClose("conv3x3Forward " + Arrays.toString(s), out, outD);
         }
@@ -180,7 +180,7 @@ class TornadoKernelsTest {
         int[] arg = new int[R], argD = new int[R];
         Arrays.fill(argD, -1);
         PoolKernels.maxPool2x2Forward(out, arg, x, 0, R, H, W);
-        onDevice(g -> g.task("t", PoolKernels::maxPool2x2Forward, outD, argD, x, 0, R, H, W),
+        onDevice(g -> g.task("maxPool2x2Forward", PoolKernels::maxPool2x2Forward, outD, argD, x, 0, R, H, W),
                 new Object[] {x}, new Object[] {outD, argD});
         assertClose("maxPool2x2Forward out", out, outD);
         assertArrayEquals(arg, argD, "maxPool2x2Forward argmax");
@@ -191,7 +191,7 @@ class TornadoKernelsTest {
         int B = 2, C = 3, H = 8, W = 12, P = 4, N = (H / P) * (W / P), R = B * N;
         float[] x = new Rng(30).normal(B * C * H * W), tok = nan(R * C * P * P), tokD = nan(R * C * P * P);
         PatchKernels.patchifyForward(tok, x, 0, R, C, H, W, P);
-        onDevice(g -> g.task("t", PatchKernels::patchifyForward, tokD, x, 0, R, C, H, W, P),
+        onDevice(g -> g.task("patchifyForward", PatchKernels::patchifyForward, tokD, x, 0, R, C, H, W, P),
                 new Object[] {x}, new Object[] {tokD});
         assertClose("patchifyForward", tok, tokD);
     }
@@ -206,7 +206,7 @@ class TornadoKernelsTest {
         NormKernels.rmsNormForward(new float[R * D], rstd, x, w, 0, R, D, 1e-6f);
         float[] dx = rng.normal(R * D), dxD = dx.clone();                 // non-zero start: proves it accumulates
         NormKernels.rmsNormBackward(dx, dout, x, w, rstd, 0, R, D);
-        onDevice(g -> g.task("t", NormKernels::rmsNormBackward, dxD, dout, x, w, rstd, 0, R, D),
+        onDevice(g -> g.task("rmsNormBackward", NormKernels::rmsNormBackward, dxD, dout, x, w, rstd, 0, R, D),
                 new Object[] {dout, x, w, rstd, dxD}, new Object[] {dxD});
         assertClose("rmsNormBackward", dx, dxD);
     }
@@ -221,7 +221,7 @@ class TornadoKernelsTest {
         AttentionKernels.attentionForward(new float[R * HS], att, q, k, v, 0, R, N, HS, scale);
         float[] dq = rng.normal(R * HS), dqD = dq.clone(), dpre = nan(R * N), dpreD = nan(R * N);
         AttentionKernels.attentionBackwardQuery(dq, dpre, dout, q, k, v, att, 0, R, N, HS, scale);
-        onDevice(g -> g.task("t", AttentionKernels::attentionBackwardQuery, dqD, dpreD, dout, q, k, v, att, 0, R, N, HS, scale),
+        onDevice(g -> g.task("attentionBackwardQuery", AttentionKernels::attentionBackwardQuery, dqD, dpreD, dout, q, k, v, att, 0, R, N, HS, scale),
                 new Object[] {dout, q, k, v, att, dqD}, new Object[] {dqD, dpreD});
         assertClose("attentionBackwardQuery dq", dq, dqD);
         assertClose("attentionBackwardQuery dpre", dpre, dpreD);
@@ -236,12 +236,12 @@ class TornadoKernelsTest {
             float[] x = rng.normal(B * CI * H * W), w = rng.normal(CO * CI * 9), dout = rng.normal(B * CO * H * W);
             float[] dx = rng.normal(B * CI * H * W), dxD = dx.clone();
             ConvKernels.conv3x3BackwardInput(dx, dout, w, 0, B * CI, CI, CO, H, W);
-            onDevice(g -> g.task("t", ConvKernels::conv3x3BackwardInput, dxD, dout, w, 0, B * CI, CI, CO, H, W),
+            onDevice(g -> g.task("conv3x3BackwardInput", ConvKernels::conv3x3BackwardInput, dxD, dout, w, 0, B * CI, CI, CO, H, W),
                     new Object[] {dout, w, dxD}, new Object[] {dxD});
             assertClose("conv3x3BackwardInput " + Arrays.toString(s), dx, dxD);
             float[] dw = rng.normal(CO * CI * 9), dwD = dw.clone(), db = rng.normal(CO), dbD = db.clone();
             ConvKernels.conv3x3BackwardWeight(dw, db, dout, x, 0, CO * CI, B, CI, CO, H, W);
-            onDevice(g -> g.task("t", ConvKernels::conv3x3BackwardWeight, dwD, dbD, dout, x, 0, CO * CI, B, CI, CO, H, W),
+            onDevice(g -> g.task("conv3x3BackwardWeight", ConvKernels::conv3x3BackwardWeight, dwD, dbD, dout, x, 0, CO * CI, B, CI, CO, H, W),
                     new Object[] {dout, x, dwD, dbD}, new Object[] {dwD, dbD});
             assertClose("conv3x3BackwardWeight dw " + Arrays.toString(s), dw, dwD);
             assertClose("conv3x3BackwardWeight db " + Arrays.toString(s), db, dbD);
@@ -255,16 +255,19 @@ class TornadoKernelsTest {
         float[] x = rng.normal(B * CI * H * W), w = rng.normal(CI * CO * 4), bias = rng.normal(CO);
         float[] out = nan(B * CO * 4 * H * W), outD = nan(B * CO * 4 * H * W);
         ConvTransposeKernels.convTranspose2x2Forward(out, x, w, bias, 0, B * CO, CI, CO, H, W);
-        onDevice(g -> g.task("t", ConvTransposeKernels::convTranspose2x2Forward, outD, x, w, bias, 0, B * CO, CI, CO, H, W),
+        onDevice(g -> g.task("convTranspose2x2Forward", ConvTransposeKernels::convTranspose2x2Forward, outD, x, w, bias, 0, B * CO, CI, CO, H, W),
                 new Object[] {x, w, bias}, new Object[] {outD});
         assertClose("convTranspose2x2Forward", out, outD);
     }
 
     // ---------------------------------------------------------------------------------------------------- helpers
 
-    /** One TaskGraph with one task: ins go to the device, outs come back; the plan is freed after one run. */
+    /**
+     * One TaskGraph ("g0", "g1", ...) with one task: ins go to the device, outs come back; the plan is freed after
+     * one run. With -Dtornado.threadInfo=True TornadoVM prints each task's global work size (= the kernel's range).
+     */
     private static void onDevice(Consumer<TaskGraph> task, Object[] ins, Object[] outs) {
-        TaskGraph g = new TaskGraph("kernels" + graphs++);
+        TaskGraph g = new TaskGraph("g" + graphs++);
         if (ins.length > 0) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, ins);
         task.accept(g);
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, outs);
