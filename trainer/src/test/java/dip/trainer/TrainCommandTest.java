@@ -51,9 +51,11 @@ class TrainCommandTest {
         return new Result(code, out.toString(), err.toString());
     }
 
-    /** The `dip` command line with train added as the one-line registration will (settings re-applied after it). */
+    /** The `dip` command line with its train subcommand replaced by this one (settings re-applied after it). */
     static CommandLine withTrain(TrainCommand cmd) {
-        return DipCommand.commandLine().addSubcommand("train", cmd).setCaseInsensitiveEnumValuesAllowed(true)
+        CommandLine cl = DipCommand.commandLine();
+        cl.getCommandSpec().removeSubcommand("train");
+        return cl.addSubcommand("train", cmd).setCaseInsensitiveEnumValuesAllowed(true)
                 .setOverwrittenOptionsAllowed(true);   // so a test can override the defaults it passes
     }
 
