@@ -89,8 +89,8 @@ public final class TornadoEngine implements Engine {
      *                        weights are fixed (sampling). false: weights are copied on every call (training, where
      *                        the optimizer changes them on the host between steps).
      * @throws IllegalStateException when the TornadoVM runtime cannot be loaded or finds no device, or when TornadoVM
-     *                               is not told to read {@code dip.tornado.Parallel} (without it TornadoVM would run
-     *                               every kernel loop sequentially on one work-item); the message says how to launch
+     *                               is not told to read {@code dip.tornado.Parallel} (without it TornadoVM does not
+     *                               see the kernels' parallel loops); the message says how to launch
      */
     public TornadoEngine(boolean residentWeights) {
         String annotation = System.getProperty(ANNOTATION_PROPERTY);
