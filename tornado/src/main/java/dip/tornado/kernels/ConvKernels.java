@@ -8,7 +8,10 @@ import dip.tornado.Parallel;
  * (The transposed convolution lives in {@link ConvTransposeKernels}.)
  * <p>
  * Forward and backward-to-input are parallel over planes (r = b·CO + co, resp. b·CI + ci): an iteration owns one
- * output plane and sweeps whole input rows in its inner loop, which is cache friendly and needs no im2col buffer.
+ * output plane, and needs no im2col buffer. The head's planes are small (2×2 to 16×16), so loop overhead and
+ * loads/stores of the output dominate a per-channel row sweep: a 2×2 plane, and a plane whose width is a multiple
+ * of 4 (in blocks of 4 outputs), instead sum over all input channels in registers and store once. Other widths
+ * sweep rows per input channel (interior rows take their three input rows in one pass).
  * Backward-to-weight is parallel over r = co·CI + ci: an iteration owns dW[co, ci, :, :], and the ci = 0 iteration
  * also owns db[co]. Each optimised forward keeps a {@code Naive} twin (one output element at a time, bounds checked
  * per tap) for the tests.
@@ -58,6 +61,8 @@ public final class ConvKernels {
             for (int i = 0; i < HW; i++) out[o + i] = bv;
             if (H == 2 && W == 2) {
                 correlate2x2Planes(out, o, x, b * CI * 4, 4, w, co * CI * 9, 9, CI, 0);
+            } else if (W % 4 == 0) {
+                correlateBlocks4(out, o, x, b * CI * HW, HW, w, co * CI * 9, 9, CI, 0, H, W);
             } else {
                 for (int ci = 0; ci < CI; ci++) {
                     correlate3x3(out, o, x, (b * CI + ci) * HW, w, (co * CI + ci) * 9, 0, H, W);
@@ -78,6 +83,8 @@ public final class ConvKernels {
             int o = r * HW;                                              // seek to dx[b, ci]
             if (H == 2 && W == 2) {
                 correlate2x2Planes(dx, o, dout, b * CO * 4, 4, w, ci * 9, CI * 9, CO, 1);
+            } else if (W % 4 == 0) {
+                correlateBlocks4(dx, o, dout, b * CO * HW, HW, w, ci * 9, CI * 9, CO, 1, H, W);
             } else {
                 for (int co = 0; co < CO; co++) {
                     correlate3x3(dx, o, dout, (b * CO + co) * HW, w, (co * CI + ci) * 9, 1, H, W);
@@ -99,7 +106,22 @@ public final class ConvKernels {
             // One pass over each plane pair; the three taps of a kernel row share the loads of one input row and
             // keep three independent sums (a single running sum would be bound by the float-add latency).
             float a00 = 0f, a01 = 0f, a02 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a20 = 0f, a21 = 0f, a22 = 0f, ab = 0f;
-            for (int b = 0; b < B; b++) {
+            for (int b = 0; b < B && H == 2 && W == 2; b++) {                  // 2×2 planes: all taps written out
+                int d = (b * CO + co) * 4, i = (b * CI + ci) * 4;
+                float d00 = dout[d], d01 = dout[d + 1], d10 = dout[d + 2], d11 = dout[d + 3];
+                float x00 = x[i], x01 = x[i + 1], x10 = x[i + 2], x11 = x[i + 3];
+                a00 += d11 * x00;
+                a01 += d10 * x00 + d11 * x01;
+                a02 += d10 * x01;
+                a10 += d01 * x00 + d11 * x10;
+                a11 += d00 * x00 + d01 * x01 + d10 * x10 + d11 * x11;
+                a12 += d00 * x01 + d10 * x11;
+                a20 += d01 * x10;
+                a21 += d00 * x10 + d01 * x11;
+                a22 += d00 * x11;
+                ab += d00 + d01 + d10 + d11;
+            }
+            for (int b = 0; b < B && (H != 2 || W != 2); b++) {
                 int dOff = (b * CO + co) * HW, xOff = (b * CI + ci) * HW;
                 for (int y = 0; y < H; y++) {
                     int d = dOff + y * W;
@@ -184,6 +206,41 @@ public final class ConvKernels {
         out[o + 1] += s01;
         out[o + 2] += s10;
         out[o + 3] += s11;
+    }
+
+    /**
+     * Helper for planes whose width is a multiple of 4: like {@link #correlate2x2Planes}, but for blocks of four
+     * outputs of one row; each block sums over all n input planes (3 input rows × 6 values, 9 taps) in registers.
+     */
+    static void correlateBlocks4(float[] out, int o, float[] in, int iOff, int iStride, float[] w, int wOff, int wStride,
+                                 int n, int flip, int H, int W) {
+        int sg = flip == 0 ? 1 : -1;
+        for (int y = 0; y < H; y++) {
+            for (int x0 = 0; x0 < W; x0 += 4) {
+                float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+                boolean left = x0 > 0, right = x0 + 4 < W;
+                for (int j = 0; j < n; j++) {
+                    int i = iOff + j * iStride + x0, k = flip == 0 ? wOff + j * wStride : wOff + j * wStride + 8;
+                    for (int ky = 0; ky < 3; ky++) {
+                        int iy = y + ky - 1;
+                        if (iy < 0 || iy >= H) continue;
+                        int r = i + iy * W, kr = k + 3 * ky * sg;
+                        float a = left ? in[r - 1] : 0f, b0 = in[r], b1 = in[r + 1], b2 = in[r + 2], b3 = in[r + 3];
+                        float c = right ? in[r + 4] : 0f;
+                        float k0 = w[kr], k1 = w[kr + sg], k2 = w[kr + 2 * sg];
+                        s0 += k0 * a + k1 * b0 + k2 * b1;
+                        s1 += k0 * b0 + k1 * b1 + k2 * b2;
+                        s2 += k0 * b1 + k1 * b2 + k2 * b3;
+                        s3 += k0 * b2 + k1 * b3 + k2 * c;
+                    }
+                }
+                int q = o + y * W + x0;
+                out[q] += s0;
+                out[q + 1] += s1;
+                out[q + 2] += s2;
+                out[q + 3] += s3;
+            }
+        }
     }
 
     /** Helper: out[o + x] += k0·in[i + x − 1] + k1·in[i + x] + k2·in[i + x + 1] for x in [0, W), zero outside the row. */
