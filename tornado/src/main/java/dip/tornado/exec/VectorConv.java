@@ -300,25 +300,18 @@ public final class VectorConv {
             for (int ky = 0; ky < 3; ky++) {
                 for (int kx = 0; kx < 3; kx++) {
                     int row = (c * 9 + ky * 3 + kx) * ld;
+                    // Whole plane at once: out pixel p reads p + shift, copied for the valid rows [y0, y1) in one run
+                    // (trimmed by one at the end that would leave the plane), then the wrapped-around column and
+                    // the rows outside the image are zeroed.
+                    int y0 = ky == 0 ? 1 : 0, y1 = ky == 2 ? H - 1 : H, shift = (ky - 1) * W + kx - 1;
+                    int p0 = y0 * W + (kx == 0 ? 1 : 0), p1 = y1 * W - (kx == 2 ? 1 : 0);
                     for (int i = 0; i < nImg; i++) {
-                        int plane = ((b0 + i) * C + c) * HW, d0 = row + i * HW;
-                        for (int y = 0; y < H; y++) {
-                            int iy = y + ky - 1, d = d0 + y * W;
-                            if (iy < 0 || iy >= H) {
-                                Arrays.fill(col, d, d + W, 0f);
-                                continue;
-                            }
-                            int s = plane + iy * W;
-                            if (kx == 1) {
-                                copy(src, s, col, d, W);
-                            } else if (kx == 0) {                    // x − 1: shift right, zero at x = 0
-                                col[d] = 0f;
-                                copy(src, s, col, d + 1, W - 1);
-                            } else {                                 // x + 1: shift left, zero at x = W − 1
-                                copy(src, s + 1, col, d, W - 1);
-                                col[d + W - 1] = 0f;
-                            }
-                        }
+                        int plane = ((b0 + i) * C + c) * HW, d = row + i * HW;
+                        if (y0 > 0) Arrays.fill(col, d, d + W, 0f);
+                        if (p1 > p0) copy(src, plane + p0 + shift, col, d + p0, p1 - p0);
+                        if (kx == 0) for (int y = y0; y < y1; y++) col[d + y * W] = 0f;
+                        else if (kx == 2) for (int y = y0; y < y1; y++) col[d + y * W + W - 1] = 0f;
+                        if (y1 < H) Arrays.fill(col, d + y1 * W, d + HW, 0f);
                     }
                 }
             }
