@@ -265,16 +265,21 @@ public final class VectorConv {
     /**
      * C(Mp, panels·NR) (+)= A(Mp, K)·B, A(m, k) at a[m·aRs + k·aCs], B packed [panel][K][NR] (full K per panel),
      * Mp a multiple of MR. C starts from init[0, NR·panels) broadcast over rows, or from itself when init is null.
-     * Loop order: K-blocks, then panels (a kc × NR micro-panel of B stays in L1), then MR-row tiles.
+     * Loop order: K-blocks, then the smaller operand's blocks outside the larger's, so the smaller stays in cache:
+     * panels, then MR-row tiles (a kc × NR micro-panel of B in L1, A streamed) when A is the smaller; else (the weight
+     * gradients of wide layers, A = col with CI·9 rows) tiles, then panels. Either way each element of C sums its
+     * k in the same order.
      */
     static void gemm(float[] c, int ldc, float[] a, int aRs, int aCs, float[] bp, int Mp, int K, int panels, float[] init) {
+        boolean panelsOuter = Mp <= panels * NR;
         for (int pc = 0; pc < K; pc += KC) {
             int kc = Math.min(KC, K - pc);
             boolean first = pc == 0 && init != null;
-            for (int p = 0; p < panels; p++) {
-                int bOff = p * K * NR + pc * NR, n0 = p * NR;
-                for (int m = 0; m < Mp; m += MR) {
-                    int cOff = m * ldc + n0, aOff = m * aRs + pc * aCs;
+            int outer = panelsOuter ? panels : Mp / MR, inner = panelsOuter ? Mp / MR : panels;
+            for (int u = 0; u < outer; u++) {
+                for (int v = 0; v < inner; v++) {
+                    int p = panelsOuter ? u : v, m = (panelsOuter ? v : u) * MR;
+                    int bOff = p * K * NR + pc * NR, n0 = p * NR, cOff = m * ldc + n0, aOff = m * aRs + pc * aCs;
                     if (first) VectorMatmul.tile(a, aOff, aRs, aCs, bp, bOff, kc, init, init == ZERO ? 0 : n0, 0, c, cOff, ldc);
                     else VectorMatmul.tile(a, aOff, aRs, aCs, bp, bOff, kc, c, cOff, ldc, c, cOff, ldc);
                 }
