@@ -1,9 +1,15 @@
 package dip.cli;
 
+import dip.layers.Param;
+import dip.model.Dip;
+import dip.model.DipConfig;
+import dip.model.HeadType;
+import dip.model.Preset;
 import dip.tornado.exec.Engine;
 import dip.tornado.exec.JavaEngine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -18,6 +24,12 @@ import java.util.concurrent.Callable;
 public final class InfoCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Spec CommandSpec spec;
+    @Option(names = "--preset", paramLabel = "PRESET",
+            description = "Also print this model's shape and parameter counts: ${COMPLETION-CANDIDATES}.")
+    Preset preset;
+    @Option(names = "--head", paramLabel = "HEAD", defaultValue = "DIP",
+            description = "With --preset: DIP (Patch Detailer Head) or DIT_ONLY (standard final layer) (default: ${DEFAULT-VALUE}).")
+    HeadType head;
 
     @Override
     public Integer call() {
@@ -25,6 +37,7 @@ public final class InfoCommand implements Callable<Integer> {
         printJvm(out);
         try (Engine engine = common.createEngine()) {
             printEngine(out, engine);
+            if (preset != null) printModel(out, engine, preset, preset.config().withHead(head));
         }
         out.flush();
         return ExitCodes.OK;
@@ -36,6 +49,23 @@ public final class InfoCommand implements Callable<Integer> {
         out.printf("dip:            %s%n", Version.project());
         out.printf("max heap:       %d MiB%n", Runtime.getRuntime().maxMemory() >> 20);
         out.printf("processors:     %d%n", Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Parameter counts per module; parameters are allocated lazily, so this works for XL without its 2.5 GB. */
+    static void printModel(PrintWriter out, Engine engine, Preset preset, DipConfig cfg) {
+        Dip model = new Dip(engine, cfg, 1);
+        out.printf("model:          %s %s%n", preset, cfg);
+        out.printf("tokens:         %d (%dx%d grid of %dx%d patches)%n", cfg.tokens(), cfg.grid(), cfg.grid(),
+                cfg.patchSize(), cfg.patchSize());
+        java.util.Map<String, long[]> groups = new java.util.LinkedHashMap<>();
+        for (Param p : model.params().all()) {
+            String n = p.name(), g = n.startsWith("blocks.") ? "blocks" : n.substring(0, n.indexOf('.'));
+            long[] acc = groups.computeIfAbsent(g, k -> new long[2]);
+            acc[0] += p.size();
+            acc[1]++;
+        }
+        groups.forEach((g, a) -> out.printf("  %-20s %,15d params in %3d tensors%n", g, a[0], a[1]));
+        out.printf("  %-20s %,15d params in %3d tensors%n", "total", model.params().count(), model.params().size());
     }
 
     static void printEngine(PrintWriter out, Engine engine) {

@@ -44,6 +44,16 @@ class DipCommandTest {
         }
     }
 
+    @Test void infoPresetPrintsThePapersParameterCounts() {
+        Run r = run("info", "--engine", "java", "--threads", "1", "--preset", "XL16");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertTrue(r.out().contains("local_decoder                6,968,067 params in  28 tensors"), r.out());
+        assertTrue(r.out().contains("total                    631,989,411 params in 347 tensors"), r.out());
+        Run dit = run("info", "--engine", "java", "--threads", "1", "--preset", "XL16", "--head", "DIT_ONLY");
+        assertTrue(dit.out().contains("total                    628,563,360 params"), dit.out());
+        assertEquals(ExitCodes.BAD_INPUT, run("info", "--preset", "XXL").code());
+    }
+
     @Test void benchKernelsPrintsTheSelectedRows() {
         Run r = run("bench", "kernels", "--engine", "java", "--threads", "1", "--filter", "^mm256\\.fwd|silu\\.fwd",
                 "--repeat", "1", "--warmup", "0", "--warmup-ms", "0", "--jit-warmup-ms", "0");
