@@ -24,7 +24,9 @@ import java.util.concurrent.Callable;
  * [null; conditional] at 256², random weights) of DiP-XL/16 and of a DiT-only XL on 4×4 patches (4096 tokens, the
  * patch size of PixelFlow-XL/4). A 26-block DiT-only XL/4 does not fit in memory here (each block keeps its attention
  * probabilities and their grads, 2 × (B·NH·N, N) floats = 4.3 GB), so each config is built at depth 1 and 2 and the
- * full model extrapolated: t(26) = t(1) + 25·(t(2) − t(1)) (every block does the same work). Parameter counts are
+ * full model extrapolated: t(26) = t(1) + 25·(t(2) − t(1)) (every block does the same work). For DiP the block time
+ * comes from its head-less twin (same patches, DiT final layer), because the head's run-to-run variation on a shared
+ * CPU is larger than one block's time (measured: t(2) − t(1) came out negative). Parameter counts are
  * extrapolated the same way (exact: the blocks are identical), and the MACs per image are counted from the shapes.
  */
 @Command(name = "step", mixinStandardHelpOptions = true, sortOptions = false,
@@ -49,28 +51,43 @@ public final class BenchStepCommand implements Callable<Integer> {
     Model[] models;
     @Option(names = "--image-size", defaultValue = "256", paramLabel = "PX", description = "Image side (default: ${DEFAULT-VALUE}).")
     int imageSize;
+    @Option(names = "--hidden", defaultValue = "1152", paramLabel = "D", description = "Backbone width (default: ${DEFAULT-VALUE}, XL).")
+    int hidden;
+    @Option(names = "--heads", defaultValue = "16", paramLabel = "NH", description = "Attention heads (default: ${DEFAULT-VALUE}, XL).")
+    int heads;
+    @Option(names = "--head-width", defaultValue = "64", paramLabel = "W", description = "Detailer base width (default: ${DEFAULT-VALUE}, official).")
+    int headWidth;
     @Option(names = "--target-depth", defaultValue = "26", paramLabel = "N", description = "Depth to extrapolate to (default: ${DEFAULT-VALUE}, XL).")
     int targetDepth;
-    @Option(names = "--repeat", defaultValue = "3", paramLabel = "N", description = "Timed forwards per model; the median is used (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat", defaultValue = "5", paramLabel = "N", description = "Timed forwards per model; the median is used (default: ${DEFAULT-VALUE}).")
     int repeat;
     @Option(names = "--warmup", defaultValue = "1", paramLabel = "N", description = "Untimed forwards per model first (default: ${DEFAULT-VALUE}).")
     int warmup;
+    @Option(names = "--warmup-ms", defaultValue = "30000", paramLabel = "MS",
+            description = "Keep warming up each model until this much time has passed, so the JIT has compiled the kernels (default: ${DEFAULT-VALUE}).")
+    long warmupMs;
     @Option(names = "--sampling-steps", defaultValue = "100", paramLabel = "N", description = "Steps per image for the per-image estimate (default: ${DEFAULT-VALUE}, the paper's).")
     int samplingSteps;
 
     @Override
     public Integer call() {
-        if (repeat < 1 || warmup < 0 || targetDepth < 2 || samplingSteps < 1) {
+        if (repeat < 1 || warmup < 0 || warmupMs < 0 || targetDepth < 2 || samplingSteps < 1) {
             throw new ParameterException(spec.commandLine(), "--repeat and --sampling-steps must be >= 1, --warmup >= 0, --target-depth >= 2");
         }
         PrintWriter out = spec.commandLine().getOut();
+        try {
+            for (Model m : models) withDepth(m.config, 1);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         double[] perImage = new double[models.length];
         try (Engine engine = common.createEngine()) {
             out.printf(Locale.ROOT, "# dip bench step: engine %s, %d threads, max heap %d MiB; one forward of a CFG batch of 2 at %d², "
-                            + "random weights, median of %d after %d warm-up%n", engine.name(), engine.threads(),
-                    Runtime.getRuntime().maxMemory() >> 20, imageSize, repeat, warmup);
-            out.printf(Locale.ROOT, "# depth %d is extrapolated: t(%d) = t(1) + %d·(t(2) − t(1)); params likewise (exact)%n",
-                    targetDepth, targetDepth, targetDepth - 1);
+                            + "random weights, median of %d after %d warm-up (and %d ms)%n", engine.name(), engine.threads(),
+                    Runtime.getRuntime().maxMemory() >> 20, imageSize, repeat, warmup, warmupMs);
+            out.printf(Locale.ROOT, "# depth %d is extrapolated: t(%d) = t(1) + %d·(t(2) − t(1)); params likewise (exact). For DiP the "
+                    + "block time t(2) − t(1) is taken from its head-less twin (DiT-only, same patches: the same blocks), "
+                    + "since the head's run-to-run noise exceeds one block's time%n", targetDepth, targetDepth, targetDepth - 1);
             out.printf(Locale.ROOT, "%-14s %6s %11s %11s %11s %12s %15s %11s %11s%n", "model", "tokens", "t(1) s", "t(2) s",
                     "block s", "t(" + targetDepth + ") s", "params", "GMACs/img", "head GMACs");
             out.flush();
@@ -80,7 +97,17 @@ public final class BenchStepCommand implements Callable<Integer> {
                 long[] params = new long[2];
                 double[][] macs = new double[2][];
                 double t1 = time(engine, c1, params, macs, 0), t2 = time(engine, c2, params, macs, 1);
-                double block = t2 - t1, tFull = t1 + (targetDepth - 1) * block;
+                double block = t2 - t1;
+                if (c1.head() == HeadType.DIP) {                   // the blocks' time, without the head's noise
+                    double[][] twinMacs = new double[2][];
+                    long[] twinParams = new long[2];
+                    double u1 = time(engine, c1.withHead(HeadType.DIT_ONLY), twinParams, twinMacs, 0);
+                    double u2 = time(engine, c2.withHead(HeadType.DIT_ONLY), twinParams, twinMacs, 1);
+                    out.printf(Locale.ROOT, "%-14s %6d %11.3f %11.3f %11.3f   (head-less twin: the block time used below)%n",
+                            "  DiT-only twin", c1.tokens(), u1, u2, u2 - u1);
+                    block = u2 - u1;
+                }
+                double tFull = t1 + (targetDepth - 1) * block;
                 long pFull = params[0] + (long) (targetDepth - 1) * (params[1] - params[0]);
                 double gFull = macs[0][0] + (targetDepth - 1) * (macs[1][0] - macs[0][0]);
                 out.printf(Locale.ROOT, "%-14s %6d %11.3f %11.3f %11.3f %12.2f %,15d %11.1f %11.1f%n", mm.label, c1.tokens(),
@@ -102,8 +129,8 @@ public final class BenchStepCommand implements Callable<Integer> {
     }
 
     private DipConfig withDepth(DipConfig c, int depth) {
-        return new DipConfig(imageSize, c.patchSize(), c.channels(), c.hidden(), depth, c.heads(), c.numClasses(),
-                c.headWidth(), c.head(), c.adaLnZero());
+        return new DipConfig(imageSize, c.patchSize(), c.channels(), hidden, depth, heads, c.numClasses(),
+                headWidth, c.head(), c.adaLnZero());
     }
 
     /** Median seconds of one forward of B = 2; records params and {total, head} MACs per image in slot i. */
@@ -115,7 +142,8 @@ public final class BenchStepCommand implements Callable<Integer> {
         float[] x = new Rng(common.seed() + 1).normal(2 * per);
         float[] t = {0.5f, 0.5f};
         int[] y = {cfg.numClasses(), 0};                          // [null; conditional], as the guided sampler
-        for (int k = 0; k < warmup; k++) model.forward(x, t, y, 2);
+        long warmEnd = System.nanoTime() + warmupMs * 1_000_000L;
+        for (int k = 0; k < warmup || k > 0 && System.nanoTime() < warmEnd; k++) model.forward(x, t, y, 2);
         double[] s = new double[repeat];
         for (int k = 0; k < repeat; k++) {
             long t0 = System.nanoTime();
