@@ -44,6 +44,43 @@ def matmul_cases(label, R, IN, OUT):
             (label + ".bwd_w", shape, flops, bwd_w)]
 
 
+def conv_cases(label, k, B, CI, CO, side):
+    """Conv2d 3x3 pad 1 (k=3), Conv2d 1x1 (k=1) or ConvTranspose2d k2 s2 (k=2, output 2*side) on B images."""
+    shape = "B=%d %d->%d %dx%d" % (B, CI, CO, side, side)
+    taps = 4 if k == 2 else k * k
+    flops = 2.0 * B * side * side * CI * CO * taps
+    oside = 2 * side if k == 2 else side
+    wshape = (CI, CO, 2, 2) if k == 2 else (CO, CI, k, k)
+    pad = 1 if k == 3 else 0
+
+    def fwd_fn(x, w, b):
+        return F.conv_transpose2d(x, w, b, stride=2) if k == 2 else F.conv2d(x, w, b, padding=pad)
+
+    def fwd():
+        x, w, b = torch.randn(B, CI, side, side), torch.randn(*wshape), torch.randn(CO)
+        return lambda: fwd_fn(x, w, b)
+
+    def bwd_in():
+        dout, w, dx = torch.randn(B, CO, oside, oside), torch.randn(*wshape), torch.zeros(B, CI, side, side)
+        if k == 2:
+            return lambda: dx.add_(F.conv2d(dout, w, stride=2))
+        return lambda: dx.add_(torch.nn.grad.conv2d_input(dx.shape, w, dout, padding=pad))
+
+    def bwd_w():
+        dout, x, dw, db = torch.randn(B, CO, oside, oside), torch.randn(B, CI, side, side), torch.zeros(*wshape), torch.zeros(CO)
+
+        def run():
+            if k == 2:                       # convT is conv2d's adjoint: its weight grad is conv2d's with x and dout swapped
+                dw.add_(torch.nn.grad.conv2d_weight(dout, wshape, x, stride=2))
+            else:
+                dw.add_(torch.nn.grad.conv2d_weight(x, wshape, dout, padding=pad))
+            db.add_(dout.sum((0, 2, 3)))
+        return run
+
+    return [(label + ".fwd", shape, flops, fwd), (label + ".bwd_in", shape, flops, bwd_in),
+            (label + ".bwd_w", shape, flops, bwd_w)]
+
+
 def all_cases():
     B, N, D = 1, 256, 1152                     # DiP-XL/16 at 256²: 256 tokens, hidden 1152
     H = int(2.0 / 3.0 * 4 * D)                 # SwiGLU hidden, 3072
@@ -56,6 +93,16 @@ def all_cases():
     cs += matmul_cases("xl.adaln", B, D, 6 * D)
     cs += matmul_cases("xl.mlp_w1w3", R, D, H)
     cs += matmul_cases("xl.mlp_w2", R, H, D)
+    BN = B * N                                 # the XL Patch Detailer Head: BN patches of 16x16
+    cs += conv_cases("xl.pdh.enc1", 3, BN, 3, 64, 16)
+    cs += conv_cases("xl.pdh.enc2", 3, BN, 64, 128, 8)
+    cs += conv_cases("xl.pdh.dec1", 3, BN, 128, 64, 16)
+    cs += conv_cases("xl.pdh.dec2", 3, BN, 256, 64, 8)
+    cs += conv_cases("xl.pdh.dec3", 3, BN, 512, 128, 4)
+    cs += conv_cases("xl.pdh.dec4", 3, BN, 1024, 256, 2)
+    cs += conv_cases("xl.pdh.out", 1, BN, 64, 3, 16)
+    cs += conv_cases("xl.pdh.up1", 2, BN, 64, 64, 8)
+    cs += conv_cases("xl.pdh.up3", 2, BN, 256, 256, 2)
     n = R * H
 
     def silu_fwd():

@@ -1,7 +1,6 @@
 package dip.layers;
 
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.ConvKernels;
 import dip.util.Rng;
 
 import java.util.Arrays;
@@ -10,7 +9,8 @@ import java.util.Arrays;
  * torch.nn.Conv2d(in, out, k, padding = k/2) with bias, stride 1, for k = 3 (padding 1) or k = 1, on a fixed H×W:
  * x: (B, in, H, W) → y: (B, out, H, W), weight (out, in, k, k), bias (out). Params {@code <name>.weight},
  * {@code <name>.bias}. A 1×1 conv on a 1×1 image is a plain matmul in NCHW ((B, in) rows), so it goes through the
- * engine's matmul (the Patch Detailer Head's bottleneck). Holds its output and input-gradient buffers for
+ * engine's matmul (the Patch Detailer Head's bottleneck); the others go through the engine's conv methods (scalar
+ * {@code ConvKernels} by default, im2col + GEMM on the Java engine). Holds its output and input-gradient buffers for
  * {@code maxBatch} images and a reference to the last input as its backward cache.
  */
 public final class Conv2d {
@@ -48,13 +48,9 @@ public final class Conv2d {
         this.B = B;
         float[] y = this.y, w = weight.data(), b = bias.data();
         int in = this.in, out = this.out, H = this.H, W = this.W;
-        if (k == 3) {
-            engine.parallelFor(B * out, (lo, hi) -> ConvKernels.conv3x3Forward(y, x, w, b, lo, hi, in, out, H, W));
-        } else if (H * W == 1) {
-            engine.matmulForward(y, x, w, b, B, in, out);
-        } else {
-            engine.parallelFor(B * out, (lo, hi) -> ConvKernels.conv1x1Forward(y, x, w, b, lo, hi, in, out, H * W));
-        }
+        if (k == 3) engine.conv3x3Forward(y, x, w, b, B, in, out, H, W);
+        else if (H * W == 1) engine.matmulForward(y, x, w, b, B, in, out);
+        else engine.conv1x1Forward(y, x, w, b, B, in, out, H * W);
         return y;
     }
 
@@ -64,14 +60,14 @@ public final class Conv2d {
         int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W;
         Arrays.fill(dx, 0, B * in * H * W, 0f);
         if (k == 3) {
-            engine.parallelFor(B * in, (lo, hi) -> ConvKernels.conv3x3BackwardInput(dx, dy, w, lo, hi, in, out, H, W));
-            engine.parallelFor(out * in, (lo, hi) -> ConvKernels.conv3x3BackwardWeight(dw, db, dy, x, lo, hi, B, in, out, H, W));
+            engine.conv3x3BackwardInput(dx, dy, w, B, in, out, H, W);
+            engine.conv3x3BackwardWeight(dw, db, dy, x, B, in, out, H, W);
         } else if (H * W == 1) {
             engine.matmulBackwardInput(dx, dy, w, B, in, out);
             engine.matmulBackwardWeight(dw, db, dy, x, B, in, out);
         } else {
-            engine.parallelFor(B * in, (lo, hi) -> ConvKernels.conv1x1BackwardInput(dx, dy, w, lo, hi, in, out, H * W));
-            engine.parallelFor(out * in, (lo, hi) -> ConvKernels.conv1x1BackwardWeight(dw, db, dy, x, lo, hi, B, in, out, H * W));
+            engine.conv1x1BackwardInput(dx, dy, w, B, in, out, H * W);
+            engine.conv1x1BackwardWeight(dw, db, dy, x, B, in, out, H * W);
         }
         return dx;
     }

@@ -1,7 +1,6 @@
 package dip.layers;
 
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.ConvTransposeKernels;
 import dip.util.Rng;
 
 import java.util.Arrays;
@@ -9,7 +8,8 @@ import java.util.Arrays;
 /**
  * torch.nn.ConvTranspose2d(in, out, kernel_size=2, stride=2) with bias, on a fixed H×W input:
  * x: (B, in, H, W) → y: (B, out, 2H, 2W), weight (in, out, 2, 2) (torch's layout), bias (out).
- * Params {@code <name>.weight}, {@code <name>.bias}.
+ * Params {@code <name>.weight}, {@code <name>.bias}. The math runs through the engine's convTranspose2x2 methods
+ * ({@code ConvTransposeKernels} by default, a GEMM on the Java engine).
  */
 public final class ConvTranspose2d {
     public final Param weight, bias;
@@ -46,7 +46,7 @@ public final class ConvTranspose2d {
         this.B = B;
         float[] y = this.y, w = weight.data(), b = bias.data();
         int in = this.in, out = this.out, H = this.H, W = this.W;
-        engine.parallelFor(B * out, (lo, hi) -> ConvTransposeKernels.convTranspose2x2Forward(y, x, w, b, lo, hi, in, out, H, W));
+        engine.convTranspose2x2Forward(y, x, w, b, B, in, out, H, W);
         return y;
     }
 
@@ -55,9 +55,8 @@ public final class ConvTranspose2d {
         float[] dx = this.dx, x = this.x, w = weight.data(), dw = weight.grad(), db = bias.grad();
         int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W;
         Arrays.fill(dx, 0, B * in * H * W, 0f);
-        engine.parallelFor(B * in, (lo, hi) -> ConvTransposeKernels.convTranspose2x2BackwardInput(dx, dy, w, lo, hi, in, out, H, W));
-        engine.parallelFor(in * out, (lo, hi) ->
-                ConvTransposeKernels.convTranspose2x2BackwardWeight(dw, db, dy, x, lo, hi, B, in, out, H, W));
+        engine.convTranspose2x2BackwardInput(dx, dy, w, B, in, out, H, W);
+        engine.convTranspose2x2BackwardWeight(dw, db, dy, x, B, in, out, H, W);
         return dx;
     }
 

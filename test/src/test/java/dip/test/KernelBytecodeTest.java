@@ -77,7 +77,8 @@ class KernelBytecodeTest {
                 {"BadKernels.usesAssert: uses assert ($assertionsDisabled)"},
                 {"BadKernels.helper: allocates (NEWARRAY)"},                    // found through callsBadHelper
                 {"BadKernels.matmulForward: no @Parallel loop variable"},
-                {"BadKernels: no @Parallel local variable in the class"},
+                {"BadKernels.parallelFromParameter: @Parallel variable 'r' is not initialised to the constant 0"},
+                {"BadKernels.parallelFromOne: @Parallel variable 'i' is not initialised to the constant 0"},
         };
         for (String[] group : expected) {
             for (String e : group) assertTrue(all.contains(e), "checker missed '" + e + "'; it reported:\n" + all);
@@ -85,6 +86,19 @@ class KernelBytecodeTest {
         assertFalse(all.contains("mathIsFine"), "Math calls are allowed; it reported:\n" + all);
         assertFalse(all.contains("goodHelper") || all.contains("callsGoodHelper"),
                 "a called helper may return a primitive; it reported:\n" + all);
+        assertFalse(all.contains("parallelFromZeroIsFine"), "a @Parallel loop from 0 is allowed; it reported:\n" + all);
+    }
+
+    @Test void checkerReportsAClassWithoutParallel() throws Exception {
+        KernelRules rules = load(MatmulKernels.class, KERNELS);
+        for (MethodNode mn : rules.classes().get(KERNELS + "MatmulKernels").methods) {
+            mn.visibleLocalVariableAnnotations = null;
+            mn.invisibleLocalVariableAnnotations = null;
+        }
+        List<String> v = rules.check();
+        assertTrue(v.contains("MatmulKernels: no @Parallel local variable in the class"), String.join("\n", v));
+        assertTrue(v.contains("MatmulKernels.matmulForward: no @Parallel loop variable (a *Forward/*Backward kernel needs one)"),
+                String.join("\n", v));
     }
 
     @Test void checkerReportsAMissingLocalVariableTable() throws Exception {

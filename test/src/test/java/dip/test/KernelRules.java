@@ -7,10 +7,13 @@ import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.ClassNode;
 import org.objectweb.asm.tree.FieldInsnNode;
 import org.objectweb.asm.tree.FieldNode;
+import org.objectweb.asm.tree.LabelNode;
 import org.objectweb.asm.tree.LdcInsnNode;
 import org.objectweb.asm.tree.LocalVariableAnnotationNode;
+import org.objectweb.asm.tree.LocalVariableNode;
 import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.VarInsnNode;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +32,10 @@ import java.util.Set;
  * StrictMath and static helpers of the same package that obey the same rules (no recursion), reads no mutable
  * or object static fields (an {@code assert} shows up as {@code $assertionsDisabled}) and keeps its
  * LocalVariableTable; each class has at least one {@code @Parallel} loop variable, and so has each
- * {@code *Forward} / {@code *Backward} method. {@link #check} returns one line per violation.
+ * {@code *Forward} / {@code *Backward} method; and every {@code @Parallel} variable is initialised to the constant 0
+ * (TornadoVM parallelises only a loop whose start is a constant, so a kernel loops
+ * {@code for (@Parallel int it = 0; it < r1 - r0; it++) { int r = r0 + it; ... }}, never from {@code r0}).
+ * {@link #check} returns one line per violation.
  */
 final class KernelRules {
     static final String PARALLEL = "Ldip/tornado/Parallel;";
@@ -73,6 +79,7 @@ final class KernelRules {
             for (MethodNode mn : cn.methods) {
                 boolean parallel = hasParallel(mn);
                 anyParallel |= parallel;
+                checkParallelStartsAtZero(cn, mn, v);
                 boolean kernel = (mn.access & Opcodes.ACC_PUBLIC) != 0 && (mn.access & Opcodes.ACC_STATIC) != 0
                         && !mn.name.startsWith("<");
                 if (!kernel) continue;
@@ -171,11 +178,57 @@ final class KernelRules {
     }
 
     static boolean hasParallel(MethodNode mn) {
+        return !parallelAnnotations(mn).isEmpty();
+    }
+
+    private static List<LocalVariableAnnotationNode> parallelAnnotations(MethodNode mn) {
         List<LocalVariableAnnotationNode> as = new ArrayList<>();
         if (mn.visibleLocalVariableAnnotations != null) as.addAll(mn.visibleLocalVariableAnnotations);
         if (mn.invisibleLocalVariableAnnotations != null) as.addAll(mn.invisibleLocalVariableAnnotations);
-        for (LocalVariableAnnotationNode a : as) if (PARALLEL.equals(a.desc)) return true;
-        return false;
+        as.removeIf(a -> !PARALLEL.equals(a.desc));
+        return as;
+    }
+
+    /**
+     * Every {@code @Parallel} variable must start at the constant 0: the store that opens its scope (the last
+     * instruction before the annotation's start label; javac opens a local's range right after its initialising
+     * store) is an ISTORE to its slot, and the value stored is ICONST_0. TornadoVM (5.2) turns an annotated loop into
+     * a device loop only when the induction variable has a constant start; {@code int r = r0} makes it bail out.
+     */
+    private static void checkParallelStartsAtZero(ClassNode cn, MethodNode mn, Set<String> v) {
+        for (LocalVariableAnnotationNode a : parallelAnnotations(mn)) {
+            for (int k = 0; k < a.index.size(); k++) {
+                int slot = a.index.get(k);
+                LabelNode start = a.start.get(k);
+                AbstractInsnNode store = previousInstruction(start);
+                AbstractInsnNode value = store == null ? null : previousInstruction(store);
+                boolean ok = store instanceof VarInsnNode vi && vi.getOpcode() == Opcodes.ISTORE && vi.var == slot
+                        && value != null && value.getOpcode() == Opcodes.ICONST_0;
+                if (!ok) {
+                    String name = localName(mn, slot, start);
+                    v.add(where(cn, mn) + ": @Parallel variable '" + name + "' is not initialised to the constant 0"
+                            + " (TornadoVM parallelises only loops that start at a constant: write"
+                            + " for (@Parallel int it = 0; it < " + name + "1 - " + name + "0; it++) { int " + name
+                            + " = " + name + "0 + it; ... })");
+                }
+            }
+        }
+    }
+
+    /** The closest real instruction before {@code node} (labels, line numbers and frames skipped), or null. */
+    private static AbstractInsnNode previousInstruction(AbstractInsnNode node) {
+        AbstractInsnNode p = node.getPrevious();
+        while (p != null && p.getOpcode() < 0) p = p.getPrevious();
+        return p;
+    }
+
+    /** The name the LocalVariableTable gives to {@code slot} in the range opening at {@code start}. */
+    private static String localName(MethodNode mn, int slot, LabelNode start) {
+        if (mn.localVariables != null) {
+            for (LocalVariableNode lv : mn.localVariables) if (lv.index == slot && lv.start == start) return lv.name;
+            for (LocalVariableNode lv : mn.localVariables) if (lv.index == slot) return lv.name;
+        }
+        return "slot " + slot;
     }
 
     private static String where(ClassNode cn, MethodNode mn) {

@@ -34,6 +34,16 @@ final class KernelCases {
         matmul(cs, e, seed, "xl.adaln", B, D, 6 * D);
         matmul(cs, e, seed, "xl.mlp_w1w3", R, D, H);
         matmul(cs, e, seed, "xl.mlp_w2", R, H, D);
+        int BN = B * xl.tokens();                                   // the XL Patch Detailer Head: BN patches of 16×16
+        conv(cs, e, seed, "xl.pdh.enc1", 3, BN, 3, 64, 16);
+        conv(cs, e, seed, "xl.pdh.enc2", 3, BN, 64, 128, 8);
+        conv(cs, e, seed, "xl.pdh.dec1", 3, BN, 128, 64, 16);
+        conv(cs, e, seed, "xl.pdh.dec2", 3, BN, 256, 64, 8);
+        conv(cs, e, seed, "xl.pdh.dec3", 3, BN, 512, 128, 4);
+        conv(cs, e, seed, "xl.pdh.dec4", 3, BN, 1024, 256, 2);
+        conv(cs, e, seed, "xl.pdh.out", 1, BN, 64, 3, 16);
+        conv(cs, e, seed, "xl.pdh.up1", 2, BN, 64, 64, 8);
+        conv(cs, e, seed, "xl.pdh.up3", 2, BN, 256, 256, 2);
         int n = R * H;                                              // SiLU inside SwiGLU: (R, H)
         cs.add(new Case("silu.fwd", "n=" + n, 0, () -> {
             float[] x = normal(seed, n), out = new float[n];
@@ -61,6 +71,36 @@ final class KernelCases {
         cs.add(new Case(label + ".bwd_w", shape, flops, () -> {
             float[] dout = normal(seed, R * OUT), x = normal(seed + 1, R * IN), dw = new float[OUT * IN], db = new float[OUT];
             return () -> e.matmulBackwardWeight(dw, db, dout, x, R, IN, OUT);
+        }));
+    }
+
+    /**
+     * The three products of a conv layer on B images: k = 3 (Conv2d 3×3 pad 1), 1 (Conv2d 1×1) or 2 (ConvTranspose2d
+     * k2 s2, input side×side, output twice that); forward, backward to the input, backward to W and b.
+     */
+    static void conv(List<Case> cs, Engine e, long seed, String label, int k, int B, int CI, int CO, int side) {
+        String shape = "B=" + B + " " + CI + "->" + CO + " " + side + "x" + side;
+        int HW = side * side, outHW = k == 2 ? 4 * HW : HW, taps = k == 2 ? 4 : k * k;
+        double flops = 2.0 * B * HW * CI * CO * taps;
+        cs.add(new Case(label + ".fwd", shape, flops, () -> {
+            float[] x = normal(seed, B * CI * HW), w = normal(seed + 1, CO * CI * taps), b = normal(seed + 2, CO);
+            float[] out = new float[B * CO * outHW];
+            if (k == 3) return () -> e.conv3x3Forward(out, x, w, b, B, CI, CO, side, side);
+            if (k == 1) return () -> e.conv1x1Forward(out, x, w, b, B, CI, CO, HW);
+            return () -> e.convTranspose2x2Forward(out, x, w, b, B, CI, CO, side, side);
+        }));
+        cs.add(new Case(label + ".bwd_in", shape, flops, () -> {
+            float[] dout = normal(seed, B * CO * outHW), w = normal(seed + 1, CO * CI * taps), dx = new float[B * CI * HW];
+            if (k == 3) return () -> e.conv3x3BackwardInput(dx, dout, w, B, CI, CO, side, side);
+            if (k == 1) return () -> e.conv1x1BackwardInput(dx, dout, w, B, CI, CO, HW);
+            return () -> e.convTranspose2x2BackwardInput(dx, dout, w, B, CI, CO, side, side);
+        }));
+        cs.add(new Case(label + ".bwd_w", shape, flops, () -> {
+            float[] dout = normal(seed, B * CO * outHW), x = normal(seed + 1, B * CI * HW);
+            float[] dw = new float[CO * CI * taps], db = new float[CO];
+            if (k == 3) return () -> e.conv3x3BackwardWeight(dw, db, dout, x, B, CI, CO, side, side);
+            if (k == 1) return () -> e.conv1x1BackwardWeight(dw, db, dout, x, B, CI, CO, HW);
+            return () -> e.convTranspose2x2BackwardWeight(dw, db, dout, x, B, CI, CO, side, side);
         }));
     }
 

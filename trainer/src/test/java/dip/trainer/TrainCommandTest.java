@@ -53,10 +53,10 @@ class TrainCommandTest {
         return new Result(code, out.toString(), err.toString());
     }
 
-    /** The `dip` command line with train added as the one-line registration will (settings re-applied after it). */
+    /** The `dip` command line with its train subcommand replaced by this one (settings re-applied after it). */
     static CommandLine withTrain(TrainCommand cmd) {
         CommandLine cl = DipCommand.commandLine();
-        cl.getCommandSpec().removeSubcommand("train");                  // DipCommand registers the real one
+        cl.getCommandSpec().removeSubcommand("train");
         return cl.addSubcommand("train", cmd).setCaseInsensitiveEnumValuesAllowed(true)
                 .setOverwrittenOptionsAllowed(true);   // so a test can override the defaults it passes
     }

@@ -1,8 +1,11 @@
 package dip.test.badkernels;
 
+import dip.tornado.Parallel;
+
 /**
  * Deliberately broken "kernels" for KernelBytecodeTest's negative test: each method breaks one rule, named in
- * its name. Never called. No @Parallel anywhere, so the class-level rule fires too. Not in dip.tornado.kernels.
+ * its name. Never called. Not in dip.tornado.kernels. (The class-level "no @Parallel in the class" rule is tested
+ * on a real kernel class with its annotations stripped.)
  */
 @SuppressWarnings("unused")
 public final class BadKernels {
@@ -77,5 +80,20 @@ public final class BadKernels {
 
     public static void matmulForward(float[] out, int r0, int r1) {
         for (int r = r0; r < r1; r++) out[r] = r;                  // a Forward kernel whose loop lacks @Parallel
+    }
+
+    public static void parallelFromParameter(float[] out, int r0, int r1) {
+        for (@Parallel int r = r0; r < r1; r++) out[r] = r;           // starts at a parameter: TornadoVM bails out
+    }
+
+    public static void parallelFromOne(float[] out, int n) {
+        for (@Parallel int i = 1; i < n; i++) out[i] = i;             // a constant, but not 0
+    }
+
+    public static void parallelFromZeroIsFine(float[] out, int r0, int r1) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
+            out[r] = r;
+        }
     }
 }

@@ -1,11 +1,17 @@
 package dip.tornado.exec;
 
+import dip.tornado.kernels.ConvKernels;
+import dip.tornado.kernels.ConvTransposeKernels;
+
 /**
  * Where kernels run. Layers reach the math only through an engine: generic kernels through {@link #parallelFor},
  * the hot ones (matmul) through their own methods so an engine can put a faster variant behind them
  * (Vector API on the CPU, a TaskGraph on TornadoVM). Every kernel's {@code @Parallel} loop runs over a range
  * {@code [r0, r1)} passed in as two ints, so the CPU engine can hand each thread a contiguous slice and a
  * TornadoVM task runs the same method with {@code r0 = 0, r1 = R}.
+ * <p>The convolutions (the Patch Detailer Head's hot spot) have default methods that run the scalar
+ * {@link ConvKernels}/{@link ConvTransposeKernels} through {@link #parallelFor}, so an engine without a faster
+ * variant (TornadoEngine) needs nothing; {@link JavaEngine} overrides them with GEMMs ({@link VectorConv}).
  */
 public interface Engine extends AutoCloseable {
 
@@ -26,6 +32,55 @@ public interface Engine extends AutoCloseable {
 
     /** dw(OUT, IN) += dout(R, OUT)ᵀ · x(R, IN); db(OUT) += Σ_r dout . */
     void matmulBackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int R, int IN, int OUT);
+
+    // ---------------------------------------------------------------------------------------------- convolutions
+    // NCHW; x: (B, CI, H, W). Forward overwrites out; backward accumulates into dx, dw, db (see the kernels' javadoc).
+
+    /** Conv2d 3×3, padding 1: out(B, CO, H, W) = conv(x, w(CO, CI, 3, 3)) + bias(CO). */
+    default void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
+        parallelFor(B * CO, (lo, hi) -> ConvKernels.conv3x3Forward(out, x, w, bias, lo, hi, CI, CO, H, W));
+    }
+
+    /** dx(B, CI, H, W) += ∂/∂x of {@link #conv3x3Forward} given dout(B, CO, H, W). */
+    default void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
+        parallelFor(B * CI, (lo, hi) -> ConvKernels.conv3x3BackwardInput(dx, dout, w, lo, hi, CI, CO, H, W));
+    }
+
+    /** dw(CO, CI, 3, 3) += Σ dout ⊗ x-patches; db(CO) += Σ dout. */
+    default void conv3x3BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+        parallelFor(CO * CI, (lo, hi) -> ConvKernels.conv3x3BackwardWeight(dw, db, dout, x, lo, hi, B, CI, CO, H, W));
+    }
+
+    /** Conv2d 1×1 over HW pixels: out(B, CO, HW) = w(CO, CI)·x(B, CI, HW) + bias(CO). */
+    default void conv1x1Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int HW) {
+        parallelFor(B * CO, (lo, hi) -> ConvKernels.conv1x1Forward(out, x, w, bias, lo, hi, CI, CO, HW));
+    }
+
+    /** dx(B, CI, HW) += w(CO, CI)ᵀ·dout(B, CO, HW). */
+    default void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int HW) {
+        parallelFor(B * CI, (lo, hi) -> ConvKernels.conv1x1BackwardInput(dx, dout, w, lo, hi, CI, CO, HW));
+    }
+
+    /** dw(CO, CI) += Σ_b dout_b·x_bᵀ; db(CO) += Σ dout. */
+    default void conv1x1BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int HW) {
+        parallelFor(CO * CI, (lo, hi) -> ConvKernels.conv1x1BackwardWeight(dw, db, dout, x, lo, hi, B, CI, CO, HW));
+    }
+
+    /** ConvTranspose2d k2 s2: out(B, CO, 2H, 2W), w(CI, CO, 2, 2), bias(CO). */
+    default void convTranspose2x2Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
+        parallelFor(B * CO, (lo, hi) -> ConvTransposeKernels.convTranspose2x2Forward(out, x, w, bias, lo, hi, CI, CO, H, W));
+    }
+
+    /** dx(B, CI, H, W) += ∂/∂x of {@link #convTranspose2x2Forward} given dout(B, CO, 2H, 2W). */
+    default void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
+        parallelFor(B * CI, (lo, hi) -> ConvTransposeKernels.convTranspose2x2BackwardInput(dx, dout, w, lo, hi, CI, CO, H, W));
+    }
+
+    /** dw(CI, CO, 2, 2) += Σ x ⊗ dout-blocks; db(CO) += Σ dout. */
+    default void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+        parallelFor(CI * CO, (lo, hi) ->
+                ConvTransposeKernels.convTranspose2x2BackwardWeight(dw, db, dout, x, lo, hi, B, CI, CO, H, W));
+    }
 
     @Override
     default void close() {

@@ -20,12 +20,14 @@ public final class Engines {
     public static final String TORNADO_ENGINE = "dip.tornado.exec.tornadovm.TornadoEngine";
 
     /**
-     * How to get a TornadoVM engine, for error messages. The argfile already adds jdk.incubator.vector and sets
-     * tornado.load.annotation.parallel to TornadoVM's own annotation, which must stay (docs/tornadovm.md §5).
+     * How to get a TornadoVM engine, for error messages. The argfile already adds jdk.incubator.vector; the -D after
+     * it overrides the argfile's tornado.load.annotation.parallel (TornadoVM's own annotation) so that TornadoVM reads
+     * the kernels' dip.tornado.Parallel (docs/tornadovm.md §5).
      */
     public static final String TORNADO_HINT = "to run on TornadoVM, build with TORNADOVM_HOME set"
             + " (TORNADOVM_HOME=/path/to/tornadovm-sdk mvn -B -ntp package -DskipTests), then launch with:"
-            + " java @$TORNADOVM_HOME/tornado-argfile -cp trainer/target/dip.jar dip.cli.DipCommand <command> --engine tornado"
+            + " java @$TORNADOVM_HOME/tornado-argfile -Dtornado.load.annotation.parallel=dip.tornado.Parallel"
+            + " -cp trainer/target/dip.jar dip.cli.DipCommand <command> --engine tornado"
             + " (see docs/tornadovm.md)";
 
     /**
@@ -52,8 +54,8 @@ public final class Engines {
     /**
      * JAVA: a {@link JavaEngine} with {@code threads} threads. TORNADO: the TornadoVM engine, or an
      * IllegalStateException saying how to launch with TornadoVM. AUTO: TornadoVM when this JVM was launched for
-     * it (the engine class is on the classpath and the argfile's {@code tornado.load.annotation.parallel} is set)
-     * and it starts;
+     * it (the engine class is on the classpath and {@code tornado.load.annotation.parallel} is set, by the argfile
+     * or by the launch line) and it starts (which needs that property to be {@code dip.tornado.Parallel});
      * otherwise the Java engine. residentWeights (TornadoVM only): copy W and b to the device once, on a call
      * site's first call; host-side changes after that are not seen (fine for sampling, wrong for training).
      */

@@ -11,12 +11,14 @@ import java.util.List;
 /**
  * The pure-Java engine: splits each kernel's {@code @Parallel} range across a fixed pool of threads.
  * Matmuls big enough to pay for it go to {@link VectorMatmul} (Vector API, packed panels); small ones run the
- * scalar {@link MatmulKernels}, which are also the reference the fast paths are tested against.
+ * scalar {@link MatmulKernels}, which are also the reference the fast paths are tested against. Convolutions do the
+ * same through {@link VectorConv} (im2col + GEMM on VectorMatmul's micro-kernel), else the Engine's scalar defaults.
  */
 public final class JavaEngine implements Engine {
     private final int threads;
     private final ExecutorService pool;
     private final VectorMatmul fast;            // null when the JVM lacks --add-modules jdk.incubator.vector
+    private final VectorConv conv;              // likewise; holds the convolutions' per-thread scratch
 
     /** Below this many multiply-adds (R·IN·OUT) a matmul runs the scalar kernels: packing would not pay. */
     static final long FAST_MIN_MACS = 1L << 15;
@@ -25,6 +27,7 @@ public final class JavaEngine implements Engine {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
         this.fast = vectorApiPresent() ? new VectorMatmul() : null;
+        this.conv = fast != null ? new VectorConv() : null;
         this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
             Thread t = new Thread(r, "dip-java-engine");
             t.setDaemon(true);
@@ -98,6 +101,70 @@ public final class JavaEngine implements Engine {
     public void matmulBackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int R, int IN, int OUT) {
         if (fast != null && useFast(R, IN, OUT)) fast.backwardWeight(this, dw, db, dout, x, R, IN, OUT);
         else parallelFor(OUT, (lo, hi) -> MatmulKernels.matmulBackwardWeight(dw, db, dout, x, lo, hi, R, IN, OUT));
+    }
+
+    // ---------------------------------------------------------------------------------------------- convolutions
+
+    /**
+     * True when a convolution's GEMM is worth it: enough multiply-adds, and an N side (the GEMM's vector axis:
+     * output channels, or input channels for backward-input) that fills at least half a panel; else the scalar kernels.
+     */
+    static boolean useConv(long macs, int N) {
+        return macs >= FAST_MIN_MACS && 2 * N >= VectorMatmul.NR;
+    }
+
+    @Override
+    public void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
+        if (conv != null && useConv(9L * B * H * W * CI * CO, CO)) conv.convForward(this, out, x, w, bias, B, CI, CO, H, W, 9);
+        else Engine.super.conv3x3Forward(out, x, w, bias, B, CI, CO, H, W);
+    }
+
+    @Override
+    public void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
+        if (conv != null && useConv(9L * B * H * W * CI * CO, CI)) conv.convBackwardInput(this, dx, dout, w, B, CI, CO, H, W, 9);
+        else Engine.super.conv3x3BackwardInput(dx, dout, w, B, CI, CO, H, W);
+    }
+
+    @Override
+    public void conv3x3BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+        if (conv != null && useConv(9L * B * H * W * CI * CO, CO)) conv.convBackwardWeight(this, dw, db, dout, x, B, CI, CO, H, W, 9);
+        else Engine.super.conv3x3BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
+    }
+
+    @Override
+    public void conv1x1Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int HW) {
+        if (conv != null && useConv((long) B * HW * CI * CO, CO)) conv.convForward(this, out, x, w, bias, B, CI, CO, 1, HW, 1);
+        else Engine.super.conv1x1Forward(out, x, w, bias, B, CI, CO, HW);
+    }
+
+    @Override
+    public void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int HW) {
+        if (conv != null && useConv((long) B * HW * CI * CO, CI)) conv.convBackwardInput(this, dx, dout, w, B, CI, CO, 1, HW, 1);
+        else Engine.super.conv1x1BackwardInput(dx, dout, w, B, CI, CO, HW);
+    }
+
+    @Override
+    public void conv1x1BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int HW) {
+        if (conv != null && useConv((long) B * HW * CI * CO, CO)) conv.convBackwardWeight(this, dw, db, dout, x, B, CI, CO, 1, HW, 1);
+        else Engine.super.conv1x1BackwardWeight(dw, db, dout, x, B, CI, CO, HW);
+    }
+
+    @Override
+    public void convTranspose2x2Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
+        if (conv != null && useConv(4L * B * H * W * CI * CO, 4 * CO)) conv.convTForward(this, out, x, w, bias, B, CI, CO, H, W);
+        else Engine.super.convTranspose2x2Forward(out, x, w, bias, B, CI, CO, H, W);
+    }
+
+    @Override
+    public void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
+        if (conv != null && useConv(4L * B * H * W * CI * CO, CI)) conv.convTBackwardInput(this, dx, dout, w, B, CI, CO, H, W);
+        else Engine.super.convTranspose2x2BackwardInput(dx, dout, w, B, CI, CO, H, W);
+    }
+
+    @Override
+    public void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+        if (conv != null && useConv(4L * B * H * W * CI * CO, 4 * CO)) conv.convTBackwardWeight(this, dw, db, dout, x, B, CI, CO, H, W);
+        else Engine.super.convTranspose2x2BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
     }
 
     @Override

@@ -9,7 +9,8 @@ public final class ActivationKernels {
 
     /** out[i] = x[i]·σ(x[i]) for i in [i0, i1). out may alias x. */
     public static void siluForward(float[] out, float[] x, int i0, int i1) {
-        for (@Parallel int i = i0; i < i1; i++) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
             float v = x[i];
             out[i] = v / (1f + (float) Math.exp(-v));
         }
@@ -20,7 +21,8 @@ public final class ActivationKernels {
      * Forward was: out = x·σ(x); d/dx = σ + x·σ·(1 − σ).
      */
     public static void siluBackward(float[] dx, float[] dout, float[] x, int i0, int i1) {
-        for (@Parallel int i = i0; i < i1; i++) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
             float v = x[i];
             float s = 1f / (1f + (float) Math.exp(-v));
             dx[i] += dout[i] * s * (1f + v * (1f - s));

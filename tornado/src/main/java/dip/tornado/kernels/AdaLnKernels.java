@@ -20,7 +20,8 @@ public final class AdaLnKernels {
      */
     public static void modulateForward(float[] out, float[] x, float[] mod, int r0, int r1,
                                        int N, int D, int chunks, int shiftIdx, int scaleIdx) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int row = r * D;
             int modRow = (r / N) * chunks * D;                    // mod[b, :]
             int shiftOff = modRow + shiftIdx * D, scaleOff = modRow + scaleIdx * D;
@@ -34,7 +35,8 @@ public final class AdaLnKernels {
      */
     public static void modulateBackwardInput(float[] dx, float[] dout, float[] mod, int r0, int r1,
                                              int N, int D, int chunks, int scaleIdx) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int row = r * D;
             int scaleOff = (r / N) * chunks * D + scaleIdx * D;
             for (int d = 0; d < D; d++) dx[row + d] += dout[row + d] * (1f + mod[scaleOff + d]);
@@ -48,7 +50,8 @@ public final class AdaLnKernels {
      */
     public static void modulateBackwardMod(float[] dmod, float[] dout, float[] x, int p0, int p1,
                                            int N, int D, int chunks, int shiftIdx, int scaleIdx) {
-        for (@Parallel int p = p0; p < p1; p++) {
+        for (@Parallel int it = 0; it < p1 - p0; it++) {
+            int p = p0 + it;
             int b = p / D, d = p - b * D;
             float dShift = 0f, dScale = 0f;
             for (int n = 0; n < N; n++) {
@@ -68,7 +71,8 @@ public final class AdaLnKernels {
      */
     public static void gateResidualForward(float[] out, float[] x, float[] y, float[] mod, int r0, int r1,
                                            int N, int D, int chunks, int gateIdx) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int row = r * D;
             int gateOff = (r / N) * chunks * D + gateIdx * D;
             for (int d = 0; d < D; d++) out[row + d] = x[row + d] + mod[gateOff + d] * y[row + d];
@@ -81,7 +85,8 @@ public final class AdaLnKernels {
      */
     public static void gateResidualBackwardInput(float[] dx, float[] dy, float[] dout, float[] mod, int r0, int r1,
                                                  int N, int D, int chunks, int gateIdx) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int row = r * D;
             int gateOff = (r / N) * chunks * D + gateIdx * D;
             for (int d = 0; d < D; d++) {
@@ -98,7 +103,8 @@ public final class AdaLnKernels {
      */
     public static void gateResidualBackwardMod(float[] dmod, float[] dout, float[] y, int p0, int p1,
                                                int N, int D, int chunks, int gateIdx) {
-        for (@Parallel int p = p0; p < p1; p++) {
+        for (@Parallel int it = 0; it < p1 - p0; it++) {
+            int p = p0 + it;
             int b = p / D, d = p - b * D;
             float acc = 0f;
             for (int n = 0; n < N; n++) {

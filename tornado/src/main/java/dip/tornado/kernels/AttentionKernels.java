@@ -21,7 +21,8 @@ public final class AttentionKernels {
      */
     public static void qkvSplit(float[] q, float[] k, float[] v, float[] qkv, int r0, int r1, int N, int NH, int HS) {
         int D = NH * HS;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int n = r % N, h = (r / N) % NH, b = r / (N * NH);
             int src = (b * N + n) * 3 * D + h * HS, dst = r * HS;
             for (int d = 0; d < HS; d++) {
@@ -39,7 +40,8 @@ public final class AttentionKernels {
     public static void qkvSplitBackward(float[] dqkv, float[] dq, float[] dk, float[] dv,
                                         int r0, int r1, int N, int NH, int HS) {
         int D = NH * HS;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int n = r % N, h = (r / N) % NH, b = r / (N * NH);
             int dst = (b * N + n) * 3 * D + h * HS, src = r * HS;
             for (int d = 0; d < HS; d++) {
@@ -56,7 +58,8 @@ public final class AttentionKernels {
      */
     public static void headsMerge(float[] out, float[] o, int r0, int r1, int N, int NH, int HS) {
         int D = NH * HS;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int n = r % N, h = (r / N) % NH, b = r / (N * NH);
             int dst = (b * N + n) * D + h * HS, src = r * HS;
             for (int d = 0; d < HS; d++) out[dst + d] = o[src + d];
@@ -66,7 +69,8 @@ public final class AttentionKernels {
     /** Accumulates do[r, d] += dout[b·N + n, h·HS + d] for head rows [r0, r1). Forward was: headsMerge. */
     public static void headsMergeBackward(float[] dO, float[] dout, int r0, int r1, int N, int NH, int HS) {
         int D = NH * HS;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int n = r % N, h = (r / N) % NH, b = r / (N * NH);
             int src = (b * N + n) * D + h * HS, dst = r * HS;
             for (int d = 0; d < HS; d++) dO[dst + d] += dout[src + d];
@@ -82,7 +86,8 @@ public final class AttentionKernels {
      */
     public static void attentionForward(float[] out, float[] att, float[] q, float[] k, float[] v,
                                         int r0, int r1, int N, int HS, float scale) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int base = (r / N) * N;                            // first key/value row of this (b, h)
             int qRow = r * HS, attRow = r * N;
             float max = -Float.MAX_VALUE;
@@ -119,7 +124,8 @@ public final class AttentionKernels {
      */
     public static void attentionBackwardQuery(float[] dq, float[] dpre, float[] dout, float[] q, float[] k,
                                               float[] v, float[] att, int r0, int r1, int N, int HS, float scale) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int base = (r / N) * N;
             int qRow = r * HS, attRow = r * N;
             float dot = 0f;                                    // Σ_l P_l dP_l
@@ -146,7 +152,8 @@ public final class AttentionKernels {
      */
     public static void attentionBackwardKeyValue(float[] dk, float[] dv, float[] dout, float[] q, float[] att,
                                                  float[] dpre, int r0, int r1, int N, int HS, float scale) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int base = (r / N) * N, j = r % N;
             int kRow = r * HS;
             for (int i = 0; i < N; i++) {

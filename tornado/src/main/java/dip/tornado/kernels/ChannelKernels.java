@@ -17,7 +17,8 @@ public final class ChannelKernels {
     /** Writes planes r in [r0, r1) of out: out[img, c] = a[img, c] for c < CA, else b[img, c − CA]. */
     public static void concatForward(float[] out, float[] a, float[] b, int r0, int r1, int CA, int CB, int HW) {
         int CT = CA + CB;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int img = r / CT, c = r - img * CT;
             int o = r * HW;
             if (c < CA) {
@@ -36,7 +37,8 @@ public final class ChannelKernels {
      */
     public static void concatBackward(float[] da, float[] db, float[] dout, int r0, int r1, int CA, int CB, int HW) {
         int CT = CA + CB;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int img = r / CT, c = r - img * CT;
             int o = r * HW;
             if (c < CA) {
@@ -55,7 +57,8 @@ public final class ChannelKernels {
      */
     public static void broadcastConcatForward(float[] out, float[] a, float[] v, int r0, int r1, int CA, int D, int HW) {
         int CT = CA + D;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int img = r / CT, c = r - img * CT;
             int o = r * HW;
             if (c < CA) {
@@ -74,7 +77,8 @@ public final class ChannelKernels {
      */
     public static void broadcastConcatBackward(float[] da, float[] dv, float[] dout, int r0, int r1, int CA, int D, int HW) {
         int CT = CA + D;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int img = r / CT, c = r - img * CT;
             int o = r * HW;
             if (c < CA) {

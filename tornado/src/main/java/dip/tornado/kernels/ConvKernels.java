@@ -54,7 +54,8 @@ public final class ConvKernels {
     public static void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias,
                                       int r0, int r1, int CI, int CO, int H, int W) {
         int HW = H * W;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int b = r / CO, co = r - b * CO;
             int o = r * HW;                                              // seek to out[b, co]
             float bv = bias[co];
@@ -78,7 +79,8 @@ public final class ConvKernels {
     public static void conv3x3BackwardInput(float[] dx, float[] dout, float[] w,
                                             int r0, int r1, int CI, int CO, int H, int W) {
         int HW = H * W;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int b = r / CI, ci = r - b * CI;
             int o = r * HW;                                              // seek to dx[b, ci]
             if (H == 2 && W == 2) {
@@ -101,7 +103,8 @@ public final class ConvKernels {
     public static void conv3x3BackwardWeight(float[] dw, float[] db, float[] dout, float[] x,
                                              int r0, int r1, int B, int CI, int CO, int H, int W) {
         int HW = H * W;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int co = r / CI, ci = r - co * CI;
             // One pass over each plane pair; the three taps of a kernel row share the loads of one input row and
             // keep three independent sums (a single running sum would be bound by the float-add latency).
@@ -293,7 +296,8 @@ public final class ConvKernels {
 
     /** Writes output planes r = b·CO + co in [r0, r1): out[b,co,p] = bias[co] + Σ_ci w[co,ci]·x[b,ci,p]. */
     public static void conv1x1Forward(float[] out, float[] x, float[] w, float[] bias, int r0, int r1, int CI, int CO, int HW) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int b = r / CO, co = r - b * CO;
             int o = r * HW;
             float bv = bias[co];
@@ -311,7 +315,8 @@ public final class ConvKernels {
      * Forward was: out[b,co,p] += w[co,ci]·x[b,ci,p].
      */
     public static void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int r0, int r1, int CI, int CO, int HW) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int b = r / CI, ci = r - b * CI;
             int o = r * HW;
             for (int co = 0; co < CO; co++) {
@@ -329,7 +334,8 @@ public final class ConvKernels {
      */
     public static void conv1x1BackwardWeight(float[] dw, float[] db, float[] dout, float[] x,
                                              int r0, int r1, int B, int CI, int CO, int HW) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int co = r / CI, ci = r - co * CI;
             float acc = 0f, accB = 0f;
             for (int b = 0; b < B; b++) {

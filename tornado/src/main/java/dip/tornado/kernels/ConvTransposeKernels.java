@@ -38,7 +38,8 @@ public final class ConvTransposeKernels {
     public static void convTranspose2x2Forward(float[] out, float[] x, float[] w, float[] bias,
                                                int r0, int r1, int CI, int CO, int H, int W) {
         int HW = H * W, OW = 2 * W;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int b = r / CO, co = r - b * CO;
             int o = r * 4 * HW;                                          // seek to out[b, co]
             float bv = bias[co];
@@ -68,7 +69,8 @@ public final class ConvTransposeKernels {
     public static void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w,
                                                      int r0, int r1, int CI, int CO, int H, int W) {
         int HW = H * W, OW = 2 * W;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int b = r / CI, ci = r - b * CI;
             int o = r * HW;                                              // seek to dx[b, ci]
             for (int co = 0; co < CO; co++) {
@@ -94,7 +96,8 @@ public final class ConvTransposeKernels {
     public static void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x,
                                                       int r0, int r1, int B, int CI, int CO, int H, int W) {
         int HW = H * W, OW = 2 * W;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int ci = r / CO, co = r - ci * CO;
             float a00 = 0f, a01 = 0f, a10 = 0f, a11 = 0f, ab = 0f;
             for (int b = 0; b < B; b++) {

@@ -13,22 +13,34 @@ public final class ElementwiseKernels {
 
     /** out[i] = a[i] + b[i], i in [i0, i1). out may alias a or b. */
     public static void add(float[] out, float[] a, float[] b, int i0, int i1) {
-        for (@Parallel int i = i0; i < i1; i++) out[i] = a[i] + b[i];
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            out[i] = a[i] + b[i];
+        }
     }
 
     /** x[i] += a[i], i in [i0, i1): the residual add, and how one buffer gathers two gradients. */
     public static void addInPlace(float[] x, float[] a, int i0, int i1) {
-        for (@Parallel int i = i0; i < i1; i++) x[i] += a[i];
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            x[i] += a[i];
+        }
     }
 
     /** out[i] = x[i], i in [i0, i1). */
     public static void copy(float[] out, float[] x, int i0, int i1) {
-        for (@Parallel int i = i0; i < i1; i++) out[i] = x[i];
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            out[i] = x[i];
+        }
     }
 
     /** out[i] = s·x[i], i in [i0, i1). out may alias x. */
     public static void scale(float[] out, float[] x, float s, int i0, int i1) {
-        for (@Parallel int i = i0; i < i1; i++) out[i] = s * x[i];
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            out[i] = s * x[i];
+        }
     }
 
     /**
@@ -36,7 +48,8 @@ public final class ElementwiseKernels {
      * Written for rows r = b·N + n in [r0, r1). x, out: (B·N, D); v: (B, D). out may alias x.
      */
     public static void addRowBroadcast(float[] out, float[] x, float[] v, int r0, int r1, int N, int D) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int row = r * D;                      // seek to x[r, :]
             int vRow = (r / N) * D;               // v[b, :] for the sample that owns token r
             for (int d = 0; d < D; d++) out[row + d] = x[row + d] + v[vRow + d];
@@ -49,7 +62,8 @@ public final class ElementwiseKernels {
      * Parallel over B·D so each iteration owns one dv entry and sums over the N tokens. dout: (B·N, D); dv: (B, D).
      */
     public static void addRowBroadcastBackwardVec(float[] dv, float[] dout, int p0, int p1, int N, int D) {
-        for (@Parallel int p = p0; p < p1; p++) {
+        for (@Parallel int it = 0; it < p1 - p0; it++) {
+            int p = p0 + it;
             int b = p / D, d = p - b * D;
             float acc = 0f;
             for (int n = 0; n < N; n++) acc += dout[(b * N + n) * D + d];

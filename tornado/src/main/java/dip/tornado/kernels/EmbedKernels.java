@@ -20,7 +20,8 @@ public final class EmbedKernels {
     public static void timestepFeatures(float[] out, float[] t, int r0, int r1, int dim, float maxPeriod) {
         int half = dim / 2;
         float negLog = (float) -Math.log(maxPeriod);
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int row = r * dim;
             float tb = t[r];
             for (int i = 0; i < half; i++) {
@@ -35,7 +36,8 @@ public final class EmbedKernels {
 
     /** out[b, :] = table[y[b], :] for rows b in [r0, r1). table: (numClasses + 1, D); y: (B); out: (B, D). */
     public static void embeddingForward(float[] out, float[] table, int[] y, int r0, int r1, int D) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int src = y[r] * D, dst = r * D;
             for (int d = 0; d < D; d++) out[dst + d] = table[src + d];
         }
@@ -47,7 +49,8 @@ public final class EmbedKernels {
      * with the same label never write the same entry concurrently. dout: (B, D); dtable: (rows, D).
      */
     public static void embeddingBackward(float[] dtable, float[] dout, int[] y, int c0, int c1, int B, int D) {
-        for (@Parallel int c = c0; c < c1; c++) {
+        for (@Parallel int it = 0; it < c1 - c0; it++) {
+            int c = c0 + it;
             int dst = c * D;
             for (int b = 0; b < B; b++) {
                 if (y[b] == c) {

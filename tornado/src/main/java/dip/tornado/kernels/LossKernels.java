@@ -13,7 +13,8 @@ public final class LossKernels {
 
     /** rowSum[b] = Σ_j (pred[b, j] − target[b, j])², written for b in [r0, r1). pred, target: (B, per). */
     public static void mseRowSums(float[] rowSum, float[] pred, float[] target, int r0, int r1, int per) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int row = r * per;
             float acc = 0f;
             for (int j = 0; j < per; j++) {
@@ -29,6 +30,9 @@ public final class LossKernels {
      * dL/dpred of the mean (times the upstream gradient, if any). Forward was: L = (1/n)·Σ (pred − target)².
      */
     public static void mseBackward(float[] dpred, float[] pred, float[] target, int i0, int i1, float scale) {
-        for (@Parallel int i = i0; i < i1; i++) dpred[i] += scale * (pred[i] - target[i]);
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            dpred[i] += scale * (pred[i] - target[i]);
+        }
     }
 }

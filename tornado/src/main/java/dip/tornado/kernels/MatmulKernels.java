@@ -25,7 +25,8 @@ public final class MatmulKernels {
 
     /** Writes out rows [r0, r1): out[r,o] = b[o] + Σ_i x[r,i]·W[o,i]. */
     public static void matmulForward(float[] out, float[] x, float[] w, float[] b, int r0, int r1, int IN, int OUT) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int xRow = r * IN, outRow = r * OUT;
             for (int o = 0; o < OUT; o++) {
                 int wRow = o * IN;
@@ -41,7 +42,8 @@ public final class MatmulKernels {
      * Forward was: out[r,o] = Σ_i x[r,i]·W[o,i] + b[o].
      */
     public static void matmulBackwardInput(float[] dx, float[] dout, float[] w, int r0, int r1, int IN, int OUT) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int dxRow = r * IN, doutRow = r * OUT;
             for (int o = 0; o < OUT; o++) {
                 float d = dout[doutRow + o];
@@ -57,7 +59,8 @@ public final class MatmulKernels {
      */
     public static void matmulBackwardWeight(float[] dw, float[] db, float[] dout, float[] x,
                                             int o0, int o1, int R, int IN, int OUT) {
-        for (@Parallel int o = o0; o < o1; o++) {
+        for (@Parallel int it = 0; it < o1 - o0; it++) {
+            int o = o0 + it;
             int wRow = o * IN;
             float dbAcc = 0f;
             for (int r = 0; r < R; r++) {

@@ -19,7 +19,8 @@ public final class NormKernels {
      */
     public static void rmsNormForward(float[] out, float[] rstd, float[] x, float[] w,
                                       int r0, int r1, int D, float eps) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int row = r * D;                                   // seek to x[r, :]
             float ss = 0f;
             for (int i = 0; i < D; i++) ss += x[row + i] * x[row + i];
@@ -36,7 +37,8 @@ public final class NormKernels {
      */
     public static void rmsNormBackward(float[] dx, float[] dout, float[] x, float[] w, float[] rstd,
                                        int r0, int r1, int D) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int row = r * D;
             float s = rstd[r];
             float gn = 0f;                                     // Σ_i g_i n_i
@@ -56,7 +58,8 @@ public final class NormKernels {
      */
     public static void rmsNormWeightBackward(float[] dw, float[] dout, float[] x, float[] rstd,
                                              int d0, int d1, int R, int D) {
-        for (@Parallel int d = d0; d < d1; d++) {
+        for (@Parallel int it = 0; it < d1 - d0; it++) {
+            int d = d0 + it;
             float acc = 0f;
             for (int r = 0; r < R; r++) acc += dout[r * D + d] * x[r * D + d] * rstd[r];
             dw[d] += acc;
@@ -72,7 +75,8 @@ public final class NormKernels {
      */
     public static void layerNormForward(float[] out, float[] mean, float[] rstd, float[] x,
                                         int r0, int r1, int D, float eps) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int row = r * D;
             float m = 0f;
             for (int i = 0; i < D; i++) m += x[row + i];
@@ -93,7 +97,8 @@ public final class NormKernels {
      */
     public static void layerNormBackward(float[] dx, float[] dout, float[] x, float[] mean, float[] rstd,
                                          int r0, int r1, int D) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int row = r * D;
             float m = mean[r], s = rstd[r];
             float gMean = 0f, gNormMean = 0f;                  // pass 1: two reductions over D

@@ -27,7 +27,8 @@ public final class PatchKernels {
      */
     public static void patchifyForward(float[] tok, float[] x, int r0, int r1, int C, int H, int W, int P) {
         int GW = W / P, N = (H / P) * GW, K = C * P * P;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
             int row = r * K;                                               // seek to tok[b, n, :]
             for (int c = 0; c < C; c++) {
@@ -46,7 +47,8 @@ public final class PatchKernels {
      */
     public static void patchifyBackward(float[] dx, float[] dtok, int r0, int r1, int C, int H, int W, int P) {
         int GW = W / P, N = (H / P) * GW, K = C * P * P;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
             int row = r * K;
             for (int c = 0; c < C; c++) {
@@ -65,7 +67,8 @@ public final class PatchKernels {
      */
     public static void unpatchifyForward(float[] out, float[] tok, int r0, int r1, int C, int H, int W, int P) {
         int GW = W / P, N = (H / P) * GW, K = C * P * P;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
             int row = r * K;
             for (int c = 0; c < C; c++) {
@@ -84,7 +87,8 @@ public final class PatchKernels {
      */
     public static void unpatchifyBackward(float[] dtok, float[] dout, int r0, int r1, int C, int H, int W, int P) {
         int GW = W / P, N = (H / P) * GW, K = C * P * P;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
             int row = r * K;
             for (int c = 0; c < C; c++) {

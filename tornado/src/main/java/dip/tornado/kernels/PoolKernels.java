@@ -19,7 +19,8 @@ public final class PoolKernels {
      */
     public static void maxPool2x2Forward(float[] out, int[] argmax, float[] x, int r0, int r1, int H, int W) {
         int OH = H / 2, OW = W / 2;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int plane = r / (OH * OW), rem = r - plane * OH * OW, oy = rem / OW, ox = rem - oy * OW;
             int top = (plane * H + 2 * oy) * W + 2 * ox;            // x[plane, 2oy, 2ox]
             int best = top;
@@ -43,7 +44,8 @@ public final class PoolKernels {
      * Forward was: out[r] = x[argmax[r]] (the other three window elements get no gradient).
      */
     public static void maxPool2x2Backward(float[] dx, float[] dout, int[] argmax, int r0, int r1) {
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             dx[argmax[r]] += dout[r];
         }
     }

@@ -40,7 +40,8 @@ public final class RopeKernels {
      */
     public static void ropeTables(float[] cos, float[] sin, int n0, int n1, int grid, int HS) {
         int half = HS / 2;
-        for (@Parallel int n = n0; n < n1; n++) {
+        for (@Parallel int it = 0; it < n1 - n0; it++) {
+            int n = n0 + it;
             float x = linspacePosition(n % grid, grid);        // column -> x
             float y = linspacePosition(n / grid, grid);        // row -> y
             for (int j = 0; j < half; j++) {
@@ -59,7 +60,8 @@ public final class RopeKernels {
      */
     public static void ropeForward(float[] out, float[] x, float[] cos, float[] sin, int r0, int r1, int N, int HS) {
         int half = HS / 2;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int row = r * HS, tab = (r % N) * half;
             for (int j = 0; j < half; j++) {
                 float a = x[row + 2 * j], b = x[row + 2 * j + 1];
@@ -78,7 +80,8 @@ public final class RopeKernels {
     public static void ropeBackward(float[] dx, float[] dout, float[] cos, float[] sin,
                                     int r0, int r1, int N, int HS) {
         int half = HS / 2;
-        for (@Parallel int r = r0; r < r1; r++) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
             int row = r * HS, tab = (r % N) * half;
             for (int j = 0; j < half; j++) {
                 float ga = dout[row + 2 * j], gb = dout[row + 2 * j + 1];

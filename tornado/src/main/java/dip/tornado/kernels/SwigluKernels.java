@@ -12,7 +12,8 @@ public final class SwigluKernels {
 
     /** out[i] = a[i]·σ(a[i])·b[i], for i in [i0, i1). */
     public static void swigluForward(float[] out, float[] a, float[] b, int i0, int i1) {
-        for (@Parallel int i = i0; i < i1; i++) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
             float v = a[i];
             out[i] = v / (1f + (float) Math.exp(-v)) * b[i];
         }
@@ -23,7 +24,8 @@ public final class SwigluKernels {
      * Forward was: out = silu(a)·b.
      */
     public static void swigluBackward(float[] da, float[] db, float[] dout, float[] a, float[] b, int i0, int i1) {
-        for (@Parallel int i = i0; i < i1; i++) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
             float v = a[i];
             float s = 1f / (1f + (float) Math.exp(-v));
             float g = dout[i];

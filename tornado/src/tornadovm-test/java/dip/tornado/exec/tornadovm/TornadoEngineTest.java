@@ -5,6 +5,8 @@ package dip.tornado.exec.tornadovm;
 // surefire argLine carries the SDK's argfile; there a runtime that does not start fails the test, it is not skipped.
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dip.tornado.exec.JavaEngine;
@@ -117,6 +119,28 @@ class TornadoEngineTest {
             resident.matmulForward(out, x, w, b, R, IN, OUT); // same arrays, same plan
         }
         assertClose("resident weights: second call uses the first weights", first, out);
+    }
+
+    @Test
+    void autoPicksTornadoWhenLaunchedForIt() {
+        try (var e = dip.tornado.exec.Engines.create("auto", 1)) {
+            assertEquals("tornado", e.name());
+        }
+    }
+
+    @Test
+    void refusesToStartUnlessTornadoReadsDipParallel() {
+        String key = "tornado.load.annotation.parallel", launched = System.getProperty(key);
+        try {
+            for (String other : new String[] {"uk.ac.manchester.tornado.api.annotations.Parallel", null}) {
+                if (other == null) System.clearProperty(key); else System.setProperty(key, other);
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> new TornadoEngine(false));
+                assertTrue(e.getMessage().contains("tornado-argfile -Dtornado.load.annotation.parallel=dip.tornado.Parallel -cp"),
+                        e.getMessage());
+            }
+        } finally {
+            System.setProperty(key, launched);
+        }
     }
 
     /** Max-abs comparison, tolerance scaled by the reference's magnitude (FMA and summation order may differ). */

@@ -10,7 +10,10 @@ import dip.util.Tol;
 
 import java.util.Locale;
 
-/** {@code java @$TORNADOVM_HOME/tornado-argfile -cp tornado/target/classes dip.tornado.exec.tornadovm.TornadoCheck [R IN OUT]...} */
+/**
+ * {@code java @$TORNADOVM_HOME/tornado-argfile -Dtornado.load.annotation.parallel=dip.tornado.Parallel
+ * -cp tornado/target/classes dip.tornado.exec.tornadovm.TornadoCheck [R IN OUT]...}
+ */
 public final class TornadoCheck {
     private TornadoCheck() {
     }

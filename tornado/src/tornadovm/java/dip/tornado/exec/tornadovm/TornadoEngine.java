@@ -21,8 +21,9 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
 
 /**
  * Runs {@code matmulForward}, {@code matmulBackwardInput} and {@code matmulBackwardWeight} of {@link MatmulKernels}
- * (the same methods the {@link JavaEngine} slices across threads) as TornadoVM tasks over the whole range, one
- * work-item per row through {@link MatmulTasks} (which says why a one-line wrapper is needed). Everything else
+ * (the same methods the {@link JavaEngine} slices across threads) as TornadoVM tasks over the whole range
+ * [0, R) (or [0, OUT) for the weight gradient): the kernel method itself is the task, and its
+ * {@code @Parallel} loop, which counts from 0 to {@code r1 - r0}, becomes the device's work-items. Everything else
  * ({@link #parallelFor}) runs on a CPU {@link JavaEngine}.
  *
  * <p>One execution plan per distinct call site: the key is the op, the identity of every array and the shape, so a
@@ -33,7 +34,8 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
  *   graph "matmul3" (forward of one Linear, R=64 IN=96 OUT=80)
  *     host ──W, b (FIRST_EXECUTION: copied once, then resident; see residentWeights)──▶ device
  *     host ──x    (EVERY_EXECUTION)──────────────────────────────────────────────────▶ device
- *     task "matmul3.forward": for (@Parallel r in [0, R)) MatmulKernels.matmulForward(out, x, W, b, r, r+1, IN, OUT)
+ *     task "matmul3.forward": MatmulKernels.matmulForward(out, x, W, b, 0, R, IN, OUT)
+ *                             (for (@Parallel int it = 0; it < R - 0; it++): one work-item per row)
  *     device ──out (EVERY_EXECUTION)─────────────────────────────────────────────────▶ host
  *
  *   graph "matmul4" (backward input):  dx, dout every call, W resident;  task "backwardInput";  dx back
@@ -51,19 +53,24 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
  *   x ─▶ [patchEmbed] ─▶ [block0: adaLN, LN, modulate, qkv, attn, proj, gate, LN, mlp, gate] ─▶ ... ─▶ [final] ─▶ v
  *        one TaskGraph per box, every kernel a task, buffers passed on with consumeFromDevice between graphs
  * </pre>
- * That needs every kernel as a task (through {@code parallelFor}'s callers), not just matmul: a later issue.
+ * That needs every kernel as a task (through {@code parallelFor}'s callers), not just matmul: a later issue. The
+ * kernels already run as tasks unchanged (TornadoKernelsTest runs a set of them directly in TaskGraphs).
  *
- * <p>Launch with TornadoVM's JVM flags from the SDK's argfile, and leave {@code tornado.load.annotation.parallel} at
- * the argfile's value (TornadoVM's own annotation, which {@link MatmulTasks} uses):
+ * <p>Launch with TornadoVM's JVM flags from the SDK's argfile, and point TornadoVM at the project's annotation
+ * (after the argfile, so it overrides the argfile's value):
  * <pre>
- *   java @$TORNADOVM_HOME/tornado-argfile -cp ... Main
+ *   java @$TORNADOVM_HOME/tornado-argfile -Dtornado.load.annotation.parallel=dip.tornado.Parallel -cp ... Main
  * </pre>
  */
 public final class TornadoEngine implements Engine {
 
+    /** The system property that tells TornadoVM which annotation marks a parallel loop variable. */
+    static final String ANNOTATION_PROPERTY = "tornado.load.annotation.parallel";
+
     /** How to launch, for the error a misconfigured JVM gets. */
-    static final String LAUNCH_HINT = "launch with: java @$TORNADOVM_HOME/tornado-argfile -cp <classpath> <main> ..."
-            + " (TornadoVM's JVM flags; do not set -Dtornado.load.annotation.parallel, see docs/tornadovm.md)";
+    static final String LAUNCH_HINT = "launch with: java @$TORNADOVM_HOME/tornado-argfile -D" + ANNOTATION_PROPERTY
+            + "=" + dip.tornado.Parallel.class.getName() + " -cp <classpath> <main> ..."
+            + " (TornadoVM's JVM flags, then the project's @Parallel; see docs/tornadovm.md)";
 
     private final JavaEngine cpu;
     private final boolean residentWeights;
@@ -82,13 +89,15 @@ public final class TornadoEngine implements Engine {
      *                        weights are fixed (sampling). false: weights are copied on every call (training, where
      *                        the optimizer changes them on the host between steps).
      * @throws IllegalStateException when the TornadoVM runtime cannot be loaded or finds no device, or when TornadoVM
-     *                               is told to read {@code dip.tornado.Parallel}; the message says how to launch
+     *                               is not told to read {@code dip.tornado.Parallel} (without it TornadoVM does not
+     *                               see the kernels' parallel loops); the message says how to launch
      */
     public TornadoEngine(boolean residentWeights) {
-        String annotation = System.getProperty("tornado.load.annotation.parallel");
-        if (dip.tornado.Parallel.class.getName().equals(annotation)) {
-            throw new IllegalStateException("-Dtornado.load.annotation.parallel=" + annotation + " makes TornadoVM"
-                    + " bail out on the kernels' loops (they start at a parameter, r0); " + LAUNCH_HINT);
+        String annotation = System.getProperty(ANNOTATION_PROPERTY);
+        if (!dip.tornado.Parallel.class.getName().equals(annotation)) {
+            throw new IllegalStateException((annotation == null ? "-D" + ANNOTATION_PROPERTY + " is not set"
+                    : "-D" + ANNOTATION_PROPERTY + "=" + annotation + " names another annotation")
+                    + ", so TornadoVM would not see the kernels' @Parallel loops; " + LAUNCH_HINT);
         }
         TornadoDevice dev;
         try {
@@ -130,7 +139,7 @@ public final class TornadoEngine implements Engine {
             TaskGraph g = new TaskGraph(nextGraphName());
             g.transferToDevice(weightMode(), w, b);
             g.transferToDevice(DataTransferMode.EVERY_EXECUTION, x);
-            g.task("forward", MatmulTasks::forward, out, x, w, b, R, IN, OUT);
+            g.task("forward", MatmulKernels::matmulForward, out, x, w, b, 0, R, IN, OUT);
             g.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
             return new Plan(executionPlan(g), out, R * OUT);
         }).run();
@@ -143,7 +152,7 @@ public final class TornadoEngine implements Engine {
             TaskGraph g = new TaskGraph(nextGraphName());
             g.transferToDevice(weightMode(), w);
             g.transferToDevice(DataTransferMode.EVERY_EXECUTION, dx, dout);      // dx: accumulated into
-            g.task("backwardInput", MatmulTasks::backwardInput, dx, dout, w, R, IN, OUT);
+            g.task("backwardInput", MatmulKernels::matmulBackwardInput, dx, dout, w, 0, R, IN, OUT);
             g.transferToHost(DataTransferMode.EVERY_EXECUTION, dx);
             return new Plan(executionPlan(g), null, 0);
         }).run();
@@ -155,7 +164,7 @@ public final class TornadoEngine implements Engine {
         plans.computeIfAbsent(new PlanKey("backwardWeight", dw, db, dout, x, R, IN, OUT), k -> {
             TaskGraph g = new TaskGraph(nextGraphName());
             g.transferToDevice(DataTransferMode.EVERY_EXECUTION, dw, db, dout, x); // dw, db: accumulated into
-            g.task("backwardWeight", MatmulTasks::backwardWeight, dw, db, dout, x, R, IN, OUT);
+            g.task("backwardWeight", MatmulKernels::matmulBackwardWeight, dw, db, dout, x, 0, OUT, R, IN, OUT);
             g.transferToHost(DataTransferMode.EVERY_EXECUTION, dw, db);
             return new Plan(executionPlan(g), null, 0);
         }).run();

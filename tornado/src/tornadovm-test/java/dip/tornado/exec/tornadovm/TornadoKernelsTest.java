@@ -1,0 +1,306 @@
+package dip.tornado.exec.tornadovm;
+
+// Beyond matmul: kernels of every family run on TornadoVM's default device as they are, each one the task of its
+// own TaskGraph over its whole range (r0 = 0, r1 = n), and must match the same method called on the CPU. Compiled
+// and run only by the `tornadovm` profile, whose argLine names dip.tornado.Parallel and turns TornadoVM's bailout
+// recovery off (-Dtornado.recover.bailout=False): a kernel TornadoVM cannot compile for the device then fails here
+// instead of quietly running as sequential Java on the host.
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dip.tornado.kernels.ActivationKernels;
+import dip.tornado.kernels.AdaLnKernels;
+import dip.tornado.kernels.AttentionKernels;
+import dip.tornado.kernels.ConvKernels;
+import dip.tornado.kernels.ConvTransposeKernels;
+import dip.tornado.kernels.EmbedKernels;
+import dip.tornado.kernels.NormKernels;
+import dip.tornado.kernels.PatchKernels;
+import dip.tornado.kernels.PoolKernels;
+import dip.tornado.kernels.RopeKernels;
+import dip.tornado.kernels.SwigluKernels;
+import dip.util.Rng;
+import dip.util.Tol;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
+
+class TornadoKernelsTest {
+    private static TornadoDevice device;
+    private static final Map<String, Double> MAX_ERR = new TreeMap<>();     // kernel -> max abs error, for the log
+    private static int graphs;
+
+    @BeforeAll
+    static void start() {
+        assertEquals(dip.tornado.Parallel.class.getName(), System.getProperty("tornado.load.annotation.parallel"),
+                "the profile's argLine must point TornadoVM at the kernels' annotation");
+        assertEquals("False", System.getProperty("tornado.recover.bailout"),
+                "the profile's argLine must turn bailout recovery off, or a failed compile would run on the host");
+        device = TornadoRuntimeProvider.getTornadoRuntime().getDefaultDevice();
+    }
+
+    @AfterAll
+    static void report() {
+        if (device == null) return;
+        System.out.println("TornadoKernelsTest on " + device.getPhysicalDevice().getDeviceName() + ": max abs error vs CPU");
+        MAX_ERR.forEach((k, e) -> System.out.printf(Locale.ROOT, "  %-28s %.3e%n", k, e));
+    }
+
+    // ------------------------------------------------------------------------------------------------ norms, rope
+
+    @Test
+    void rmsNormForward() {
+        int R = 37, D = 48;
+        float eps = 1e-6f;
+        var rng = new Rng(21);
+        float[] x = rng.normal(R * D), w = rng.normal(D);
+        float[] out = nan(R * D), rstd = nan(R), outD = nan(R * D), rstdD = nan(R);
+        NormKernels.rmsNormForward(out, rstd, x, w, 0, R, D, eps);
+        onDevice(g -> g.task("rmsNormForward", NormKernels::rmsNormForward, outD, rstdD, x, w, 0, R, D, eps),
+                new Object[] {x, w}, new Object[] {outD, rstdD});
+        assertClose("rmsNormForward out", out, outD);
+        assertClose("rmsNormForward rstd", rstd, rstdD);
+    }
+
+    @Test
+    void ropeTablesAndForward() {
+        int grid = 5, N = grid * grid, HS = 16, BH = 3, R = BH * N;
+        float[] cos = nan(N * HS / 2), sin = nan(N * HS / 2), cosD = nan(N * HS / 2), sinD = nan(N * HS / 2);
+        RopeKernels.ropeTables(cos, sin, 0, N, grid, HS);                   // calls the helper linspacePosition
+        onDevice(g -> g.task("ropeTables", RopeKernels::ropeTables, cosD, sinD, 0, N, grid, HS),
+                new Object[0], new Object[] {cosD, sinD});
+        assertClose("ropeTables cos", cos, cosD);
+        assertClose("ropeTables sin", sin, sinD);
+
+        float[] x = new Rng(22).normal(R * HS), out = nan(R * HS), outD = nan(R * HS);
+        RopeKernels.ropeForward(out, x, cos, sin, 0, R, N, HS);
+        onDevice(g -> g.task("ropeForward", RopeKernels::ropeForward, outD, x, cos, sin, 0, R, N, HS),
+                new Object[] {x, cos, sin}, new Object[] {outD});
+        assertClose("ropeForward", out, outD);
+    }
+
+    // ------------------------------------------------------------------------------------------------ attention
+
+    @Test
+    void attentionForward() {
+        int BH = 3, N = 17, HS = 16, R = BH * N;
+        float scale = (float) (1.0 / Math.sqrt(HS));
+        var rng = new Rng(23);
+        float[] q = rng.normal(R * HS), k = rng.normal(R * HS), v = rng.normal(R * HS);
+        float[] out = nan(R * HS), att = nan(R * N), outD = nan(R * HS), attD = nan(R * N);
+        AttentionKernels.attentionForward(out, att, q, k, v, 0, R, N, HS, scale);
+        onDevice(g -> g.task("attentionForward", AttentionKernels::attentionForward, outD, attD, q, k, v, 0, R, N, HS, scale),
+                new Object[] {q, k, v}, new Object[] {outD, attD});
+        assertClose("attentionForward out", out, outD);
+        assertClose("attentionForward att", att, attD);
+    }
+
+    // --------------------------------------------------------------------------------------- adaLN, activations
+
+    @Test
+    void modulateForward() {
+        int B = 3, N = 5, D = 24, chunks = 6, R = B * N;
+        var rng = new Rng(24);
+        float[] x = rng.normal(R * D), mod = rng.normal(B * chunks * D);
+        float[] out = nan(R * D), outD = nan(R * D);
+        AdaLnKernels.modulateForward(out, x, mod, 0, R, N, D, chunks, 3, 4);
+        onDevice(g -> g.task("modulateForward", AdaLnKernels::modulateForward, outD, x, mod, 0, R, N, D, chunks, 3, 4),
+                new Object[] {x, mod}, new Object[] {outD});
+        assertClose("modulateForward", out, outD);
+    }
+
+    @Test
+    void siluForward() {
+        int n = 1001;
+        float[] x = new Rng(25).normal(n), out = nan(n), outD = nan(n);
+        ActivationKernels.siluForward(out, x, 0, n);
+        onDevice(g -> g.task("siluForward", ActivationKernels::siluForward, outD, x, 0, n), new Object[] {x}, new Object[] {outD});
+        assertClose("siluForward", out, outD);
+    }
+
+    @Test
+    void swigluForward() {
+        int n = 777;
+        var rng = new Rng(26);
+        float[] a = rng.normal(n), b = rng.normal(n), out = nan(n), outD = nan(n);
+        SwigluKernels.swigluForward(out, a, b, 0, n);
+        onDevice(g -> g.task("swigluForward", SwigluKernels::swigluForward, outD, a, b, 0, n), new Object[] {a, b}, new Object[] {outD});
+        assertClose("swigluForward", out, outD);
+    }
+
+    @Test
+    void timestepFeatures() {
+        int B = 7, dim = 33;                                                // odd dim: the last column is 0
+        float[] t = new float[B];
+        var rng = new Rng(27);
+        for (int i = 0; i < B; i++) t[i] = rng.uniform();
+        float[] out = nan(B * dim), outD = nan(B * dim);
+        EmbedKernels.timestepFeatures(out, t, 0, B, dim, 10f);
+        onDevice(g -> g.task("timestepFeatures", EmbedKernels::timestepFeatures, outD, t, 0, B, dim, 10f),
+                new Object[] {t}, new Object[] {outD});
+        assertClose("timestepFeatures", out, outD);
+    }
+
+    // ----------------------------------------------------------------------------------------- conv, pool, patch
+
+    @Test
+    void conv3x3Forward() {
+        int[][] shapes = {{2, 3, 5, 2, 2}, {2, 3, 4, 8, 8}, {1, 2, 3, 5, 7}};    // B, CI, CO, H, W: all three paths
+        for (int[] s : shapes) {
+            int B = s[0], CI = s[1], CO = s[2], H = s[3], W = s[4];
+            var rng = new Rng(28 + H * W);
+            float[] x = rng.normal(B * CI * H * W), w = rng.normal(CO * CI * 9), bias = rng.normal(CO);
+            float[] out = nan(B * CO * H * W), outD = nan(B * CO * H * W);
+            ConvKernels.conv3x3Forward(out, x, w, bias, 0, B * CO, CI, CO, H, W);
+            onDevice(g -> g.task("conv3x3Forward", ConvKernels::conv3x3Forward, outD, x, w, bias, 0, B * CO, CI, CO, H, W),
+                    new Object[] {x, w, bias}, new Object[] {outD});
+            assertClose("conv3x3Forward " + Arrays.toString(s), out, outD);
+        }
+    }
+
+    @Test
+    void maxPool2x2Forward() {
+        int planes = 6, H = 9, W = 8, R = planes * (H / 2) * (W / 2);      // odd H: the last row is dropped
+        float[] x = new Rng(29).normal(planes * H * W), out = nan(R), outD = nan(R);
+        int[] arg = new int[R], argD = new int[R];
+        Arrays.fill(argD, -1);
+        PoolKernels.maxPool2x2Forward(out, arg, x, 0, R, H, W);
+        onDevice(g -> g.task("maxPool2x2Forward", PoolKernels::maxPool2x2Forward, outD, argD, x, 0, R, H, W),
+                new Object[] {x}, new Object[] {outD, argD});
+        assertClose("maxPool2x2Forward out", out, outD);
+        assertArrayEquals(arg, argD, "maxPool2x2Forward argmax");
+    }
+
+    @Test
+    void patchifyForward() {
+        int B = 2, C = 3, H = 8, W = 12, P = 4, N = (H / P) * (W / P), R = B * N;
+        float[] x = new Rng(30).normal(B * C * H * W), tok = nan(R * C * P * P), tokD = nan(R * C * P * P);
+        PatchKernels.patchifyForward(tok, x, 0, R, C, H, W, P);
+        onDevice(g -> g.task("patchifyForward", PatchKernels::patchifyForward, tokD, x, 0, R, C, H, W, P),
+                new Object[] {x}, new Object[] {tokD});
+        assertClose("patchifyForward", tok, tokD);
+    }
+
+    // ------------------------------------------------------------------------- backward kernels (they accumulate)
+
+    @Test
+    void rmsNormBackward() {
+        int R = 23, D = 40;
+        var rng = new Rng(31);
+        float[] x = rng.normal(R * D), w = rng.normal(D), dout = rng.normal(R * D), rstd = new float[R];
+        NormKernels.rmsNormForward(new float[R * D], rstd, x, w, 0, R, D, 1e-6f);
+        float[] dx = rng.normal(R * D), dxD = dx.clone();                 // non-zero start: proves it accumulates
+        NormKernels.rmsNormBackward(dx, dout, x, w, rstd, 0, R, D);
+        onDevice(g -> g.task("rmsNormBackward", NormKernels::rmsNormBackward, dxD, dout, x, w, rstd, 0, R, D),
+                new Object[] {dout, x, w, rstd, dxD}, new Object[] {dxD});
+        assertClose("rmsNormBackward", dx, dxD);
+    }
+
+    @Test
+    void attentionBackwardQuery() {
+        int BH = 2, N = 9, HS = 8, R = BH * N;
+        float scale = (float) (1.0 / Math.sqrt(HS));
+        var rng = new Rng(32);
+        float[] q = rng.normal(R * HS), k = rng.normal(R * HS), v = rng.normal(R * HS), dout = rng.normal(R * HS);
+        float[] att = new float[R * N];
+        AttentionKernels.attentionForward(new float[R * HS], att, q, k, v, 0, R, N, HS, scale);
+        float[] dq = rng.normal(R * HS), dqD = dq.clone(), dpre = nan(R * N), dpreD = nan(R * N);
+        AttentionKernels.attentionBackwardQuery(dq, dpre, dout, q, k, v, att, 0, R, N, HS, scale);
+        onDevice(g -> g.task("attentionBackwardQuery", AttentionKernels::attentionBackwardQuery, dqD, dpreD, dout, q, k, v, att, 0, R, N, HS, scale),
+                new Object[] {dout, q, k, v, att, dqD}, new Object[] {dqD, dpreD});
+        assertClose("attentionBackwardQuery dq", dq, dqD);
+        assertClose("attentionBackwardQuery dpre", dpre, dpreD);
+    }
+
+    @Test
+    void conv3x3Backward() {
+        int[][] shapes = {{2, 3, 5, 2, 2}, {2, 3, 4, 8, 8}, {1, 2, 3, 5, 7}};    // B, CI, CO, H, W
+        for (int[] s : shapes) {
+            int B = s[0], CI = s[1], CO = s[2], H = s[3], W = s[4];
+            var rng = new Rng(33 + H * W);
+            float[] x = rng.normal(B * CI * H * W), w = rng.normal(CO * CI * 9), dout = rng.normal(B * CO * H * W);
+            float[] dx = rng.normal(B * CI * H * W), dxD = dx.clone();
+            ConvKernels.conv3x3BackwardInput(dx, dout, w, 0, B * CI, CI, CO, H, W);
+            onDevice(g -> g.task("conv3x3BackwardInput", ConvKernels::conv3x3BackwardInput, dxD, dout, w, 0, B * CI, CI, CO, H, W),
+                    new Object[] {dout, w, dxD}, new Object[] {dxD});
+            assertClose("conv3x3BackwardInput " + Arrays.toString(s), dx, dxD);
+            float[] dw = rng.normal(CO * CI * 9), dwD = dw.clone(), db = rng.normal(CO), dbD = db.clone();
+            ConvKernels.conv3x3BackwardWeight(dw, db, dout, x, 0, CO * CI, B, CI, CO, H, W);
+            onDevice(g -> g.task("conv3x3BackwardWeight", ConvKernels::conv3x3BackwardWeight, dwD, dbD, dout, x, 0, CO * CI, B, CI, CO, H, W),
+                    new Object[] {dout, x, dwD, dbD}, new Object[] {dwD, dbD});
+            assertClose("conv3x3BackwardWeight dw " + Arrays.toString(s), dw, dwD);
+            assertClose("conv3x3BackwardWeight db " + Arrays.toString(s), db, dbD);
+        }
+    }
+
+    @Test
+    void convTranspose2x2Forward() {
+        int B = 2, CI = 3, CO = 4, H = 3, W = 5;
+        var rng = new Rng(34);
+        float[] x = rng.normal(B * CI * H * W), w = rng.normal(CI * CO * 4), bias = rng.normal(CO);
+        float[] out = nan(B * CO * 4 * H * W), outD = nan(B * CO * 4 * H * W);
+        ConvTransposeKernels.convTranspose2x2Forward(out, x, w, bias, 0, B * CO, CI, CO, H, W);
+        onDevice(g -> g.task("convTranspose2x2Forward", ConvTransposeKernels::convTranspose2x2Forward, outD, x, w, bias, 0, B * CO, CI, CO, H, W),
+                new Object[] {x, w, bias}, new Object[] {outD});
+        assertClose("convTranspose2x2Forward", out, outD);
+    }
+
+    // ---------------------------------------------------------------------------------------------------- helpers
+
+    /**
+     * One TaskGraph ("g0", "g1", ...) with one task: ins go to the device, outs come back; the plan is freed after
+     * one run. With -Dtornado.threadInfo=True TornadoVM prints each task's global work size (= the kernel's range).
+     */
+    private static void onDevice(Consumer<TaskGraph> task, Object[] ins, Object[] outs) {
+        TaskGraph g = new TaskGraph("g" + graphs++);
+        if (ins.length > 0) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, ins);
+        task.accept(g);
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, outs);
+        try (var plan = new TornadoExecutionPlan(g.snapshot()).withDevice(device)) {
+            plan.execute();
+        } catch (Exception e) {
+            throw new IllegalStateException("TornadoVM run failed: " + e, e);
+        }
+    }
+
+    /** An output buffer filled with NaN, so an element the device does not write fails the comparison. */
+    private static float[] nan(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, Float.NaN);
+        return a;
+    }
+
+    /** Max-abs comparison, tolerance scaled by the reference's magnitude (FMA and math libraries may differ). */
+    private static void assertClose(String what, float[] ref, float[] got) {
+        assertEquals(ref.length, got.length, what + ": length");
+        double scale = 1.0;
+        for (float v : ref) scale = Math.max(scale, Math.abs(v));
+        double tol = Tol.FAST_VS_NAIVE * scale;
+        int worst = -1;
+        double worstErr = -1;
+        for (int i = 0; i < ref.length; i++) {
+            double e = Math.abs((double) ref[i] - got[i]);
+            if (!(e <= worstErr)) { worst = i; worstErr = e; }            // NaN counts as worst
+        }
+        MAX_ERR.merge(what.split(" ")[0], worstErr, Math::max);
+        if (!(worstErr <= tol)) {
+            fail(String.format(Locale.ROOT, "%s [%d]: cpu %.7g, tornado %.7g, |diff| %.3g > tol %.3g on %s",
+                    what, worst, ref[worst], got[worst], worstErr, tol, device.getPhysicalDevice().getDeviceName()));
+        }
+    }
+}
