@@ -103,6 +103,31 @@ def all_cases():
     cs += conv_cases("xl.pdh.out", 1, BN, 64, 3, 16)
     cs += conv_cases("xl.pdh.up1", 2, BN, 64, 64, 8)
     cs += conv_cases("xl.pdh.up3", 2, BN, 256, 256, 2)
+    NH, HS = 16, D // 16                       # attention over the 256 tokens, 16 heads of 72
+    attn_flops = 4.0 * B * NH * R * R * HS
+
+    def attn_fwd():
+        q, k, v = (torch.randn(B, NH, R, HS) for _ in range(3))
+        return lambda: torch.softmax((q @ k.transpose(-1, -2)) * HS ** -0.5, dim=-1) @ v
+
+    def attn_bwd():
+        with torch.enable_grad():              # the harness may run under no_grad
+            q, k, v = (torch.randn(B, NH, R, HS, requires_grad=True) for _ in range(3))
+            out = torch.softmax((q @ k.transpose(-1, -2)) * HS ** -0.5, dim=-1) @ v
+            dout = torch.randn_like(out)
+
+        def run():
+            with torch.enable_grad():
+                torch.autograd.grad(out, (q, k, v), dout, retain_graph=True)
+        return run
+
+    def rmsnorm_fwd():
+        x, w = torch.randn(R, D), torch.randn(D)
+        return lambda: x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * w
+
+    cs.append(("xl.attn.fwd", "B=1 NH=16 N=256 HS=72", attn_flops, attn_fwd))
+    cs.append(("xl.attn.bwd", "B=1 NH=16 N=256 HS=72", 2 * attn_flops, attn_bwd))
+    cs.append(("xl.rmsnorm.fwd", "R=256 D=1152", 0, rmsnorm_fwd))
     n = R * H
 
     def silu_fwd():

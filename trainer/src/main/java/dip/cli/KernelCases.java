@@ -4,6 +4,8 @@ import dip.model.DipConfig;
 import dip.model.Preset;
 import dip.tornado.exec.Engine;
 import dip.tornado.kernels.ActivationKernels;
+import dip.tornado.kernels.AttentionKernels;
+import dip.tornado.kernels.NormKernels;
 import dip.util.Rng;
 
 import java.util.ArrayList;
@@ -44,6 +46,28 @@ final class KernelCases {
         conv(cs, e, seed, "xl.pdh.out", 1, BN, 64, 3, 16);
         conv(cs, e, seed, "xl.pdh.up1", 2, BN, 64, 64, 8);
         conv(cs, e, seed, "xl.pdh.up3", 2, BN, 256, 256, 2);
+        int NH = xl.heads(), HS = xl.headDim(), rows = B * NH * R;  // attention over the 256 tokens, 16 heads of 72
+        float scale = (float) (1.0 / Math.sqrt(HS));
+        double attnFlops = 4.0 * B * NH * R * R * HS;               // q·kᵀ and P·v
+        cs.add(new Case("xl.attn.fwd", "B=1 NH=16 N=256 HS=72", attnFlops, () -> {
+            float[] q = normal(seed, rows * HS), k = normal(seed + 1, rows * HS), v = normal(seed + 2, rows * HS);
+            float[] out = new float[rows * HS], att = new float[rows * R];
+            return () -> e.parallelFor(rows, (lo, hi) -> AttentionKernels.attentionForward(out, att, q, k, v, lo, hi, R, HS, scale));
+        }));
+        cs.add(new Case("xl.attn.bwd", "B=1 NH=16 N=256 HS=72", 2 * attnFlops, () -> {
+            float[] q = normal(seed, rows * HS), k = normal(seed + 1, rows * HS), v = normal(seed + 2, rows * HS);
+            float[] out = new float[rows * HS], att = new float[rows * R], dpre = new float[rows * R];
+            float[] dout = normal(seed + 3, rows * HS), dq = new float[rows * HS], dk = new float[rows * HS], dv = new float[rows * HS];
+            e.parallelFor(rows, (lo, hi) -> AttentionKernels.attentionForward(out, att, q, k, v, lo, hi, R, HS, scale));
+            return () -> {
+                e.parallelFor(rows, (lo, hi) -> AttentionKernels.attentionBackwardQuery(dq, dpre, dout, q, k, v, att, lo, hi, R, HS, scale));
+                e.parallelFor(rows, (lo, hi) -> AttentionKernels.attentionBackwardKeyValue(dk, dv, dout, q, att, dpre, lo, hi, R, HS, scale));
+            };
+        }));
+        cs.add(new Case("xl.rmsnorm.fwd", "R=256 D=1152", 0, () -> {
+            float[] x = normal(seed, R * D), w = normal(seed + 1, D), out = new float[R * D], rstd = new float[R];
+            return () -> e.parallelFor(R, (lo, hi) -> NormKernels.rmsNormForward(out, rstd, x, w, lo, hi, D, 1e-6f));
+        }));
         int n = R * H;                                              // SiLU inside SwiGLU: (R, H)
         cs.add(new Case("silu.fwd", "n=" + n, 0, () -> {
             float[] x = normal(seed, n), out = new float[n];
