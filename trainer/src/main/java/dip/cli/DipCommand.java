@@ -14,7 +14,7 @@ import java.io.PrintWriter;
 @Command(name = "dip", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "DiP, the pixel-space diffusion model, in pure Java (CPU Vector API or TornadoVM).",
         subcommands = {InfoCommand.class, dip.trainer.TrainCommand.class, dip.sampler.SampleCommand.class,
-                dip.eval.EvalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                dip.eval.EvalCommand.class, BenchCommand.class, dip.experiments.ExperimentCommand.class, CommandLine.HelpCommand.class})
 public final class DipCommand implements Runnable {
 
     /** `dip` alone prints the usage. */

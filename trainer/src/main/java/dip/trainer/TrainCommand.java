@@ -7,6 +7,7 @@ import dip.io.SafetensorsException;
 import dip.model.Denoiser;
 import dip.model.Dip;
 import dip.model.DipConfig;
+import dip.model.HeadType;
 import dip.model.Preset;
 import dip.tornado.exec.Engine;
 import dip.util.Rng;
@@ -69,6 +70,11 @@ public final class TrainCommand implements Callable<Integer> {
     Integer channels;
     @Option(names = "--image-size", paramLabel = "PX", description = "Train at this size (default: the preset's).")
     Integer imageSize;
+    @Option(names = "--head", paramLabel = "HEAD",
+            description = "DIP (Patch Detailer Head) or DIT_ONLY (standard DiT final layer) (default: the preset's, DIP).")
+    HeadType head;
+    @Option(names = "--patch-size", paramLabel = "P", description = "Patch size, overriding the preset's (default: the preset's).")
+    Integer patchSize;
     @Option(names = "--batch-size", defaultValue = "32", paramLabel = "B", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
     @Option(names = "--lr", defaultValue = "1e-4", description = "AdamW learning rate (default: ${DEFAULT-VALUE}).")
@@ -119,7 +125,7 @@ public final class TrainCommand implements Callable<Integer> {
     static final String DATA_KIND = "data_kind", DATA_DIR = "data_dir";
 
     /** Options that a checkpoint fixes: a resumed run keeps the values it started with. */
-    static final String[] FIXED_ON_RESUME = {"--preset", "--image-size", "--batch-size", "--lr", "--betas",
+    static final String[] FIXED_ON_RESUME = {"--preset", "--image-size", "--head", "--patch-size", "--batch-size", "--lr", "--betas",
         "--weight-decay", "--ema-decay", "--class-dropout", "--warmup-steps", "--clip-grad", "--seed"};
 
     private final ModelFactory models;
@@ -210,8 +216,8 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             DipConfig p = preset.config();
             try {
-                cfg = new DipConfig(size, p.patchSize(), d.channels(), p.hidden(), p.depth(), p.heads(), d.numClasses(),
-                        p.headWidth(), p.head(), p.adaLnZero());
+                cfg = new DipConfig(size, patchSize != null ? patchSize : p.patchSize(), d.channels(), p.hidden(), p.depth(),
+                        p.heads(), d.numClasses(), p.headWidth(), head != null ? head : p.head(), p.adaLnZero());
                 tc = new TrainConfig(batchSize, lr, betas[0], betas[1], weightDecay, emaDecay, classDropout, warmupSteps,
                         clipGrad, common.seed());
             } catch (IllegalArgumentException e) {

@@ -27,12 +27,14 @@ class TrainCommandTest {
     }
 
     final List<ToyDenoiser> built = new ArrayList<>();
+    final List<dip.model.DipConfig> asked = new ArrayList<>();    // the configs the command asked the factory for
     Consumer<ToyDenoiser> onBuild = m -> { };
     int dataClasses = 3;
     TrainCommand last;
 
     Result run(Object... args) {
         TrainCommand cmd = new TrainCommand((cfg, engine, maxBatch, init) -> {
+            asked.add(cfg);
             ToyDenoiser m = new ToyDenoiser(cfg.imageSize(), cfg.channels(), cfg.numClasses(), maxBatch, init);
             built.add(m);
             onBuild.accept(m);
@@ -51,10 +53,10 @@ class TrainCommandTest {
         return new Result(code, out.toString(), err.toString());
     }
 
-    /** The `dip` command line with its train subcommand replaced by this one (settings re-applied after it). */
+    /** The `dip` command line with train added as the one-line registration will (settings re-applied after it). */
     static CommandLine withTrain(TrainCommand cmd) {
         CommandLine cl = DipCommand.commandLine();
-        cl.getCommandSpec().removeSubcommand("train");
+        cl.getCommandSpec().removeSubcommand("train");                  // DipCommand registers the real one
         return cl.addSubcommand("train", cmd).setCaseInsensitiveEnumValuesAllowed(true)
                 .setOverwrittenOptionsAllowed(true);   // so a test can override the defaults it passes
     }
@@ -79,6 +81,30 @@ class TrainCommandTest {
         r = run("--epochs", "0", "--data-dir", dir, "--out", dir.resolve("o"));
         assertEquals(2, r.code(), r.all());
         assertTrue(r.err().contains("--epochs must be >= 1"), r.all());
+    }
+
+    @Test
+    void headAndPatchSizeOverrideThePreset(@TempDir Path dir) {
+        Result r = run("--epochs", "1", "--max-steps", "1", "--data-dir", dir, "--out", dir.resolve("a"),
+                "--head", "DIT_ONLY", "--patch-size", "2");
+        assertEquals(0, r.code(), r.all());
+        assertEquals(dip.model.HeadType.DIT_ONLY, asked.get(0).head());
+        assertEquals(2, asked.get(0).patchSize());
+        assertTrue(r.out().contains("patchSize=2") && r.out().contains("head=DIT_ONLY"), r.out());
+        r = run("--epochs", "1", "--max-steps", "1", "--data-dir", dir, "--out", dir.resolve("b"), "--head", "dip");
+        assertEquals(0, r.code(), r.all());
+        assertEquals(dip.model.HeadType.DIP, asked.get(1).head());
+        assertEquals(4, asked.get(1).patchSize());                           // TINY's
+        // a patch size the image size does not divide, and one the detailer head cannot take: one-line errors
+        r = run("--epochs", "1", "--data-dir", dir, "--out", dir.resolve("c"), "--patch-size", "3");
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().startsWith("error: bad model config: imageSize 4 is not a multiple of patchSize 3\n"), r.err());
+        r = run("--epochs", "1", "--data-dir", dir, "--image-size", "3", "--out", dir.resolve("d"), "--patch-size", "3",
+                "--head", "DIP");
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().contains("power-of-two patch size"), r.err());
+        assertEquals(2, run("--epochs", "1", "--data-dir", dir, "--out", dir.resolve("e"), "--head", "UNET").code());
+        assertEquals(2, asked.size());                                      // no model was built for the bad ones
     }
 
     @Test
