@@ -56,13 +56,13 @@ for m in ${models//,/ }; do
   t0=$(date +%s.%N)
   scripts/dip train --preset MICRO --head "$head" --patch-size "$p" --epochs "$epochs" "${ms[@]}" \
     --batch-size 32 --lr 1e-3 --warmup-steps 100 --ema-decay 0.995 --seed 0 --no-sample-every-epoch \
-    --log-every 100 "${thr[@]}" --out "$d" 2>&1 | grep -v 'incubator' | tee "$d/train.log"
+    --log-every 100 "${thr[@]}" --out "$d" 2>&1 | grep --line-buffered -v 'incubator' | tee "$d/train.log"
   t1=$(date +%s.%N)
   scripts/dip sample --checkpoint "$d/last.safetensors" --n-per-class "$npc" --steps "$sample_steps" \
     --cfg-scale 2.9 --cfg-interval 0.11,0.97 --seed 0 "${thr[@]}" --out "$d/samples" 2>&1 \
-    | grep -v 'incubator' | tee "$d/sample.log"
+    | grep --line-buffered -v 'incubator' | tee "$d/sample.log"
   t2=$(date +%s.%N)
-  scripts/dip eval fd --samples "$d/samples/samples.safetensors" "${thr[@]}" 2>&1 | grep -v 'incubator' \
+  scripts/dip eval fd --samples "$d/samples/samples.safetensors" "${thr[@]}" 2>&1 | grep --line-buffered -v 'incubator' \
     | tee "$d/fd.log"
   t3=$(date +%s.%N)
   printf '{"train_wall_s": %.1f, "sample_wall_s": %.1f, "fd_wall_s": %.1f, "head": "%s", "patch": %d}\n' \
