@@ -256,8 +256,11 @@ public final class TrainCommand implements Callable<Integer> {
     private int train(PrintStream outp, Path outDir, TrainState state, Dataset d, Path dir, String desc, boolean resumed)
             throws IOException {
         Path last = outDir.resolve("last.safetensors");
+        // class_names lets `dip sample` take --class by name and label its grid rows (dip.sampler.CheckpointModel)
+        String classNames = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(d.classNames());
         TrainLoop.Checkpointer ckpt = st -> {
-            TrainCheckpoint.save(last, st, desc, Map.of(DATA_KIND, data.word(), DATA_DIR, dir.toAbsolutePath().toString()));
+            TrainCheckpoint.save(last, st, desc, Map.of(DATA_KIND, data.word(), DATA_DIR, dir.toAbsolutePath().toString(),
+                    "class_names", classNames));
             if (keepEvery > 0 && st.step() % keepEvery == 0) {
                 Path keep = outDir.resolve(String.format(Locale.ROOT, "step_%08d.safetensors", st.step()));
                 Path tmp = outDir.resolve(keep.getFileName() + ".tmp");
