@@ -32,7 +32,7 @@ public final class FlowPath {
      * The sampler's time grid: linspace(0, 1 − 1/steps, steps) followed by 1.0 (for 4 steps: 0, 0.25, 0.5, 0.75, 1).
      * Length steps + 1. Bit-for-bit the float32 values of the official
      * {@code torch.linspace(0.0, 1 - 1/steps, steps)} on the CPU (torch 1.13, AVX2 build), checked for steps 1..200
-     * by {@code TimeGridTorchTest}. That kernel computes step = (end − start)/(steps − 1) in float32, then
+     * by {@code FlowPathTimeGridTest}. That kernel computes step = (end − start)/(steps − 1) in float32, then
      * start + step·k below the halfway index and end − step·(steps − 1 − k) from it on (the second one compiled to
      * a fused multiply-add); its vectorised part takes such a value at the first lane of each group of 8 and adds
      * step·lane to it. The end point 1 − 1/steps is computed in double by Python, then rounded to float32.
