@@ -81,7 +81,7 @@ public final class Attention {
         float[] kn = kNorm.forward(k, headRows);
         engine.parallelFor(headRows, (lo, hi) -> RopeKernels.ropeForward(qr, qn, cos, sin, lo, hi, N, HS));
         engine.parallelFor(headRows, (lo, hi) -> RopeKernels.ropeForward(kr, kn, cos, sin, lo, hi, N, HS));
-        engine.parallelFor(headRows, (lo, hi) -> AttentionKernels.attentionForward(o, att, qr, kr, v, lo, hi, N, HS, scale));
+        engine.attentionForward(o, att, qr, kr, v, B * NH, N, HS, scale);
         engine.parallelFor(headRows, (lo, hi) -> AttentionKernels.headsMerge(merged, o, lo, hi, N, NH, HS));
         return proj.forward(merged, B * N);                                                  // (B·N, D)
     }
@@ -98,10 +98,7 @@ public final class Attention {
         Arrays.fill(dqr, 0, headRows * hs, 0f);
         Arrays.fill(dkr, 0, headRows * hs, 0f);
         Arrays.fill(dv, 0, headRows * hs, 0f);
-        engine.parallelFor(headRows, (lo, hi) ->
-                AttentionKernels.attentionBackwardQuery(dqr, dpre, dO, qr, kr, v, att, lo, hi, N, HS, scale));
-        engine.parallelFor(headRows, (lo, hi) ->
-                AttentionKernels.attentionBackwardKeyValue(dkr, dv, dO, qr, att, dpre, lo, hi, N, HS, scale));
+        engine.attentionBackward(dqr, dkr, dv, dpre, dO, qr, kr, v, att, B * NH, N, HS, scale);
         // forward was: qr = rope(q_norm(q)), kr = rope(k_norm(k))
         Arrays.fill(dqn, 0, headRows * hs, 0f);
         Arrays.fill(dkn, 0, headRows * hs, 0f);

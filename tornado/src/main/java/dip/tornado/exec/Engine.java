@@ -1,5 +1,6 @@
 package dip.tornado.exec;
 
+import dip.tornado.kernels.AttentionKernels;
 import dip.tornado.kernels.ConvKernels;
 import dip.tornado.kernels.ConvTransposeKernels;
 
@@ -80,6 +81,24 @@ public interface Engine extends AutoCloseable {
     default void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
         parallelFor(CI * CO, (lo, hi) ->
                 ConvTransposeKernels.convTranspose2x2BackwardWeight(dw, db, dout, x, lo, hi, B, CI, CO, H, W));
+    }
+
+    // ------------------------------------------------------------------------------------------------ attention
+    // q, k, v, out, dq, dk, dv, dout: (BH, N, HS); att, dpre: (BH, N, N), BH = B·NH heads.
+
+    /** out, att = softmax(q·kᵀ·scale)·v per head, as {@link AttentionKernels#attentionForward}. Overwrites out, att. */
+    default void attentionForward(float[] out, float[] att, float[] q, float[] k, float[] v, int BH, int N, int HS, float scale) {
+        parallelFor(BH * N, (lo, hi) -> AttentionKernels.attentionForward(out, att, q, k, v, lo, hi, N, HS, scale));
+    }
+
+    /**
+     * Backward of {@link #attentionForward}: writes dpre = dL/dS (scratch), accumulates dq, dk, dv, as
+     * {@link AttentionKernels#attentionBackwardQuery} then {@link AttentionKernels#attentionBackwardKeyValue}.
+     */
+    default void attentionBackward(float[] dq, float[] dk, float[] dv, float[] dpre, float[] dout, float[] q, float[] k,
+                                   float[] v, float[] att, int BH, int N, int HS, float scale) {
+        parallelFor(BH * N, (lo, hi) -> AttentionKernels.attentionBackwardQuery(dq, dpre, dout, q, k, v, att, lo, hi, N, HS, scale));
+        parallelFor(BH * N, (lo, hi) -> AttentionKernels.attentionBackwardKeyValue(dk, dv, dout, q, att, dpre, lo, hi, N, HS, scale));
     }
 
     @Override

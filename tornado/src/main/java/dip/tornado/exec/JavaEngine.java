@@ -167,6 +167,24 @@ public final class JavaEngine implements Engine {
         else Engine.super.convTranspose2x2BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
     }
 
+    // ------------------------------------------------------------------------------------------------ attention
+
+    /** Below this many tokens per head attention runs the scalar kernels (the Engine defaults). */
+    static final int ATTN_MIN_N = 32;
+
+    @Override
+    public void attentionForward(float[] out, float[] att, float[] q, float[] k, float[] v, int BH, int N, int HS, float scale) {
+        if (fast != null && N >= ATTN_MIN_N) VectorAttention.forward(this, out, att, q, k, v, BH, N, HS, scale);
+        else Engine.super.attentionForward(out, att, q, k, v, BH, N, HS, scale);
+    }
+
+    @Override
+    public void attentionBackward(float[] dq, float[] dk, float[] dv, float[] dpre, float[] dout, float[] q, float[] k,
+                                  float[] v, float[] att, int BH, int N, int HS, float scale) {
+        if (fast != null && N >= ATTN_MIN_N) VectorAttention.backward(this, dq, dk, dv, dpre, dout, q, k, v, att, BH, N, HS, scale);
+        else Engine.super.attentionBackward(dq, dk, dv, dpre, dout, q, k, v, att, BH, N, HS, scale);
+    }
+
     @Override
     public void close() {
         if (pool != null) pool.shutdownNow();
