@@ -4,7 +4,6 @@ import dip.model.DipConfig;
 import dip.model.Preset;
 import dip.tornado.exec.Engine;
 import dip.tornado.kernels.ActivationKernels;
-import dip.tornado.kernels.AttentionKernels;
 import dip.tornado.kernels.NormKernels;
 import dip.util.Rng;
 
@@ -52,17 +51,14 @@ final class KernelCases {
         cs.add(new Case("xl.attn.fwd", "B=1 NH=16 N=256 HS=72", attnFlops, () -> {
             float[] q = normal(seed, rows * HS), k = normal(seed + 1, rows * HS), v = normal(seed + 2, rows * HS);
             float[] out = new float[rows * HS], att = new float[rows * R];
-            return () -> e.parallelFor(rows, (lo, hi) -> AttentionKernels.attentionForward(out, att, q, k, v, lo, hi, R, HS, scale));
+            return () -> e.attentionForward(out, att, q, k, v, B * NH, R, HS, scale);
         }));
         cs.add(new Case("xl.attn.bwd", "B=1 NH=16 N=256 HS=72", 2 * attnFlops, () -> {
             float[] q = normal(seed, rows * HS), k = normal(seed + 1, rows * HS), v = normal(seed + 2, rows * HS);
             float[] out = new float[rows * HS], att = new float[rows * R], dpre = new float[rows * R];
             float[] dout = normal(seed + 3, rows * HS), dq = new float[rows * HS], dk = new float[rows * HS], dv = new float[rows * HS];
-            e.parallelFor(rows, (lo, hi) -> AttentionKernels.attentionForward(out, att, q, k, v, lo, hi, R, HS, scale));
-            return () -> {
-                e.parallelFor(rows, (lo, hi) -> AttentionKernels.attentionBackwardQuery(dq, dpre, dout, q, k, v, att, lo, hi, R, HS, scale));
-                e.parallelFor(rows, (lo, hi) -> AttentionKernels.attentionBackwardKeyValue(dk, dv, dout, q, att, dpre, lo, hi, R, HS, scale));
-            };
+            e.attentionForward(out, att, q, k, v, B * NH, R, HS, scale);
+            return () -> e.attentionBackward(dq, dk, dv, dpre, dout, q, k, v, att, B * NH, R, HS, scale);
         }));
         cs.add(new Case("xl.rmsnorm.fwd", "R=256 D=1152", 0, () -> {
             float[] x = normal(seed, R * D), w = normal(seed + 1, D), out = new float[R * D], rstd = new float[R];
