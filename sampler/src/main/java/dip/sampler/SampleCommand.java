@@ -1,13 +1,14 @@
 package dip.sampler;
 
+import dip.cli.CommonOptions;
 import dip.io.Safetensors;
 import dip.io.Tensor;
 import dip.model.Denoiser;
 import dip.model.DipConfig;
 import dip.tornado.exec.Engine;
-import dip.tornado.exec.Engines;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -60,9 +61,6 @@ public final class SampleCommand implements Callable<Integer> {
             description = "Guide only while LO < t < HI (default: ${DEFAULT-VALUE}, the paper's).")
     String cfgInterval;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Noise seed (default: ${DEFAULT-VALUE}).")
-    long seed;
-
     @Option(names = "--noise", paramLabel = "FILE",
             description = "Start from the safetensors tensor 'noise' (B, C, H, W) instead of the seed.")
     Path noiseFile;
@@ -84,15 +82,7 @@ public final class SampleCommand implements Callable<Integer> {
             description = "Most rows per model forward (guided steps run [null; cond] pairs) (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--engine", defaultValue = "auto", paramLabel = "KIND",
-            description = "auto, java or tornado (default: ${DEFAULT-VALUE}).")
-    Engines.Kind engineKind;
-
-    @Option(names = "--threads", paramLabel = "N", description = "CPU threads for the java engine (default: all).")
-    int threads = Runtime.getRuntime().availableProcessors();
-
-    @Option(names = {"-v", "--verbose"}, description = "Stack traces on errors.")
-    boolean verbose;
+    @Mixin CommonOptions common;   // --engine, --threads, --seed (the noise seed), --verbose: shared with every `dip` command
 
     @Override
     public Integer call() throws IOException {
@@ -101,7 +91,7 @@ public final class SampleCommand implements Callable<Integer> {
         if (steps < 1) throw bad("--steps must be >= 1, got " + steps);
         if (perClass < 1) throw bad("--n-per-class must be >= 1, got " + perClass);
         if (batch < 1) throw bad("--batch must be >= 1, got " + batch);
-        if (threads < 1) throw bad("--threads must be >= 1, got " + threads);
+        if (common.threads() < 1) throw bad("--threads must be >= 1, got " + common.threads());
         CheckpointModel ckpt;
         try {
             ckpt = CheckpointModel.open(checkpoint);
@@ -118,9 +108,9 @@ public final class SampleCommand implements Callable<Integer> {
         int B = cls.length * perClass, C = cfg.channels(), S = cfg.imageSize(), per = C * S * S;
         int[] labels = new int[B];
         for (int b = 0; b < B; b++) labels[b] = cls[b / perClass];
-        float[] noise = noiseFile != null ? readNoise(noiseFile, B, C, S) : Sampler.noise(seed, B, per);
+        float[] noise = noiseFile != null ? readNoise(noiseFile, B, C, S) : Sampler.noise(common.seed(), B, per);
 
-        try (Engine engine = Engines.create(engineKind, threads)) {
+        try (Engine engine = common.createEngine()) {
             int rows = Math.min(batch, guidance.scale() == 1f ? B : 2 * B);
             Denoiser model = ckpt.build(engine, rows);
             log.printf(Locale.ROOT, "checkpoint %s (%s weights), %d classes, %dx%dx%d images, engine %s%n", checkpoint,
@@ -128,7 +118,7 @@ public final class SampleCommand implements Callable<Integer> {
             log.printf(Locale.ROOT, "sampling %d images: %s, %d steps, cfg %.3g on (%.3g, %.3g) (%d guided steps), %s%n",
                     B, solver.name().toLowerCase(Locale.ROOT), steps, guidance.scale(), guidance.lo(), guidance.hi(),
                     guidance.guidedSteps(dip.flow.FlowPath.timeGrid(steps)),
-                    noiseFile != null ? "noise " + noiseFile : "seed " + seed);
+                    noiseFile != null ? "noise " + noiseFile : "seed " + common.seed());
             String[] rowLabels = new String[cls.length];
             for (int r = 0; r < cls.length; r++) rowLabels[r] = ckpt.classNames().get(cls[r]);
             float[] x = noise.clone();
@@ -155,7 +145,7 @@ public final class SampleCommand implements Callable<Integer> {
     private String describe(Guidance g) {
         return String.format(Locale.ROOT, "{\"solver\":\"%s\",\"steps\":%d,\"cfg_scale\":%s,\"cfg_interval\":[%s,%s],\"seed\":%s}",
                 solver.name().toLowerCase(Locale.ROOT), steps, g.scale(), g.lo(), g.hi(),
-                noiseFile != null ? "null" : Long.toString(seed));
+                noiseFile != null ? "null" : Long.toString(common.seed()));
     }
 
     private Guidance parseGuidance() {
