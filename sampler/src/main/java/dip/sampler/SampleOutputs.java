@@ -14,14 +14,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /** What {@code dip sample} writes into its output folder. */
-final class SampleOutputs {
+public final class SampleOutputs {
     private SampleOutputs() {
     }
 
     /** Name of the tensors file; {@code dip eval fd} reads it. */
-    static final String SAMPLES_FILE = "samples.safetensors";
+    public static final String SAMPLES_FILE = "samples.safetensors";
 
-    static void write(Path out, float[] x, float[] noise, int[] labels, int B, DipConfig cfg, CheckpointModel ckpt,
+    public static void write(Path out, float[] x, float[] noise, int[] labels, int B, DipConfig cfg, CheckpointModel ckpt,
                       String[] rowLabels, int perClass, boolean grid, boolean individual, String settingsJson)
             throws IOException {
         int C = cfg.channels(), S = cfg.imageSize(), per = C * S * S;

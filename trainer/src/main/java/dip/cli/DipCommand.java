@@ -13,8 +13,8 @@ import java.io.PrintWriter;
  */
 @Command(name = "dip", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "DiP, the pixel-space diffusion model, in pure Java (CPU Vector API or TornadoVM).",
-        subcommands = {InfoCommand.class, dip.trainer.TrainCommand.class, dip.sampler.SampleCommand.class,
-                dip.eval.EvalCommand.class, BenchCommand.class, dip.experiments.ExperimentCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, TrainCommand.class, SampleCommand.class,
+                EvalCommand.class, BenchCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class})
 public final class DipCommand implements Runnable {
 
     /** `dip` alone prints the usage. */

@@ -10,11 +10,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /** Opens the data sets of `train --data`: the dip.data readers, train split, with the CLI's checks on size and channels. */
-final class DataSources {
+public final class DataSources {
     private DataSources() {
     }
 
-    static Dataset open(DataKind kind, Path dir, int imageSize, int channels) throws IOException {
+    public static Dataset open(DataKind kind, Path dir, int imageSize, int channels) throws IOException {
         return switch (kind) {
             case FASHION_MNIST -> {
                 if (channels != 1) throw new IllegalArgumentException("Fashion-MNIST is grayscale: --channels must be 1, got " + channels);

@@ -13,11 +13,11 @@ import java.util.List;
  * Uses sun.misc.Signal (jdk.unsupported, present on every HotSpot JDK); where a signal cannot be caught the
  * default behaviour stays. Closing restores the previous handlers.
  */
-final class StopSignal implements AutoCloseable {
+public final class StopSignal implements AutoCloseable {
     private final List<Signal> signals = new ArrayList<>();
     private final List<SignalHandler> previous = new ArrayList<>();
 
-    StopSignal(Runnable requestStop, PrintStream err) {
+    public StopSignal(Runnable requestStop, PrintStream err) {
         SignalHandler h = new SignalHandler() {
             private volatile boolean asked;
             @Override public void handle(Signal sig) {

@@ -7,11 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** n synthetic C×S×S images in [−1, 1] with labels i mod classes: enough data for a few toy epochs. */
-final class ToyData implements Dataset {
+public final class ToyData implements Dataset {
     private final float[][] images;
     private final int C, S, classes;
 
-    ToyData(int n, int C, int S, int classes, long seed) {
+    public ToyData(int n, int C, int S, int classes, long seed) {
         this.C = C; this.S = S; this.classes = classes;
         Rng r = new Rng(seed);
         images = new float[n][];

@@ -12,7 +12,7 @@ import dip.util.Rng;
  * with its backward written by hand. Small enough that a training step takes microseconds, but every trainer
  * feature (labels, null class, t, AdamW over several Params, EMA, checkpoints) touches its parameters.
  */
-final class ToyDenoiser implements Denoiser {
+public final class ToyDenoiser implements Denoiser {
     private final DipConfig cfg;
     private final ParamRegistry reg = new ParamRegistry();
     private final Param a, w, emb, bias;       // (C, HW), (C), (classes+1, C), (C, HW)
@@ -22,12 +22,12 @@ final class ToyDenoiser implements Denoiser {
     private int[] y;
     private int B;
     /** When set, forward returns NaN everywhere (for the non-finite-loss test). */
-    boolean poison;
+    public boolean poison;
     /** Number of forward calls so far, and a hook run after each (tests use it to inject faults mid-run). */
-    int forwards;
-    java.util.function.IntConsumer afterForward = n -> { };
+    public int forwards;
+    public java.util.function.IntConsumer afterForward = n -> { };
 
-    ToyDenoiser(int imageSize, int channels, int numClasses, int maxBatch, Rng init) {
+    public ToyDenoiser(int imageSize, int channels, int numClasses, int maxBatch, Rng init) {
         cfg = new DipConfig(imageSize, imageSize, channels, 8, 1, 2, numClasses, 4, HeadType.DIT_ONLY, false);
         this.maxBatch = maxBatch;
         C = channels;

@@ -1,4 +1,4 @@
-package dip.experiments;
+package dip.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

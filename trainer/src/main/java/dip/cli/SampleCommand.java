@@ -1,6 +1,14 @@
-package dip.sampler;
+package dip.cli;
 
-import dip.cli.CommonOptions;
+import dip.sampler.SampleOutputs;
+import dip.sampler.Solver;
+import dip.sampler.SamplerListener;
+import dip.sampler.TrajectoryRecorder;
+import dip.sampler.Guidance;
+import dip.sampler.CheckpointModel;
+import dip.sampler.Sampler;
+import dip.sampler.ImageWriter;
+import dip.sampler.ClassSelection;
 import dip.io.Safetensors;
 import dip.io.Tensor;
 import dip.model.Denoiser;
@@ -30,8 +38,6 @@ import java.util.concurrent.Callable;
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Sample images from a trained DiP checkpoint (EMA weights) with the Euler or Heun ODE and CFG.")
 public final class SampleCommand implements Callable<Integer> {
-    static final int OK = 0, ERROR = 1, BAD_INPUT = 2;   // as dip.cli.ExitCodes (trainer module, not visible here)
-
     @Spec CommandSpec spec;
 
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE",
@@ -139,7 +145,7 @@ public final class SampleCommand implements Callable<Integer> {
         } catch (CheckpointModel.BadCheckpoint e) {
             throw bad(e.getMessage());
         }
-        return OK;
+        return ExitCodes.OK;
     }
 
     private String describe(Guidance g) {
@@ -201,24 +207,4 @@ public final class SampleCommand implements Callable<Integer> {
             log.flush();
         }
     }
-
-    /** A command line for this command alone, with the `dip` conventions (tests; the jar goes through DipCommand). */
-    public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new SampleCommand());
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setParameterExceptionHandler((e, args) -> {
-            e.getCommandLine().getErr().println("error: " + e.getMessage().replaceAll("\\s*\\R\\s*", " ").trim());
-            e.getCommandLine().getErr().println("try 'sample --help' for usage");
-            return BAD_INPUT;
-        });
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("error: " + String.valueOf(e.getMessage() == null ? e : e.getMessage())
-                    .replaceAll("\\s*\\R\\s*", " ").trim());
-            if (parsed.hasMatchedOption("--verbose")) e.printStackTrace(cmd.getErr());
-            return ERROR;
-        });
-        return cl;
-    }
-
-    public static void main(String[] args) { System.exit(commandLine().execute(args)); }
 }

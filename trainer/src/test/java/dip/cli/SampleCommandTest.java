@@ -1,5 +1,9 @@
-package dip.sampler;
+package dip.cli;
 
+import dip.sampler.EulerSampler;
+import dip.sampler.Guidance;
+import dip.sampler.CheckpointModel;
+import dip.sampler.Sampler;
 import dip.io.ModelWeights;
 import dip.io.Safetensors;
 import dip.io.Tensor;
@@ -39,11 +43,14 @@ class SampleCommandTest {
     record Run(int code, String out, String err) { }
 
     static Run run(String... args) {
-        CommandLine cl = SampleCommand.commandLine();
+        CommandLine cl = DipCommand.commandLine();
         StringWriter out = new StringWriter(), err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
+        String[] all = new String[args.length + 1];
+        all[0] = "sample";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int code = cl.execute(all);
         return new Run(code, out.toString(), err.toString());
     }
 

@@ -1,6 +1,5 @@
-package dip.experiments;
+package dip.cli;
 
-import dip.cli.DipCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;

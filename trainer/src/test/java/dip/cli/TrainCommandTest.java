@@ -1,6 +1,8 @@
-package dip.trainer;
+package dip.cli;
 
-import dip.cli.DipCommand;
+import dip.trainer.TrainCheckpoint;
+import dip.trainer.ToyData;
+import dip.trainer.ToyDenoiser;
 import dip.io.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,18 @@
-package dip.trainer;
+package dip.cli;
 
-import dip.cli.CommonOptions;
-import dip.cli.ExitCodes;
+import dip.trainer.DataSources;
+import dip.trainer.LossPlot;
+import dip.trainer.StopSignal;
+import dip.trainer.ConsoleProgress;
+import dip.trainer.SampleGrid;
+import dip.trainer.MetricsLog;
+import dip.trainer.TrainCheckpoint;
+import dip.trainer.TrainState;
+import dip.trainer.TrainLoop;
+import dip.trainer.ProgressListener;
+import dip.trainer.NonFiniteLossException;
+import dip.trainer.TrainConfig;
+import dip.trainer.DataKind;
 import dip.data.Dataset;
 import dip.io.SafetensorsException;
 import dip.model.Denoiser;

@@ -1,6 +1,5 @@
-package dip.experiments;
+package dip.cli;
 
-import dip.cli.CommonOptions;
 import dip.data.Dataset;
 import dip.data.FashionMnist;
 import dip.data.ImageFile;

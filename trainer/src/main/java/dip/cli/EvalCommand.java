@@ -1,6 +1,10 @@
-package dip.eval;
+package dip.cli;
 
-import dip.cli.CommonOptions;
+import dip.eval.FrechetDistance;
+import dip.eval.FeatureStats;
+import dip.eval.FeatureClassifier;
+import dip.eval.ClassifierTraining;
+import dip.eval.ImageSet;
 import dip.data.Dataset;
 import dip.data.FashionMnist;
 import dip.data.Split;

@@ -1,4 +1,4 @@
-package dip.eval;
+package dip.cli;
 
 import dip.data.FashionMnist;
 import dip.data.Split;
