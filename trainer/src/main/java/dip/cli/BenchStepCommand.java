@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -35,28 +36,24 @@ public final class BenchStepCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Spec CommandSpec spec;
 
-    /** The two configs of the claim. */
+    /** The two configs of the claim, made from the starting shape (XL16 unless --preset and the shape options change it). */
     enum Model {
-        DIP_XL16("DiP-XL/16", Preset.XL16.config()),
-        DIT_XL4("DiT-only XL/4", Preset.XL16.config().withPatchSize(4).withHead(HeadType.DIT_ONLY));
+        DIP_XL16("DiP-XL/16"), DIT_XL4("DiT-only XL/4");
 
         final String label;
-        final DipConfig config;
 
-        Model(String label, DipConfig config) { this.label = label; this.config = config; }
+        Model(String label) { this.label = label; }
+
+        DipConfig config(DipConfig base) {
+            return this == DIP_XL16 ? base.withHead(HeadType.DIP) : base.withPatchSize(4).withHead(HeadType.DIT_ONLY);
+        }
     }
+
+    @Mixin ModelShape shape;       // default: XL16 at 256 px; --patch-size, --depth and --head are set by --models and the depths
 
     @Option(names = "--models", split = ",", defaultValue = "DIP_XL16,DIT_XL4", paramLabel = "M,..",
             description = "Which configs: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Model[] models;
-    @Option(names = "--image-size", defaultValue = "256", paramLabel = "PX", description = "Image side (default: ${DEFAULT-VALUE}).")
-    int imageSize;
-    @Option(names = "--hidden", defaultValue = "1152", paramLabel = "D", description = "Backbone width (default: ${DEFAULT-VALUE}, XL).")
-    int hidden;
-    @Option(names = "--heads", defaultValue = "16", paramLabel = "NH", description = "Attention heads (default: ${DEFAULT-VALUE}, XL).")
-    int heads;
-    @Option(names = "--head-width", defaultValue = "64", paramLabel = "W", description = "Detailer base width (default: ${DEFAULT-VALUE}, official).")
-    int headWidth;
     @Option(names = "--target-depth", defaultValue = "26", paramLabel = "N", description = "Depth to extrapolate to (default: ${DEFAULT-VALUE}, XL).")
     int targetDepth;
     @Option(names = "--repeat", defaultValue = "5", paramLabel = "N", description = "Timed forwards per model; the median is used (default: ${DEFAULT-VALUE}).")
@@ -75,8 +72,16 @@ public final class BenchStepCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--repeat and --sampling-steps must be >= 1, --warmup >= 0, --target-depth >= 2");
         }
         PrintWriter out = spec.commandLine().getOut();
+        for (String o : List.of("--patch-size", "--depth", "--head")) {
+            if (shape.given().contains(o)) {
+                throw new ParameterException(spec.commandLine(), o + " does not apply to bench step: --models sets the patch"
+                        + " size and head, and it builds depths 1 and 2 and extrapolates to --target-depth");
+            }
+        }
+        DipConfig base;
         try {
-            for (Model m : models) withDepth(m.config, 1);
+            base = shape.apply(shape.base(Preset.XL16.config()));
+            for (Model m : models) withDepth(m.config(base), 1);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -84,7 +89,7 @@ public final class BenchStepCommand implements Callable<Integer> {
         try (Engine engine = common.createEngine()) {
             out.printf(Locale.ROOT, "# dip bench step: engine %s, %d threads, max heap %d MiB; one forward of a CFG batch of 2 at %d², "
                             + "random weights, median of %d after %d warm-up (and %d ms)%n", engine.name(), engine.threads(),
-                    Runtime.getRuntime().maxMemory() >> 20, imageSize, repeat, warmup, warmupMs);
+                    Runtime.getRuntime().maxMemory() >> 20, base.imageSize(), repeat, warmup, warmupMs);
             out.printf(Locale.ROOT, "# depth %d is extrapolated: t(%d) = t(1) + %d·(t(2) − t(1)); params likewise (exact). For DiP the "
                     + "block time t(2) − t(1) is taken from its head-less twin (DiT-only, same patches: the same blocks), "
                     + "since the head's run-to-run noise exceeds one block's time%n", targetDepth, targetDepth, targetDepth - 1);
@@ -93,7 +98,7 @@ public final class BenchStepCommand implements Callable<Integer> {
             out.flush();
             for (int m = 0; m < models.length; m++) {
                 Model mm = models[m];
-                DipConfig c1 = withDepth(mm.config, 1), c2 = withDepth(mm.config, 2);
+                DipConfig c1 = withDepth(mm.config(base), 1), c2 = withDepth(mm.config(base), 2);
                 long[] params = new long[2];
                 double[][] macs = new double[2][];
                 double t1 = time(engine, c1, params, macs, 0), t2 = time(engine, c2, params, macs, 1);
@@ -128,9 +133,9 @@ public final class BenchStepCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private DipConfig withDepth(DipConfig c, int depth) {
-        return new DipConfig(imageSize, c.patchSize(), c.channels(), hidden, depth, heads, c.numClasses(),
-                headWidth, c.head(), c.adaLnZero());
+    private static DipConfig withDepth(DipConfig c, int depth) {
+        return new DipConfig(c.imageSize(), c.patchSize(), c.channels(), c.hidden(), depth, c.heads(), c.numClasses(),
+                c.headWidth(), c.head(), c.adaLnZero());
     }
 
     /** Median seconds of one forward of B = 2; records params and {total, head} MACs per image in slot i. */

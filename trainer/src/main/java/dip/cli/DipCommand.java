@@ -7,9 +7,11 @@ import picocli.CommandLine.ParseResult;
 import java.io.PrintWriter;
 
 /**
- * The `dip` command line: the root of every subcommand (info, bench; train and sample join later).
+ * The `dip` command line: the root of every subcommand (info, train, sample, eval, bench, experiment), all in this
+ * package.
  * Exit codes are {@link ExitCodes}: a bad flag or value gives BAD_INPUT with a one-line message and the usage
- * hint, any other failure ERROR with a one-line message (the stack trace only with --verbose).
+ * hint; other bad input ({@link BadInput}: a corrupt checkpoint, unusable data or output folder) BAD_INPUT with the
+ * one-line message alone; any other failure ERROR with a one-line message (the stack trace only with --verbose).
  */
 @Command(name = "dip", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "DiP, the pixel-space diffusion model, in pure Java (CPU Vector API or TornadoVM).",
@@ -27,7 +29,8 @@ public final class DipCommand implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new DipCommand());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? ExitCodes.BAD_INPUT : ExitCodes.ERROR);
+        cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException || e instanceof BadInput
+                ? ExitCodes.BAD_INPUT : ExitCodes.ERROR);
         cl.setParameterExceptionHandler(DipCommand::badInput);
         cl.setExecutionExceptionHandler(DipCommand::failed);
         return cl;
@@ -44,6 +47,12 @@ public final class DipCommand implements Runnable {
     private static int failed(Exception e, CommandLine cmd, ParseResult parsed) {
         if (e instanceof CommandLine.ParameterException pe) return badInput(pe, new String[0]);
         PrintWriter err = cmd.getErr();
+        if (e instanceof BadInput) {
+            err.println("error: " + oneLine(e.getMessage()));
+            if (verbose(parsed)) e.printStackTrace(err);
+            err.flush();
+            return ExitCodes.BAD_INPUT;
+        }
         err.println("error: " + oneLine(e.getMessage() == null ? e.toString() : e.getMessage()));
         if (verbose(parsed)) e.printStackTrace(err);
         else err.println("(run with --verbose for the stack trace)");

@@ -3,13 +3,12 @@ package dip.cli;
 import dip.layers.Param;
 import dip.model.Dip;
 import dip.model.DipConfig;
-import dip.model.HeadType;
 import dip.model.Preset;
 import dip.tornado.exec.Engine;
 import dip.tornado.exec.JavaEngine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -20,24 +19,32 @@ import java.util.concurrent.Callable;
  * `dip info`: what this JVM and engine will run with, one "key: value" per line, in sections (JVM, engine).
  * A model section (`--preset X`: parameter counts per module) goes after the engine section.
  */
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Print the JVM, engine, threads and Vector API in use.")
+@Command(name = "info", mixinStandardHelpOptions = true, description = {"Print the JVM, engine, threads and Vector API in use.",
+                "With --preset (and any shape option overriding it): also that model's shape and parameter counts."})
 public final class InfoCommand implements Callable<Integer> {
-    @Mixin CommonOptions common;
+    @Mixin EngineOptions common;   // --engine, --threads, --verbose (no --seed: info draws no random numbers)
     @Spec CommandSpec spec;
-    @Option(names = "--preset", paramLabel = "PRESET",
-            description = "Also print this model's shape and parameter counts: ${COMPLETION-CANDIDATES}.")
-    Preset preset;
-    @Option(names = "--head", paramLabel = "HEAD", defaultValue = "DIP",
-            description = "With --preset: DIP (Patch Detailer Head) or DIT_ONLY (standard final layer) (default: ${DEFAULT-VALUE}).")
-    HeadType head;
+    @Mixin ModelShape shape;       // --preset X: also print that model's shape and parameter counts
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (shape.preset == null && !shape.given().isEmpty()) {
+            throw new ParameterException(spec.commandLine(), String.join(", ", shape.given())
+                    + " change a model's shape: give --preset too (e.g. --preset MICRO)");
+        }
         printJvm(out);
         try (Engine engine = common.createEngine()) {
             printEngine(out, engine);
-            if (preset != null) printModel(out, engine, preset, preset.config().withHead(head));
+            if (shape.preset != null) {
+                DipConfig cfg;
+                try {
+                    cfg = shape.apply(shape.preset.config());
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), e.getMessage());
+                }
+                printModel(out, engine, shape.preset, cfg);
+            }
         }
         out.flush();
         return ExitCodes.OK;

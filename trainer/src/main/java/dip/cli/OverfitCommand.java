@@ -8,6 +8,7 @@ import dip.eval.ImageMetrics;
 import dip.model.Dip;
 import dip.model.DipConfig;
 import dip.model.HeadType;
+import dip.model.Preset;
 import dip.sampler.EulerSampler;
 import dip.sampler.ImageWriter;
 import dip.sampler.Sampler;
@@ -42,7 +43,8 @@ import java.util.concurrent.Callable;
  * One class only (label 0, numClasses 1), no label dropout, no guidance; samples use the live weights (no EMA).
  */
 @Command(name = "overfit", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Train DiT-only and DiP on one image (paper Fig. 3), sample both, compare PSNR and fine detail.")
+        description = {"Train DiT-only and DiP on one image (paper Fig. 3), sample both, compare PSNR and fine detail.",
+                "Both models are --preset (default: MICRO with --patch-size 16) with the shape options applied; --head does not apply."})
 public final class OverfitCommand implements Callable<Integer> {
     static {
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
@@ -50,6 +52,7 @@ public final class OverfitCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
     @Mixin CommonOptions common;
+    @Mixin ModelShape shape;      // default: MICRO with 16-pixel patches (32 px, D 128, depth 4, 4 heads, head width 16)
 
     @Option(names = "--image", paramLabel = "FILE",
             description = "A PNG/JPEG to overfit, centre-cropped to --image-size (default: a Fashion-MNIST training image).")
@@ -60,18 +63,6 @@ public final class OverfitCommand implements Callable<Integer> {
     Path dataDir;
     @Option(names = "--index", defaultValue = "0", paramLabel = "I", description = "Which Fashion-MNIST training image (default: ${DEFAULT-VALUE}).")
     int index;
-    @Option(names = "--image-size", defaultValue = "32", paramLabel = "PX", description = "H = W (default: ${DEFAULT-VALUE}; Fashion-MNIST is padded 28 -> 32).")
-    int imageSize;
-    @Option(names = "--patch-size", defaultValue = "16", paramLabel = "P", description = "Patch size of both models (default: ${DEFAULT-VALUE}).")
-    int patchSize;
-    @Option(names = "--hidden", defaultValue = "128", paramLabel = "D", description = "Backbone width (default: ${DEFAULT-VALUE}).")
-    int hidden;
-    @Option(names = "--depth", defaultValue = "4", description = "DiT blocks (default: ${DEFAULT-VALUE}).")
-    int depth;
-    @Option(names = "--heads", defaultValue = "4", description = "Attention heads (default: ${DEFAULT-VALUE}).")
-    int heads;
-    @Option(names = "--head-width", defaultValue = "16", paramLabel = "W", description = "Patch Detailer Head base width (default: ${DEFAULT-VALUE}).")
-    int headWidth;
     @Option(names = "--steps", defaultValue = "600", paramLabel = "N", description = "Training steps of each model (default: ${DEFAULT-VALUE}).")
     int steps;
     @Option(names = "--batch-size", defaultValue = "16", paramLabel = "B", description = "Copies of the image per step (default: ${DEFAULT-VALUE}).")
@@ -110,6 +101,9 @@ public final class OverfitCommand implements Callable<Integer> {
             throw bad("--steps, --batch-size, --samples, --sample-steps, --scale and --log-every must be >= 1");
         }
         if (!(lr > 0)) throw bad("--lr must be positive, got " + lr);
+        if (shape.head != null) throw bad("--head does not apply to overfit: it trains both heads (DIT_ONLY and DIP)");
+        DipConfig start = shape.base(Preset.MICRO.config().withPatchSize(16));
+        int imageSize = shape.imageSize(start);
         int C = image != null ? channels : 1;
         float[] img;
         String source;
@@ -129,14 +123,14 @@ public final class OverfitCommand implements Callable<Integer> {
         }
         DipConfig base;
         try {
-            base = new DipConfig(imageSize, patchSize, C, hidden, depth, heads, 1, headWidth, HeadType.DIP, false);
+            base = shape.apply(start, C, 1).withHead(HeadType.DIP);
             base.withHead(HeadType.DIT_ONLY);
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
         pw.printf(Locale.ROOT, "overfit %s: %d px, P = %d (%d tokens), D = %d, depth %d, heads %d, head width %d; "
                         + "%d steps of batch %d, lr %.3g, seed %d; %d samples x %d Euler steps, seed %d%n", source, imageSize,
-                patchSize, base.tokens(), hidden, depth, heads, headWidth, steps, batchSize, lr, common.seed(), samples,
+                base.patchSize(), base.tokens(), base.hidden(), base.depth(), base.heads(), base.headWidth(), steps, batchSize, lr, common.seed(), samples,
                 sampleSteps, sampleSeed);
         pw.flush();
         List<Arm> arms = new ArrayList<>();

@@ -18,7 +18,6 @@ import dip.io.SafetensorsException;
 import dip.model.Denoiser;
 import dip.model.Dip;
 import dip.model.DipConfig;
-import dip.model.HeadType;
 import dip.model.Preset;
 import dip.tornado.exec.Engine;
 import dip.util.Rng;
@@ -47,7 +46,8 @@ import java.util.concurrent.Callable;
  * The model and data come through two small factories, so tests run this command on a toy model.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Train a DiP model (flow matching, AdamW, EMA) on Fashion-MNIST, CIFAR-10 or a folder of images.")
+        description = {"Train a DiP model (flow matching, AdamW, EMA) on Fashion-MNIST, CIFAR-10 or a folder of images.",
+                "The model is --preset (default: MICRO) with any of the shape options below overriding its values."})
 public final class TrainCommand implements Callable<Integer> {
 
     /** Builds the model a run trains, with initial weights drawn from {@code init}. */
@@ -65,12 +65,11 @@ public final class TrainCommand implements Callable<Integer> {
     // --- options -------------------------------------------------------------------------------------------------
     @Spec CommandSpec spec;
     @Mixin CommonOptions common;                           // --engine, --threads, --seed, --verbose
+    @Mixin ModelShape shape;                               // --preset (default MICRO), --image-size, --patch-size, --hidden, ...
 
     @Option(names = "--epochs", required = true, paramLabel = "N",
             description = "Passes over the data in total (a resumed run counts the epochs already done).")
     int epochs;
-    @Option(names = "--preset", defaultValue = "MICRO", description = "Model size: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    Preset preset;
     @Option(names = "--data", defaultValue = "fashion-mnist", converter = DataKindConverter.class, paramLabel = "SET",
             description = "fashion-mnist, cifar10 or folder (default: ${DEFAULT-VALUE}).")
     DataKind data;
@@ -79,13 +78,6 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--channels", paramLabel = "C",
             description = "1 (gray) or 3 (RGB) for cifar10 and folder (default: 1 for fashion-mnist, 3 otherwise).")
     Integer channels;
-    @Option(names = "--image-size", paramLabel = "PX", description = "Train at this size (default: the preset's).")
-    Integer imageSize;
-    @Option(names = "--head", paramLabel = "HEAD",
-            description = "DIP (Patch Detailer Head) or DIT_ONLY (standard DiT final layer) (default: the preset's, DIP).")
-    HeadType head;
-    @Option(names = "--patch-size", paramLabel = "P", description = "Patch size, overriding the preset's (default: the preset's).")
-    Integer patchSize;
     @Option(names = "--batch-size", defaultValue = "32", paramLabel = "B", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
     @Option(names = "--lr", defaultValue = "1e-4", description = "AdamW learning rate (default: ${DEFAULT-VALUE}).")
@@ -136,7 +128,8 @@ public final class TrainCommand implements Callable<Integer> {
     static final String DATA_KIND = "data_kind", DATA_DIR = "data_dir";
 
     /** Options that a checkpoint fixes: a resumed run keeps the values it started with. */
-    static final String[] FIXED_ON_RESUME = {"--preset", "--image-size", "--head", "--patch-size", "--batch-size", "--lr", "--betas",
+    static final String[] FIXED_ON_RESUME = {"--preset", "--image-size", "--patch-size", "--hidden", "--depth", "--heads",
+        "--head-width", "--head", "--batch-size", "--lr", "--betas",
         "--weight-decay", "--ema-decay", "--class-dropout", "--warmup-steps", "--clip-grad", "--seed"};
 
     private final ModelFactory models;
@@ -187,7 +180,8 @@ public final class TrainCommand implements Callable<Integer> {
         Path outDir = out != null ? out
                 : resume != null ? (Files.isDirectory(resume) ? resume : ckptFile.toAbsolutePath().getParent())
                 : Path.of("runs", "train");
-        int size = header != null ? header.model().imageSize() : imageSize != null ? imageSize : preset.config().imageSize();
+        DipConfig base = shape.base(Preset.MICRO.config());
+        int size = header != null ? header.model().imageSize() : shape.imageSize(base);
         boolean dataGiven = spec.commandLine().getParseResult().hasMatchedOption("--data");
         if (header != null && !dataGiven && header.metadata().containsKey(DATA_KIND)) {
             data = DataKind.parse(header.metadata().get(DATA_KIND));          // resume reads what the run read
@@ -225,10 +219,8 @@ public final class TrainCommand implements Callable<Integer> {
                         + d.numClasses() + " classes; resume needs the same data");
             }
         } else {
-            DipConfig p = preset.config();
             try {
-                cfg = new DipConfig(size, patchSize != null ? patchSize : p.patchSize(), d.channels(), p.hidden(), p.depth(),
-                        p.heads(), d.numClasses(), p.headWidth(), head != null ? head : p.head(), p.adaLnZero());
+                cfg = shape.apply(base, d.channels(), d.numClasses());
                 tc = new TrainConfig(batchSize, lr, betas[0], betas[1], weightDecay, emaDecay, classDropout, warmupSteps,
                         clipGrad, common.seed());
             } catch (IllegalArgumentException e) {
@@ -252,7 +244,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
             outp.printf(Locale.ROOT, "%s %s | %,d params | %s | batch %d | lr %.3g | engine %s%n",
-                    header != null ? "resuming at step " + state.step() + ":" : "training " + preset.name() + ":", cfg,
+                    header != null ? "resuming at step " + state.step() + ":" : "training " + shape.presetOr(Preset.MICRO).name() + ":", cfg,
                     model.params().count(), desc, tc.batchSize(), tc.lr(), engine.name());
             long total = Math.min((long) epochs * state.stepsPerEpoch(), maxSteps);
             if (tc.emaDecay() < 1 && total < Math.round(1 / (1 - tc.emaDecay()))) {

@@ -44,5 +44,8 @@ class BenchStepCommandTest {
         assertEquals(ExitCodes.OK, r.code(), r.err());
         assertTrue(r.out().contains("t(26) = t(1) + 25·(t(2) − t(1))"), r.out());
         assertTrue(r.out().matches("(?s).*DiP-XL/16 +4 .*DiT-only XL/4 +64 .*ratio DiT-only XL/4 / DiP-XL/16 per step at depth 26: .*"), r.out());
+        DipCommandTest.Run depth = DipCommandTest.run("bench", "step", "--engine", "java", "--depth", "3");
+        assertEquals(ExitCodes.BAD_INPUT, depth.code(), depth.err());
+        assertTrue(depth.err().startsWith("error: --depth does not apply to bench step"), depth.err());
     }
 }

@@ -73,14 +73,52 @@ class DipCommandTest {
         assertEquals(ExitCodes.BAD_INPUT, run("info", "--threads", "0").code());
     }
 
+    /** A subcommand that fails at run time, to see the real handlers at work. */
+    @CommandLine.Command(name = "boom")
+    static final class Boom implements java.util.concurrent.Callable<Integer> {
+        @CommandLine.Mixin EngineOptions common;
+
+        @Override public Integer call() { throw new IllegalStateException("disk on fire\nsecond line"); }
+    }
+
     @Test void runtimeFailureIsErrorWithoutStackTraceUnlessVerbose() {
+        for (boolean verbose : new boolean[]{false, true}) {
+            CommandLine cl = DipCommand.commandLine().addSubcommand("boom", new Boom()).setCaseInsensitiveEnumValuesAllowed(true);
+            StringWriter out = new StringWriter(), err = new StringWriter();
+            cl.setOut(new PrintWriter(out, true));
+            cl.setErr(new PrintWriter(err, true));
+            int code = verbose ? cl.execute("boom", "--verbose") : cl.execute("boom");
+            assertEquals(ExitCodes.ERROR, code, err.toString());
+            assertTrue(err.toString().startsWith("error: disk on fire second line"), err.toString());
+            assertFalse(err.toString().contains("--help"), err.toString());
+            assertEquals(verbose, err.toString().contains("\tat "), err.toString());
+        }
+    }
+
+    @Test void tornadoWithoutTornadoVmIsBadInputSayingHowToInstallIt() {
         org.junit.jupiter.api.Assumptions.assumeTrue(!dip.tornado.exec.Engines.tornadoLaunched());
-        Run quiet = run("info", "--engine", "tornado");
-        assertEquals(ExitCodes.ERROR, quiet.code());
-        assertTrue(quiet.err().startsWith("error: ") && quiet.err().contains("TORNADOVM_HOME"), quiet.err());
-        assertFalse(quiet.err().contains("\tat "), quiet.err());
-        Run verbose = run("info", "--engine", "tornado", "--verbose");
-        assertEquals(ExitCodes.ERROR, verbose.code());
-        assertTrue(verbose.err().contains("\tat "), verbose.err());
+        Run r = run("info", "--engine", "tornado");
+        assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("error: --engine tornado needs TornadoVM") && r.err().contains("sdk install tornadovm")
+                && r.err().contains("TORNADOVM_HOME"), r.err());
+    }
+
+    @Test void infoHasNoSeedAndTheShapeOptionsNeedAPreset() {
+        Run seed = run("info", "--seed", "3");
+        assertEquals(ExitCodes.BAD_INPUT, seed.code());
+        assertTrue(seed.err().startsWith("error: Unknown options: '--seed'"), seed.err());
+        Run noPreset = run("info", "--engine", "java", "--hidden", "64");
+        assertEquals(ExitCodes.BAD_INPUT, noPreset.code());
+        assertTrue(noPreset.err().contains("--hidden change a model's shape: give --preset too"), noPreset.err());
+        // the shared shape group: MICRO (D 128, depth 4) with D 64, depth 2, heads 2 and 4-pixel patches
+        Run r = run("info", "--engine", "java", "--threads", "1", "--preset", "MICRO", "--hidden", "64", "--depth", "2",
+                "--heads", "2", "--patch-size", "4", "--head", "DIT_ONLY");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        String want = new dip.model.DipConfig(32, 4, 1, 64, 2, 2, 10, 16, dip.model.HeadType.DIT_ONLY, false).toString();
+        assertTrue(r.out().contains("model:          MICRO " + want), r.out());
+        assertTrue(r.out().contains("tokens:         64 (8x8 grid of 4x4 patches)"), r.out());
+        Run bad = run("info", "--engine", "java", "--preset", "MICRO", "--heads", "3");    // 128 / 3
+        assertEquals(ExitCodes.BAD_INPUT, bad.code(), bad.err());
     }
 }

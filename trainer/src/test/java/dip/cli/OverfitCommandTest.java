@@ -69,5 +69,8 @@ class OverfitCommandTest {
         assertEquals(2, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("missing.png"), r.err());
         assertEquals(2, run(tiny(png(dir), dir.resolve("o"), "--steps", "0")).code());
+        r = run(tiny(png(dir), dir.resolve("o"), "--head", "DIP"));                 // it trains both heads
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().startsWith("error: --head does not apply to overfit"), r.err());
     }
 }

@@ -107,6 +107,11 @@ class TrainCommandTest {
         assertTrue(r.err().contains("power-of-two patch size"), r.err());
         assertEquals(2, run("--epochs", "1", "--data-dir", dir, "--out", dir.resolve("e"), "--head", "UNET").code());
         assertEquals(2, asked.size());                                      // no model was built for the bad ones
+        // the rest of the shared shape group: width, depth, heads, detailer width
+        r = run("--epochs", "1", "--max-steps", "1", "--data-dir", dir, "--out", dir.resolve("f"), "--hidden", "16",
+                "--depth", "1", "--heads", "2", "--head-width", "4");
+        assertEquals(0, r.code(), r.all());
+        assertEquals(new dip.model.DipConfig(4, 4, 1, 16, 1, 2, 3, 4, dip.model.HeadType.DIP, false), asked.get(2));
     }
 
     @Test
