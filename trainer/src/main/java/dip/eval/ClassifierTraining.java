@@ -1,17 +1,17 @@
 package dip.eval;
 
-import dip.layers.Param;
+import dip.trainer.AdamW;
 import dip.util.Rng;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
- * Trains the {@link FeatureClassifier} with softmax cross-entropy and Adam, and runs it over image sets (accuracy,
- * features). The loss and the optimiser are a few plain loops over (B, K) logits and the params, here rather than in
- * kernels: this classifier is an evaluation tool, not part of the model the engine accelerates.
+ * Trains the {@link FeatureClassifier} with softmax cross-entropy and Adam (the trainer's {@link AdamW} with no weight
+ * decay: one copy of the optimiser), and runs it over image sets (accuracy, features). The loss is a few plain loops
+ * over (B, K) logits here rather than a kernel: this classifier is an evaluation tool, not part of the model the
+ * engine accelerates.
  */
 public final class ClassifierTraining {
     private ClassifierTraining() {
@@ -32,7 +32,7 @@ public final class ClassifierTraining {
         int n = o.limit() > 0 ? Math.min(o.limit(), train.size()) : train.size();
         int B = Math.min(o.batch(), net.maxBatch()), per = train.channels() * train.imageSize() * train.imageSize();
         var rng = new Rng(o.seed());
-        var adam = new Adam(net.params().all(), o.lr());
+        var adam = new AdamW(net.params(), 0.9, 0.999, AdamW.DEFAULT_EPS, 0.0);     // the trainer's optimiser, no decay
         float[] x = new float[B * per], dlogits = new float[B * net.shape().classes()];
         int[] y = new int[B], order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
@@ -53,7 +53,7 @@ public final class ClassifierTraining {
                 double loss = crossEntropy(dlogits, logits, y, nb, net.shape().classes());
                 net.params().zeroGrad();
                 net.backward(dlogits);
-                adam.step();
+                adam.step(o.lr());
                 epochLoss += loss * nb;
                 if ((k + 1) % every == 0 || k == batches - 1) {
                     log.accept(String.format(Locale.ROOT, "epoch %d/%d | batch %d/%d | loss %.4f | %.0f ms/batch",
@@ -130,38 +130,5 @@ public final class ClassifierTraining {
         int best = 0;
         for (int k = 1; k < n; k++) if (a[off + k] > a[off + best]) best = k;
         return best;
-    }
-
-    /** Adam (β = 0.9, 0.999, ε = 1e-8, no weight decay), state per param. */
-    static final class Adam {
-        private final List<Param> params;
-        private final float[][] m, v;
-        private final float lr;
-        private int t;
-
-        Adam(List<Param> params, float lr) {
-            this.params = params;
-            this.lr = lr;
-            m = new float[params.size()][];
-            v = new float[params.size()][];
-            for (int i = 0; i < params.size(); i++) {
-                m[i] = new float[params.get(i).size()];
-                v[i] = new float[params.get(i).size()];
-            }
-        }
-
-        void step() {
-            t++;
-            float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-            float c1 = (float) (1 - Math.pow(b1, t)), c2 = (float) (1 - Math.pow(b2, t));
-            for (int i = 0; i < params.size(); i++) {
-                float[] w = params.get(i).data(), g = params.get(i).grad(), mi = m[i], vi = v[i];
-                for (int j = 0; j < w.length; j++) {
-                    mi[j] = b1 * mi[j] + (1 - b1) * g[j];
-                    vi[j] = b2 * vi[j] + (1 - b2) * g[j] * g[j];
-                    w[j] -= lr * (mi[j] / c1) / ((float) Math.sqrt(vi[j] / c2) + eps);
-                }
-            }
-        }
     }
 }
