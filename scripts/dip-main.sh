@@ -10,8 +10,18 @@ data=/usr/share/datasets/fashion-mnist
 if [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
   echo "Fashion-MNIST is not in $data: installing Debian's dataset-fashion-mnist ..."
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
-  $sudo apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
+  # Another apt job (unattended-upgrades on a fresh machine) may hold the lock: wait up to 10 min for it.
+  lock=(-o DPkg::Lock::Timeout=600)
+  if ! $sudo apt-get "${lock[@]}" update -qq; then
+    echo "error: 'apt-get update' failed (apt's message is above), so dataset-fashion-mnist could not be installed;" \
+      "fix apt and rerun, or put Fashion-MNIST's idx .gz files in $data" >&2
+    exit 1
+  fi
+  if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" install -y -qq dataset-fashion-mnist; then
+    echo "error: 'apt-get install dataset-fashion-mnist' failed (apt's message is above);" \
+      "install it by hand, or put Fashion-MNIST's idx .gz files in $data" >&2
+    exit 1
+  fi
 fi
 
 out=${OUT:-runs/quickstart-$(date +%Y%m%d-%H%M%S)}
