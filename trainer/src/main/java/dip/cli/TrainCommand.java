@@ -82,8 +82,9 @@ public final class TrainCommand implements Callable<Integer> {
     int batchSize;
     @Option(names = "--lr", defaultValue = "1e-4", description = "AdamW learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
-    @Option(names = "--betas", defaultValue = "0.9,0.999", split = ",", paramLabel = "B1,B2", description = "AdamW betas (default: ${DEFAULT-VALUE}).")
-    double[] betas;
+    @Option(names = "--betas", defaultValue = "0.9,0.999", paramLabel = "B1,B2", converter = Pair.Converter.class,
+            description = "AdamW betas: one pair of numbers in [0, 1) (default: ${DEFAULT-VALUE}).")
+    Pair betas;
     @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay;
     @Option(names = "--ema-decay", defaultValue = "0.9999", description = "EMA decay per step (default: ${DEFAULT-VALUE}).")
@@ -97,10 +98,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/train, or the --resume folder).")
     Path out;
     @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "STEPS",
-            description = "Also save last.safetensors every STEPS steps (default: ${DEFAULT-VALUE}: at epoch ends only).")
+            description = "Also save last.safetensors (and loss.png) every STEPS steps (default: ${DEFAULT-VALUE}: at epoch ends"
+                    + " only; --resume keeps the run's value unless given again).")
     int checkpointEvery;
     @Option(names = "--keep-every", defaultValue = "0", paramLabel = "STEPS",
-            description = "Keep a copy step_{N}.safetensors of the checkpoints at multiples of STEPS (default: ${DEFAULT-VALUE}, none).")
+            description = "Keep a copy step_{N}.safetensors of the checkpoints at multiples of STEPS (default: ${DEFAULT-VALUE}, none;"
+                    + " --resume keeps the run's value unless given again).")
     int keepEvery;
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run saved in DIR (its last.safetensors) exactly.")
     Path resume;
@@ -115,9 +118,9 @@ public final class TrainCommand implements Callable<Integer> {
     int sampleSteps;
     @Option(names = "--sample-cfg", defaultValue = "2.9", description = "Guidance scale for the grid (default: ${DEFAULT-VALUE}).")
     float sampleCfg;
-    @Option(names = "--sample-interval", defaultValue = "0.11,0.97", split = ",", paramLabel = "LO,HI",
+    @Option(names = "--sample-interval", defaultValue = "0.11,0.97", paramLabel = "LO,HI", converter = Pair.Converter.class,
             description = "Guided t interval, strict (default: ${DEFAULT-VALUE}).")
-    float[] sampleInterval;
+    Pair sampleInterval;
     @Option(names = "--sample-seed", defaultValue = "0", description = "Noise seed of the grid (default: ${DEFAULT-VALUE}).")
     long sampleSeed;
     @Option(names = "--log-every", defaultValue = "50", paramLabel = "STEPS",
@@ -126,14 +129,23 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Checkpoint metadata keys: where the run's data came from (a resume without --data reads the same). */
     static final String DATA_KIND = "data_kind", DATA_DIR = "data_dir";
+    /** Checkpoint metadata keys: how often the run saves (a resume without the options keeps them). */
+    static final String CHECKPOINT_EVERY = "checkpoint_every", KEEP_EVERY = "keep_every";
 
     /** Options that a checkpoint fixes: a resumed run keeps the values it started with. */
     static final String[] FIXED_ON_RESUME = {"--preset", "--image-size", "--patch-size", "--hidden", "--depth", "--heads",
         "--head-width", "--head", "--batch-size", "--lr", "--betas",
         "--weight-decay", "--ema-decay", "--class-dropout", "--warmup-steps", "--clip-grad", "--seed"};
 
+    /** Writes a training checkpoint (TrainCheckpoint.save; tests put a failing one in). */
+    @FunctionalInterface
+    interface CheckpointWriter {
+        void save(Path file, TrainState state, String dataDescription, Map<String, String> extra) throws IOException;
+    }
+
     private final ModelFactory models;
     private final DataOpener opener;
+    CheckpointWriter writer = TrainCheckpoint::save;
     private volatile TrainLoop loop;
     private volatile boolean stopEarly;
 
@@ -174,7 +186,7 @@ public final class TrainCommand implements Callable<Integer> {
             try {
                 header = TrainCheckpoint.readHeader(ckptFile);
             } catch (SafetensorsException e) {
-                throw bad("cannot resume: " + e.getMessage());
+                throw new BadInput("cannot resume: " + e.getMessage());
             }
         }
         Path outDir = out != null ? out
@@ -190,7 +202,7 @@ public final class TrainCommand implements Callable<Integer> {
         Path dir = dataDir != null ? dataDir : data.defaultDir();
         if (dir == null) throw bad("--data folder needs --data-dir: " + data.howToGet());
         if (!Files.isDirectory(dir) || !Files.isReadable(dir)) {
-            throw bad("no " + data.word() + " data at " + dir.toAbsolutePath() + ": " + data.howToGet()
+            throw new BadInput("no " + data.word() + " data at " + dir.toAbsolutePath() + ": " + data.howToGet()
                     + (dataDir == null ? ", or point --data-dir at it" : ""));
         }
         Dataset d;
@@ -198,7 +210,7 @@ public final class TrainCommand implements Callable<Integer> {
             int c = header != null ? header.model().channels() : channels != null ? channels : data.defaultChannels();
             d = opener.open(data, dir, size, c);
         } catch (IOException | IllegalArgumentException e) {
-            throw bad("cannot read " + data.word() + " data at " + dir + ": " + e.getMessage());
+            throw new BadInput("cannot read " + data.word() + " data at " + dir + ": " + e.getMessage());
         }
         String desc = data.word() + " train (" + d.size() + " images) at " + dir;
         DipConfig cfg;
@@ -206,6 +218,13 @@ public final class TrainCommand implements Callable<Integer> {
         if (header != null) {
             cfg = header.model();
             tc = header.train();
+            var pr = spec.commandLine().getParseResult();
+            if (!pr.hasMatchedOption("--checkpoint-every") && header.metadata().containsKey(CHECKPOINT_EVERY)) {
+                checkpointEvery = Integer.parseInt(header.metadata().get(CHECKPOINT_EVERY));
+            }
+            if (!pr.hasMatchedOption("--keep-every") && header.metadata().containsKey(KEEP_EVERY)) {
+                keepEvery = Integer.parseInt(header.metadata().get(KEEP_EVERY));
+            }
             for (String opt : FIXED_ON_RESUME) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(opt)) {
                     outp.println("note: " + opt + " is ignored on --resume: the run continues with its checkpoint's "
@@ -213,7 +232,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
             if (d.numClasses() != cfg.numClasses() || d.channels() != cfg.channels() || d.size() != header.dataSize()) {
-                throw bad("cannot resume " + ckptFile + ": it was trained on " + header.dataSize() + " images of "
+                throw new BadInput("cannot resume " + ckptFile + ": it was trained on " + header.dataSize() + " images of "
                         + cfg.channels() + " channel(s) with " + cfg.numClasses() + " classes (" + header.data()
                         + "), but " + desc + " has " + d.size() + " images of " + d.channels() + " channel(s) with "
                         + d.numClasses() + " classes; resume needs the same data");
@@ -221,18 +240,23 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             try {
                 cfg = shape.apply(base, d.channels(), d.numClasses());
-                tc = new TrainConfig(batchSize, lr, betas[0], betas[1], weightDecay, emaDecay, classDropout, warmupSteps,
+                tc = new TrainConfig(batchSize, lr, betas.a(), betas.b(), weightDecay, emaDecay, classDropout, warmupSteps,
                         clipGrad, common.seed());
             } catch (IllegalArgumentException e) {
                 throw bad(e.getMessage());
             }
             if (Files.exists(outDir.resolve("last.safetensors"))) {
-                throw bad(outDir + " already holds a run (last.safetensors): continue it with --resume " + outDir
+                throw new BadInput(outDir + " already holds a run (last.safetensors): continue it with --resume " + outDir
                         + ", or pick another --out");
             }
         }
+        if (d.size() < tc.batchSize()) {                    // before anything is created
+            throw new BadInput(desc + " has fewer usable images than one batch of " + tc.batchSize()
+                    + (header != null ? "" : ": add images, or train with --batch-size " + d.size() + " or less"));
+        }
         // --- build ---------------------------------------------------------------------------------------------
         Files.createDirectories(outDir);
+        removeStaleTemps(outDir, outp);
         try (Engine engine = common.createEngine()) {
             Denoiser model = models.create(cfg, engine, Math.max(tc.batchSize(), 2), TrainState.initRng(tc.seed()));
             TrainState state = new TrainState(model, tc, d.size());
@@ -240,7 +264,7 @@ public final class TrainCommand implements Callable<Integer> {
                 try {
                     TrainCheckpoint.restore(ckptFile, state);
                 } catch (SafetensorsException e) {
-                    throw bad("cannot resume: " + e.getMessage());
+                    throw new BadInput("cannot resume: " + e.getMessage());
                 }
             }
             outp.printf(Locale.ROOT, "%s %s | %,d params | %s | batch %d | lr %.3g | engine %s%n",
@@ -261,23 +285,42 @@ public final class TrainCommand implements Callable<Integer> {
         Path last = outDir.resolve("last.safetensors");
         // class_names lets `dip sample` take --class by name and label its grid rows (dip.sampler.CheckpointModel)
         String classNames = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(d.classNames());
+        long[] lastGood = {resumed ? state.step() : -1};     // the step of the checkpoint last.safetensors holds
         TrainLoop.Checkpointer ckpt = st -> {
-            TrainCheckpoint.save(last, st, desc, Map.of(DATA_KIND, data.word(), DATA_DIR, dir.toAbsolutePath().toString(),
-                    "class_names", classNames));
+            try {
+                writer.save(last, st, desc, Map.of(DATA_KIND, data.word(), DATA_DIR, dir.toAbsolutePath().toString(),
+                        "class_names", classNames, CHECKPOINT_EVERY, Integer.toString(checkpointEvery),
+                        KEEP_EVERY, Integer.toString(keepEvery)));
+            } catch (IOException e) {
+                throw new CheckpointFailed(last, st.step(), e);
+            }
+            lastGood[0] = st.step();
             if (keepEvery > 0 && st.step() % keepEvery == 0) {
                 Path keep = outDir.resolve(String.format(Locale.ROOT, "step_%08d.safetensors", st.step()));
                 Path tmp = outDir.resolve(keep.getFileName() + ".tmp");
-                Files.copy(last, tmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(tmp, keep, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    Files.copy(last, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(tmp, keep, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    Files.deleteIfExists(tmp);
+                    throw new CheckpointFailed(keep, st.step(), e);
+                }
             }
             return last;
         };
         Path metrics = outDir.resolve("metrics.jsonl");
-        var grid = new SampleGrid.Options(samplesPerClass, sampleSteps, sampleCfg, sampleInterval[0], sampleInterval[1], sampleSeed);
+        var grid = new SampleGrid.Options(samplesPerClass, sampleSteps, sampleCfg, (float) sampleInterval.a(), (float) sampleInterval.b(), sampleSeed);
         ProgressListener artifacts = new ProgressListener() {
-            @Override public void onEpochEnd(int epoch, TrainState st) {
+            @Override public void onCheckpoint(long step, Path file) {      // a run stopped early has its plot too
                 try {
                     LossPlot.write(outDir.resolve("loss.png"), MetricsLog.readLosses(metrics), "DiP training loss");
+                } catch (IOException | RuntimeException e) {   // the checkpoint is saved: a plot is not worth the run
+                    outp.println("warning: cannot write " + outDir.resolve("loss.png") + " at step " + step + ": " + e.getMessage());
+                }
+            }
+
+            @Override public void onEpochEnd(int epoch, TrainState st) {
+                try {
                     if (sampleEveryEpoch) {
                         SampleGrid.write(outDir.resolve("samples_epoch" + epoch + ".png"), st, d.classNames(), grid,
                                 "epoch " + epoch + ", step " + st.step() + " (EMA)");
@@ -304,10 +347,19 @@ public final class TrainCommand implements Callable<Integer> {
                         : "no checkpoint was written";
                 outp.println("error: " + e.getMessage() + "; " + kept + ". Try a lower --lr or --clip-grad.");
                 return ExitCodes.ERROR;
+            } catch (CheckpointFailed e) {
+                progress.close();
+                outp.println("error: cannot write " + e.file + " at step " + e.step + ": " + e.getCause().getMessage() + "; "
+                        + survivor(last, lastGood[0], outDir));
+                return ExitCodes.ERROR;
+            } catch (IOException | java.io.UncheckedIOException e) {
+                progress.close();
+                outp.println("error: " + e.getMessage() + " at step " + state.step() + "; " + survivor(last, lastGood[0], outDir));
+                return ExitCodes.ERROR;
             }
             if (result == TrainLoop.Outcome.STOPPED) {
-                outp.printf(Locale.ROOT, "stopped at step %d; saved %s. Continue with: scripts/trainer --resume %s --epochs %d%n",
-                        state.step(), last, outDir, epochs);
+                outp.printf(Locale.ROOT, "stopped at step %d; saved %s. Continue with: scripts/trainer --resume %s --epochs %d%s%n",
+                        state.step(), last, outDir, epochs, maxSteps != Long.MAX_VALUE ? " --max-steps " + maxSteps : "");
             } else {
                 outp.printf(Locale.ROOT, "done: %d steps, %d full epoch(s); checkpoint %s, metrics %s%n",
                         state.step(), state.epoch(), last, metrics);
@@ -318,11 +370,45 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** A checkpoint file could not be written at a step (the cause says why, e.g. "No space left on device"). */
+    static final class CheckpointFailed extends IOException {
+        final Path file;
+        final long step;
+
+        CheckpointFailed(Path file, long step, IOException cause) {
+            super("cannot write " + file + " at step " + step + ": " + cause.getMessage(), cause);
+            this.file = file;
+            this.step = step;
+        }
+    }
+
+    /** What survived a failed write: the last good checkpoint and how to continue from it. */
+    private static String survivor(Path last, long step, Path outDir) {
+        return step >= 0 && Files.isRegularFile(last)
+                ? "the last good checkpoint " + last + " (step " + step + ") is intact; free some space and resume with --resume " + outDir
+                : "no checkpoint was written yet";
+    }
+
+    /**
+     * Deletes the .tmp files a killed checkpoint write leaves (AtomicFile writes last.safetensors.tmp, --keep-every
+     * step_N.safetensors.tmp, then renames): the finished files are never touched.
+     */
+    static void removeStaleTemps(Path outDir, PrintStream outp) throws IOException {
+        try (var files = Files.list(outDir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String n = f.getFileName().toString();
+                if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        && (n.equals("last.safetensors.tmp") || n.matches("step_\\d+\\.safetensors\\.tmp"))) {
+                    Files.delete(f);
+                    outp.println("note: removed " + f + ", left by an interrupted checkpoint write");
+                }
+            }
+        }
+    }
+
     private void checkOptions() {
         if (epochs < 1) throw bad("--epochs must be >= 1, got " + epochs);
         if (maxSteps < 1) throw bad("--max-steps must be >= 1, got " + maxSteps);
-        if (betas.length != 2) throw bad("--betas needs two values B1,B2, got " + betas.length);
-        if (sampleInterval.length != 2) throw bad("--sample-interval needs two values LO,HI, got " + sampleInterval.length);
         if (checkpointEvery < 0 || keepEvery < 0) throw bad("--checkpoint-every and --keep-every must be >= 0");
         if (samplesPerClass < 1 || sampleSteps < 1) throw bad("--samples-per-class and --sample-steps must be >= 1");
         if (logEvery < 1) throw bad("--log-every must be >= 1, got " + logEvery);
@@ -359,6 +445,23 @@ public final class TrainCommand implements Callable<Integer> {
             buf.reset();
             w.flush();
         }
+    }
+
+    /** Two numbers written A,B (--betas, --sample-interval): one pair, not a repeatable list. */
+    record Pair(double a, double b) {
+        static final class Converter implements picocli.CommandLine.ITypeConverter<Pair> {
+            @Override public Pair convert(String s) {
+                String[] p = s.split(",", -1);
+                try {
+                    if (p.length == 2) return new Pair(Double.parseDouble(p[0].trim()), Double.parseDouble(p[1].trim()));
+                } catch (NumberFormatException e) {
+                    // below
+                }
+                throw new picocli.CommandLine.TypeConversionException("expected two numbers A,B, got '" + s + "'");
+            }
+        }
+
+        @Override public String toString() { return a + "," + b; }
     }
 
     /** picocli converter for --data. */

@@ -190,6 +190,7 @@ class TrainCommandTest {
         Result r = run("--epochs", "1", "--data-dir", dir, "--resume", o);
         assertEquals(2, r.code(), r.all());
         assertTrue(r.err().contains("cannot resume") && r.err().contains(ck.toString()), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());                   // no "try --help": help cannot fix a file
         assertArrayEquals(cut, Files.readAllBytes(ck));
         assertArrayEquals(metrics, Files.readAllBytes(o.resolve("metrics.jsonl")));
     }
@@ -222,5 +223,95 @@ class TrainCommandTest {
         Result r = run("--epochs", "1", "--data-dir", dir, "--out", o);
         assertEquals(2, r.code(), r.all());
         assertTrue(r.err().contains("--resume"), r.err());
+    }
+
+    @Test
+    void aFullDiskNamesTheFileTheStepAndTheLastGoodCheckpoint(@TempDir Path dir) throws Exception {
+        Path full = Path.of("/dev/full");                    // every write to it fails with ENOSPC, as a full disk
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(full), "no /dev/full here");
+        Path o = dir.resolve("run");
+        // after step 2's checkpoint, the next checkpoint's temp file is a link to /dev/full: step 3's save hits ENOSPC
+        onBuild = m -> m.afterForward = n -> {
+            if (n == 3) {
+                try {
+                    Files.createSymbolicLink(o.resolve("last.safetensors.tmp"), full);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        Result r = run("--epochs", "2", "--checkpoint-every", "1", "--data-dir", dir, "--out", o);
+        assertEquals(1, r.code(), r.all());
+        Path last = o.resolve("last.safetensors");
+        assertTrue(r.out().contains("error: cannot write " + last + " at step 3: ")
+                && r.out().contains("No space left on device")
+                && r.out().contains("the last good checkpoint " + last + " (step 2) is intact"), r.out());
+        assertEquals(2, TrainCheckpoint.readHeader(last).step());
+        assertTrue(!Files.exists(o.resolve("last.safetensors.tmp"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void aStaleTempFromAKilledCheckpointWriteIsRemovedOnTheNextStart(@TempDir Path dir) throws Exception {
+        Path o = dir.resolve("run");
+        assertEquals(0, run("--epochs", "1", "--max-steps", "2", "--data-dir", dir, "--out", o).code());
+        byte[] good = Files.readAllBytes(o.resolve("last.safetensors"));
+        Path tmp = o.resolve("last.safetensors.tmp"), keepTmp = o.resolve("step_00000004.safetensors.tmp");
+        Files.write(tmp, java.util.Arrays.copyOf(good, good.length / 2));      // as a kill -9 mid-write leaves it
+        Files.write(keepTmp, new byte[]{1, 2, 3});
+        Path other = Files.writeString(o.resolve("notes.tmp"), "mine");         // not ours: left alone
+        Result r = run("--epochs", "1", "--max-steps", "3", "--data-dir", dir, "--resume", o);
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("note: removed " + tmp + ", left by an interrupted checkpoint write"), r.out());
+        assertTrue(!Files.exists(tmp) && !Files.exists(keepTmp) && Files.exists(other), r.out());
+        assertEquals(3, TrainCheckpoint.readHeader(o.resolve("last.safetensors")).step());
+    }
+
+    @Test
+    void fewerImagesThanOneBatchIsRefusedBeforeAnythingIsCreated(@TempDir Path dir) {
+        Path o = dir.resolve("never");
+        Result r = run("--epochs", "1", "--data-dir", dir, "--out", o, "--batch-size", "32");    // ToyData has 20
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().startsWith("error: ") && r.err().contains("fewer usable images than one batch of 32")
+                && r.err().contains("--batch-size 20"), r.err());
+        assertTrue(!r.err().contains("--help"), r.err());                    // not a flag mistake
+        assertTrue(!Files.exists(o), "created " + o);
+        assertTrue(asked.isEmpty());
+    }
+
+    @Test
+    void resumeKeepsCheckpointEveryAndTheContinueLineKeepsMaxSteps(@TempDir Path dir) throws Exception {
+        Path o = dir.resolve("run");
+        onBuild = m -> m.afterForward = n -> { if (n == 2) last.requestStop(); };
+        Result r = run("--epochs", "4", "--max-steps", "9", "--checkpoint-every", "3", "--data-dir", dir, "--out", o);
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("Continue with: scripts/trainer --resume " + o + " --epochs 4 --max-steps 9"), r.out());
+        assertTrue(Files.isRegularFile(o.resolve("loss.png")), "a run stopped before its first epoch end has loss.png");
+        // resumed without --checkpoint-every: still every 3 steps (steps 3, 6), seen through the checkpoints it writes
+        List<Long> saved = new ArrayList<>();
+        onBuild = m -> m.afterForward = n -> { };
+        TrainCommand cmd = new TrainCommand((cfg, engine, maxBatch, init) -> new ToyDenoiser(cfg.imageSize(), cfg.channels(),
+                cfg.numClasses(), maxBatch, init), (kind, d, size, channels) -> new ToyData(20, channels, size, dataClasses, 5));
+        cmd.writer = (file, st, desc, extra) -> {
+            saved.add(st.step());
+            TrainCheckpoint.save(file, st, desc, extra);
+        };
+        CommandLine cl = withTrain(cmd);
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        assertEquals(0, cl.execute("train", "--epochs", "4", "--max-steps", "7", "--resume", o.toString(), "--threads", "1",
+                "--engine", "java", "--no-sample-every-epoch"));
+        assertEquals(List.of(3L, 5L, 6L, 7L), saved);                      // 5 = the epoch end (20 images / 4)
+    }
+
+    @Test
+    void betasHelpAsksForOnePair() {
+        CommandLine cl = withTrain(new TrainCommand());
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        assertEquals(0, cl.execute("train", "--help"));
+        assertTrue(out.toString().contains("--betas=B1,B2") && !out.toString().contains("[--betas=B1,B2]...")
+                && !out.toString().contains("[,B1,B2"), out.toString());
+        Result r = new TrainCommandTest().run("--epochs", "1", "--betas", "0.9,0.99,0.9,0.99");
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().contains("expected two numbers A,B, got '0.9,0.99,0.9,0.99'"), r.err());
     }
 }
