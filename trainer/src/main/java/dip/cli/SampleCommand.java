@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -32,7 +33,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code dip sample}: images from a checkpoint's EMA weights with the Euler (or Heun) ODE and classifier-free
- * guidance. Writes DIR/grid.png (rows = classes), DIR/samples.safetensors (samples, labels, noise), and on request
+ * guidance. Writes DIR/grid.png (rows = classes), DIR/samples.safetensors (samples as the ODE left them, before
+ * any clamp; labels; noise), and on request
  * DIR/images/*.png and DIR/trajectory.gif with DIR/trajectory/frame_*.png. Bad input is a one-line error, exit 2.
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
@@ -40,8 +42,9 @@ import java.util.concurrent.Callable;
 public final class SampleCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "FILE",
-            description = "safetensors checkpoint with 'dip_config' metadata (EMA weights used when present).")
+    @Option(names = "--checkpoint", required = true, paramLabel = "FILE|DIR",
+            description = "safetensors checkpoint with 'dip_config' metadata (EMA weights used when present), or a"
+                    + " training run folder (its last.safetensors).")
     Path checkpoint;
 
     @Option(names = "--class", split = ",", paramLabel = "C",
@@ -52,7 +55,7 @@ public final class SampleCommand implements Callable<Integer> {
             description = "Images per class (default: ${DEFAULT-VALUE}).")
     int perClass;
 
-    @Option(names = "--steps", defaultValue = "100", paramLabel = "N", description = "ODE steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "50", paramLabel = "N", description = "ODE steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = "--solver", defaultValue = "euler", paramLabel = "S",
@@ -60,7 +63,7 @@ public final class SampleCommand implements Callable<Integer> {
     Solver solver;
 
     @Option(names = "--cfg-scale", defaultValue = "2.9", paramLabel = "W",
-            description = "Guidance scale w, 1 = off (default: ${DEFAULT-VALUE}, the paper's).")
+            description = "Guidance scale w >= 0: 1 = off, 0 = unconditional (default: ${DEFAULT-VALUE}, the paper's).")
     float cfgScale;
 
     @Option(names = "--cfg-interval", defaultValue = "0.11,0.97", paramLabel = "LO,HI",
@@ -98,11 +101,19 @@ public final class SampleCommand implements Callable<Integer> {
         if (perClass < 1) throw bad("--n-per-class must be >= 1, got " + perClass);
         if (batch < 1) throw bad("--batch must be >= 1, got " + batch);
         if (common.threads() < 1) throw bad("--threads must be >= 1, got " + common.threads());
+        Path file = checkpoint;
+        if (Files.isDirectory(checkpoint)) {                  // a run folder, as --resume takes it
+            file = checkpoint.resolve("last.safetensors");
+            if (!Files.isRegularFile(file)) {
+                throw new BadInput("--checkpoint " + checkpoint + " is a folder without last.safetensors: give a"
+                        + " training run folder or a .safetensors file");
+            }
+        }
         CheckpointModel ckpt;
         try {
-            ckpt = CheckpointModel.open(checkpoint);
+            ckpt = CheckpointModel.open(file);
         } catch (CheckpointModel.BadCheckpoint e) {
-            throw bad(e.getMessage());
+            throw new BadInput(e.getMessage());
         }
         DipConfig cfg = ckpt.config();
         int[] cls;
@@ -115,11 +126,12 @@ public final class SampleCommand implements Callable<Integer> {
         int[] labels = new int[B];
         for (int b = 0; b < B; b++) labels[b] = cls[b / perClass];
         float[] noise = noiseFile != null ? readNoise(noiseFile, B, C, S) : Sampler.noise(common.seed(), B, per);
+        checkOutputFolder(out);                                // before the sampling, not after it
 
         try (Engine engine = common.createEngine()) {
             int rows = Math.min(batch, guidance.scale() == 1f ? B : 2 * B);
             Denoiser model = ckpt.build(engine, rows);
-            log.printf(Locale.ROOT, "checkpoint %s (%s weights), %d classes, %dx%dx%d images, engine %s%n", checkpoint,
+            log.printf(Locale.ROOT, "checkpoint %s (%s weights), %d classes, %dx%dx%d images, engine %s%n", file,
                     ckpt.prefix().isEmpty() ? "plain" : ckpt.prefix(), cfg.numClasses(), C, S, S, engine.name());
             log.printf(Locale.ROOT, "sampling %d images: %s, %d steps, cfg %.3g on (%.3g, %.3g) (%d guided steps), %s%n",
                     B, solver.name().toLowerCase(Locale.ROOT), steps, guidance.scale(), guidance.lo(), guidance.hi(),
@@ -130,20 +142,22 @@ public final class SampleCommand implements Callable<Integer> {
             float[] x = noise.clone();
             long t0 = System.nanoTime();
             var progress = new Progress(log, steps, t0);
+            var unclamped = new Unclamped();
             if (trajectory) {
                 try (var rec = new TrajectoryRecorder(out.resolve("trajectory.gif"), out.resolve("trajectory"), C, S, S,
                         cls.length, perClass, rowLabels, ImageWriter.defaultScale(S), 80)) {
-                    solver.create(model, steps, guidance).sample(x, labels, B, both(progress, rec));
+                    solver.create(model, steps, guidance).sample(x, labels, B, both(both(progress, unclamped), rec));
                 }
             } else {
-                solver.create(model, steps, guidance).sample(x, labels, B, progress);
+                solver.create(model, steps, guidance).sample(x, labels, B, both(progress, unclamped));
             }
+            x = unclamped.result(x);                           // the ODE's own result; the PNGs clip it to uint8
             log.printf(Locale.ROOT, "sampled in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             SampleOutputs.write(out, x, noise, labels, B, cfg, ckpt, rowLabels, perClass, grid, individual, describe(guidance));
             log.println("wrote " + out + (grid ? "/grid.png, " : "/") + "samples.safetensors"
                     + (individual ? ", images/" : "") + (trajectory ? ", trajectory.gif, trajectory/" : ""));
         } catch (CheckpointModel.BadCheckpoint e) {
-            throw bad(e.getMessage());
+            throw new BadInput(e.getMessage());
         }
         return ExitCodes.OK;
     }
@@ -167,7 +181,9 @@ public final class SampleCommand implements Callable<Integer> {
         if (!(lo >= 0f && hi <= 1f && lo < hi)) {
             throw bad("--cfg-interval must satisfy 0 <= LO < HI <= 1, got " + lo + "," + hi);
         }
-        if (!Float.isFinite(cfgScale)) throw bad("--cfg-scale must be a finite number, got " + cfgScale);
+        if (!Float.isFinite(cfgScale) || cfgScale < 0) {
+            throw bad("--cfg-scale must be a number >= 0 (0 = unconditional, 1 = no guidance, above 1 = stronger), got " + cfgScale);
+        }
         return new Guidance(cfgScale, lo, hi);
     }
 
@@ -176,13 +192,53 @@ public final class SampleCommand implements Callable<Integer> {
             Tensor t = Safetensors.read(file).tensor("noise");
             int[] want = {B, C, S, S};
             if (!Arrays.equals(t.shape(), want)) {
-                throw bad("noise " + file + " has shape " + Arrays.toString(t.shape()) + " but " + B
+                throw new BadInput("noise " + file + " has shape " + Arrays.toString(t.shape()) + " but " + B
                         + " images of this model need " + Arrays.toString(want));
             }
             return t.floats();
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            throw bad("cannot use noise file " + file + ": " + e.getMessage());
+            throw new BadInput("cannot use noise file " + file + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Makes sure the samples can be written to {@code dir} before any sampling, creating nothing: the nearest existing
+     * folder on the way must be a folder and take a probe file (written and deleted). Throws BadInput naming the path
+     * and the problem (a file where a folder should be, a read-only folder).
+     */
+    static void checkOutputFolder(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new BadInput("--out " + dir + " is a file, not a folder: pick another --out");
+        }
+        Path p = dir.toAbsolutePath();
+        while (p != null && !Files.exists(p)) p = p.getParent();
+        if (p == null) throw new BadInput("cannot create --out " + dir + ": no part of the path exists");
+        if (!Files.isDirectory(p)) throw new BadInput("cannot create --out " + dir + ": " + p + " is a file, not a folder");
+        try {
+            Files.delete(Files.createTempFile(p, ".dip-write-probe", ".tmp"));
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new BadInput("cannot write into --out " + dir + ": no permission to write in " + p
+                    + " (read-only folder): pick another --out");
+        } catch (IOException e) {
+            throw new BadInput("cannot write into --out " + dir + ": " + e + ": pick another --out");
+        }
+    }
+
+    /**
+     * Keeps the sampler's result before its final clamp to [−1, 1]. Both solvers end with an Euler step from the last
+     * t on the grid to t = 1, so x̂ = x_t + (1 − t)·v passed to the listener before that step is that step's result,
+     * to the bit (dt = 1 − t); SampleCommandTest holds this to the solvers' clamped output.
+     */
+    static final class Unclamped implements SamplerListener {
+        private float[] last;
+
+        @Override
+        public void onStep(int k, int n, float t, float[] xt, float[] xhat, int B) {
+            if (k == n - 1) last = xhat.clone();
+        }
+
+        /** The unclamped final sample, or {@code clamped} when no step was seen. */
+        float[] result(float[] clamped) { return last != null ? last : clamped; }
     }
 
     private ParameterException bad(String message) {

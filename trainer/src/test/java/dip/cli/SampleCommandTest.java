@@ -88,7 +88,41 @@ class SampleCommandTest {
         assertArrayEquals(labels, got.tensor("labels").ints());
         float[] noise = Sampler.noise(0, 4, 64);
         assertArrayEquals(noise, got.tensor("noise").floats(), 0f);
-        assertArrayEquals(expected(labels, noise, 3), got.tensor("samples").floats(), 0f, "samples vs the EMA model");
+        float[] stored = got.tensor("samples").floats(), clamped = expected(labels, noise, 3);
+        assertArrayEquals(clamped, clamp(stored), 0f, "samples vs the EMA model");
+        assertTrue(outside(stored) > 0, "the stored samples are the unclamped ODE result: some lie outside [-1, 1]");
+    }
+
+    static float[] clamp(float[] x) {
+        float[] c = new float[x.length];
+        for (int i = 0; i < x.length; i++) c[i] = Math.max(-1f, Math.min(1f, x[i]));
+        return c;
+    }
+
+    static int outside(float[] x) {
+        int n = 0;
+        for (float v : x) if (Math.abs(v) > 1f) n++;
+        return n;
+    }
+
+    @Test
+    void samplesSafetensorsHoldsTheUnclampedResultOfBothSolversAndThePngClipsIt() throws IOException {
+        for (String solver : new String[]{"euler", "heun"}) {
+            Path out = dir.resolve("unclamped-" + solver);
+            // 3 images: the guided batch of 6 fits the test model's maxBatch 8, so both run the same chunks
+            Run r = run("--checkpoint", ckpt.toString(), "--n-per-class", "1", "--steps", "4", "--solver", solver,
+                    "--cfg-scale", "4", "--out", out.toString(), "--engine", "java", "--threads", "1", "--individual");
+            assertEquals(0, r.code(), r.err());
+            float[] stored = Safetensors.read(out.resolve("samples.safetensors")).tensor("samples").floats();
+            int[] labels = {0, 1, 2};
+            float[] noise = Sampler.noise(0, 3, 64);
+            Sampler s = dip.sampler.Solver.valueOf(solver.toUpperCase()).create(ema, 4, new Guidance(4f, 0.11f, 0.97f));
+            assertArrayEquals(s.sample(noise.clone(), labels, 3), clamp(stored), 0f, solver);
+            assertTrue(outside(stored) > 0, solver + ": nothing outside [-1, 1] to tell clamped from unclamped");
+            // the PNG is the official uint8 of the stored values (clipped there, not before)
+            var png = javax.imageio.ImageIO.read(out.resolve("images/cat_000.png").toFile());
+            assertEquals(Sampler.toUint8(stored[0]), png.getRaster().getSample(0, 0, 0));
+        }
     }
 
     @Test
@@ -102,10 +136,10 @@ class SampleCommandTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(!Files.exists(out.resolve("grid.png")), "--no-grid");
         float[] got = Safetensors.read(out.resolve("samples.safetensors")).tensor("samples").floats();
-        assertArrayEquals(expected(new int[]{2, 2, 2}, noise, 2), got, 0f);
+        assertArrayEquals(expected(new int[]{2, 2, 2}, noise, 2), clamp(got), 0f);
         Run wrong = run("--checkpoint", ckpt.toString(), "--class", "1", "--n-per-class", "2", "--noise", nf.toString(),
                 "--out", out.toString());
-        assertBadInput(wrong, "has shape [3, 1, 8, 8] but 2 images of this model need [2, 1, 8, 8]");
+        assertBadFile(wrong, "has shape [3, 1, 8, 8] but 2 images of this model need [2, 1, 8, 8]");
     }
 
     @Test
@@ -119,8 +153,10 @@ class SampleCommandTest {
         assertBadInput(run("--checkpoint", c, "--cfg-interval", "0.5,0.2", "--out", o), "0 <= LO < HI <= 1");
         assertBadInput(run("--checkpoint", c, "--cfg-interval", "0,1.5", "--out", o), "0 <= LO < HI <= 1");
         assertBadInput(run("--checkpoint", c, "--cfg-interval", "0.3", "--out", o), "two numbers");
-        assertBadInput(run("--checkpoint", dir.resolve("nope.safetensors").toString(), "--out", o),
+        assertBadFile(run("--checkpoint", dir.resolve("nope.safetensors").toString(), "--out", o),
                 "checkpoint file not found");
+        assertBadInput(run("--checkpoint", c, "--cfg-scale", "-2", "--out", o),
+                "--cfg-scale must be a number >= 0 (0 = unconditional, 1 = no guidance, above 1 = stronger), got -2.0");
         assertBadInput(run("--checkpoint", c, "--solver", "rk4", "--out", o), "rk4");
         // A checkpoint whose dip_config says hidden 16 but whose tensors come from a hidden-8 model.
         DipConfig other = new DipConfig(8, 4, 1, 8, 1, 2, 3, 4, HeadType.DIP, false);
@@ -130,8 +166,58 @@ class SampleCommandTest {
         Path lying = dir.resolve("lying.safetensors");
         var contents = Safetensors.read(mismatch);
         Safetensors.write(lying, contents.tensors().values(), Map.of(ModelWeights.CONFIG_KEY, dip.io.DipConfigJson.toJson(CFG)));
-        assertBadInput(run("--checkpoint", lying.toString(), "--steps", "1", "--out", o, "--engine", "java"),
+        assertBadFile(run("--checkpoint", lying.toString(), "--steps", "1", "--out", o, "--engine", "java"),
                 "does not match its config");
+        assertTrue(!Files.exists(Path.of(o)), "a refused run created " + o);
+    }
+
+    @Test
+    void theOutputFolderIsCheckedBeforeSampling() throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        // --out is a file
+        Run r = run("--checkpoint", ckpt.toString(), "--out", file.toString(), "--engine", "java");
+        assertBadFile(r, "--out " + file + " is a file, not a folder: pick another --out");
+        assertTrue(!r.out().contains("sampling"), "sampled before checking: " + r.out());
+        // --out is inside a file
+        r = run("--checkpoint", ckpt.toString(), "--out", file.resolve("sub/dir").toString(), "--engine", "java");
+        assertBadFile(r, "cannot create --out " + file.resolve("sub/dir") + ": " + file + " is a file, not a folder");
+        assertTrue(!r.out().contains("sampling"), "sampled before checking: " + r.out());
+    }
+
+    @Test
+    void aReadOnlyOutputFolderIsRefusedBeforeSampling() throws IOException {
+        Path ro = Files.createDirectories(dir.resolve("read-only"));
+        assertTrue(ro.toFile().setWritable(false, false));
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(ro), "running as root: permissions do not bind");
+            Run r = run("--checkpoint", ckpt.toString(), "--out", ro.resolve("out").toString(), "--engine", "java");
+            assertBadFile(r, "cannot write into --out " + ro.resolve("out") + ": no permission to write in");
+            assertTrue(!r.out().contains("sampling"), r.out());
+        } finally {
+            ro.toFile().setWritable(true, false);
+        }
+    }
+
+    @Test
+    void aRunFolderMeansItsLastCheckpoint() throws IOException {
+        Path run = Files.createDirectories(dir.resolve("a-run"));
+        Files.copy(ckpt, run.resolve("last.safetensors"));
+        Path out = dir.resolve("from-folder");
+        Run r = run("--checkpoint", run.toString(), "--class", "dog", "--n-per-class", "2", "--steps", "3",
+                "--out", out.toString(), "--engine", "java", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("checkpoint " + run.resolve("last.safetensors")), r.out());
+        float[] stored = Safetensors.read(out.resolve("samples.safetensors")).tensor("samples").floats();
+        assertArrayEquals(expected(new int[]{1, 1}, Sampler.noise(0, 2, 64), 3), clamp(stored), 0f);
+        Path empty = Files.createDirectories(dir.resolve("empty-run"));
+        assertBadFile(run("--checkpoint", empty.toString(), "--out", out.toString()),
+                "--checkpoint " + empty + " is a folder without last.safetensors");
+    }
+
+    @Test
+    void theDefaultIs50Steps() {
+        Run r = run("--help");
+        assertTrue(r.out().contains("ODE steps (default: 50)"), r.out());
     }
 
     @Test
@@ -146,5 +232,12 @@ class SampleCommandTest {
         String first = r.err().lines().findFirst().orElse("");
         assertTrue(first.startsWith("error: ") && first.contains(fragment), "first err line: " + first);
         assertEquals(2, r.err().lines().count(), "error line + usage hint only: " + r.err());
+    }
+
+    /** Bad input that is not a flag mistake (a file, a folder): exit 2, one line, no "try --help". */
+    static void assertBadFile(Run r, String fragment) {
+        assertEquals(2, r.code(), "exit code; err: " + r.err());
+        assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+        assertTrue(r.err().startsWith("error: ") && r.err().contains(fragment), "err: " + r.err());
     }
 }
