@@ -149,7 +149,7 @@ public final class EvalCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
-            if (!Files.isRegularFile(samples)) throw bad(spec, "samples file not found: " + samples);
+            if (!Files.isRegularFile(samples)) throw new BadInput("samples file not found: " + samples);
             if (batch < 1) throw bad(spec, "--batch must be >= 1, got " + batch);
             Tensor x, y;
             try {
@@ -157,7 +157,7 @@ public final class EvalCommand implements Runnable {
                 x = contents.tensor("samples");
                 y = contents.tensor("labels");
             } catch (IllegalArgumentException | IOException e) {
-                throw bad(spec, "cannot read samples " + samples + ": " + e.getMessage());
+                throw new BadInput("cannot read samples " + samples + ": " + e.getMessage());
             }
             int[] s = x.shape();
             if (s.length != 4 || s[1] != 1 || s[2] != s[3]) {
@@ -168,7 +168,7 @@ public final class EvalCommand implements Runnable {
             int[] labels = y.ints();
             Path file = where.classifierFile(S);
             if (!Files.isRegularFile(file)) {
-                throw bad(spec, "no classifier for " + S + " px images at " + file + "; run `dip eval train-classifier"
+                throw new BadInput("no classifier for " + S + " px images at " + file + "; run `dip eval train-classifier"
                         + " --image-size " + S + "` first");
             }
             var test = new FashionMnist(where.data, Split.TEST, S);

@@ -119,7 +119,7 @@ public final class OverfitCommand implements Callable<Integer> {
                 source = "Fashion-MNIST train #" + index + " (" + FashionMnist.CLASS_NAMES.get(label) + ")";
             }
         } catch (IOException | IllegalArgumentException e) {
-            throw bad("cannot read the image: " + e.getMessage());
+            throw new BadInput("cannot read the image: " + e.getMessage());
         }
         DipConfig base;
         try {

@@ -121,4 +121,10 @@ class DipCommandTest {
         Run bad = run("info", "--engine", "java", "--preset", "MICRO", "--heads", "3");    // 128 / 3
         assertEquals(ExitCodes.BAD_INPUT, bad.code(), bad.err());
     }
+
+    @Test void aMissingFileIsBadInputWithoutTheHelpHint() {
+        Run r = run("eval", "fd", "--samples", "/no/such/samples.safetensors", "--engine", "java");
+        assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
+        assertEquals("error: samples file not found: /no/such/samples.safetensors", r.err().strip());
+    }
 }
