@@ -33,8 +33,8 @@ public final class InfoCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), String.join(", ", shape.given())
                     + " change a model's shape: give --preset too (e.g. --preset MICRO)");
         }
-        printJvm(out);
-        try (Engine engine = common.createEngine()) {
+        try (Engine engine = common.createEngine()) {      // first: an engine that cannot start prints nothing else
+            printJvm(out);
             printEngine(out, engine);
             if (shape.preset != null) {
                 DipConfig cfg;

@@ -100,6 +100,7 @@ class DipCommandTest {
         Run r = run("info", "--engine", "tornado");
         assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
+        assertEquals("", r.out());
         assertTrue(r.err().startsWith("error: --engine tornado needs TornadoVM") && r.err().contains("sdk install tornadovm")
                 && r.err().contains("TORNADOVM_HOME"), r.err());
     }
