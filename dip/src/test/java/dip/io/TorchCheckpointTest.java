@@ -230,6 +230,19 @@ class TorchCheckpointTest {
         assertClose("state_dict-only file, EMA", expected.tensor("v.fp32_ema").floats(), forward(f, back));
     }
 
+    /** More than 65,535 entries force the ZIP64 end records (as a checkpoint over 4 GiB does for its offsets). */
+    @Test void aZip64ArchiveIsRead() throws Exception {
+        byte[] pkl = new TorchFiles.Pickler().proto(2).emptyDict().str("s_embedder.proj.bias")
+                .tensor("FloatStorage", "0", 3, 0, new long[]{3}, new long[]{1}).op('s').stop().bytes();
+        Map<String, byte[]> e = new LinkedHashMap<>();
+        e.put("archive/data.pkl", pkl);
+        for (int i = 0; i < 65_600; i++) e.put("archive/x/" + i, new byte[0]);
+        e.put("archive/data/0", TorchFiles.f32(1.5f, -2, 3));
+        Path f = dir.resolve("zip64.pt");
+        TorchFiles.zip(f, e);
+        assertArrayEquals(new float[]{1.5f, -2, 3}, TorchCheckpoint.load(f, Weights.EMA).get("s_embedder.proj.bias").floats());
+    }
+
     // ---------------------------------------------------------------- malformed files: one line naming the file
 
     static void assertOneLine(Path f, Exception e) {
