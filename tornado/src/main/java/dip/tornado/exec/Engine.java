@@ -1,18 +1,37 @@
 package dip.tornado.exec;
 
+import dip.tornado.kernels.ActivationKernels;
+import dip.tornado.kernels.AdaLnKernels;
 import dip.tornado.kernels.AttentionKernels;
+import dip.tornado.kernels.ChannelKernels;
 import dip.tornado.kernels.ConvKernels;
 import dip.tornado.kernels.ConvTransposeKernels;
+import dip.tornado.kernels.ElementwiseKernels;
+import dip.tornado.kernels.EmbedKernels;
+import dip.tornado.kernels.FlowKernels;
+import dip.tornado.kernels.LossKernels;
+import dip.tornado.kernels.NormKernels;
+import dip.tornado.kernels.OptimizerKernels;
+import dip.tornado.kernels.PatchKernels;
+import dip.tornado.kernels.PoolKernels;
+import dip.tornado.kernels.RopeKernels;
+import dip.tornado.kernels.SwigluKernels;
 
 /**
- * Where kernels run. Layers reach the math only through an engine: generic kernels through {@link #parallelFor},
- * the hot ones (matmul) through their own methods so an engine can put a faster variant behind them
- * (Vector API on the CPU, a TaskGraph on TornadoVM). Every kernel's {@code @Parallel} loop runs over a range
- * {@code [r0, r1)} passed in as two ints, so the CPU engine can hand each thread a contiguous slice and a
- * TornadoVM task runs the same method with {@code r0 = 0, r1 = R}.
- * <p>The convolutions (the Patch Detailer Head's hot spot) have default methods that run the scalar
- * {@link ConvKernels}/{@link ConvTransposeKernels} through {@link #parallelFor}, so an engine without a faster
- * variant (TornadoEngine) needs nothing; {@link JavaEngine} overrides them with GEMMs ({@link VectorConv}).
+ * Where kernels run. Layers reach the math only through an engine, and every kernel call names its kernel and its
+ * arrays: one method per kernel ({@code rmsNormForward(y, rstd, x, w, R, D, eps)}), zeroing included
+ * ({@link #zero}). The defaults run the kernel over its whole range through {@link #parallelFor}; {@link JavaEngine}
+ * slices that range across threads and puts Vector API variants behind the hot ones (matmul, convolutions,
+ * attention); a device engine (the TornadoVM engine) turns each call into a task of the very same kernel method.
+ * <p>Every kernel's {@code @Parallel} loop runs over a range {@code [r0, r1)} passed in as two ints, so the CPU
+ * engine can hand each thread a contiguous slice and a TornadoVM task runs the same method with
+ * {@code r0 = 0, r1 = R}.
+ * <p><b>Passes.</b> {@link #run(Pass)} runs a fixed sequence of kernel calls over fixed arrays (a sampling step,
+ * a training step). The Java engine simply runs it. A device engine records it once and replays it, keeping every
+ * array on the device between runs except what the pass declares as per-run input and output, and what the host
+ * asks for with {@link #download} or hands over with {@link #upload}. So the one rule a caller keeps is: inside
+ * a pass, compute only through kernel calls; read a pass's results on the host only after {@code run} returns,
+ * and only those it declares as outputs (or after {@code download}).
  */
 public interface Engine extends AutoCloseable {
 
@@ -99,6 +118,280 @@ public interface Engine extends AutoCloseable {
                                    float[] v, float[] att, int BH, int N, int HS, float scale) {
         parallelFor(BH * N, (lo, hi) -> AttentionKernels.attentionBackwardQuery(dq, dpre, dout, q, k, v, att, lo, hi, N, HS, scale));
         parallelFor(BH * N, (lo, hi) -> AttentionKernels.attentionBackwardKeyValue(dk, dv, dout, q, att, dpre, lo, hi, N, HS, scale));
+    }
+
+    // ------------------------------------------------------------------------------------------------ passes
+
+    /** Runs a pass (see the class comment). The default runs its body now, as the Java engine does. */
+    default void run(Pass pass) {
+        pass.body().run();
+    }
+
+    /**
+     * Makes the host copies of {@code arrays} current: a device engine copies back what its passes keep on the
+     * device (weights before a checkpoint, the final image of a sampling run). No-op on the Java engine.
+     */
+    default void download(Object... arrays) {
+    }
+
+    /**
+     * Says the host changed {@code arrays} (loaded a checkpoint, swapped in the EMA weights, drew new noise): a
+     * device engine sends them again before the next pass that uses them. No-op on the Java engine.
+     */
+    default void upload(Object... arrays) {
+    }
+
+    // ------------------------------------------------------------------------------------------------ elementwise
+
+    /** x[0, n) = 0. */
+    default void zero(float[] x, int n) {
+        parallelFor(n, (lo, hi) -> ElementwiseKernels.zero(x, lo, hi));
+    }
+
+    /** out[i] = a[i] + b[i], i &lt; n. */
+    default void add(float[] out, float[] a, float[] b, int n) {
+        parallelFor(n, (lo, hi) -> ElementwiseKernels.add(out, a, b, lo, hi));
+    }
+
+    /** x[i] += a[i], i &lt; n. */
+    default void addInPlace(float[] x, float[] a, int n) {
+        parallelFor(n, (lo, hi) -> ElementwiseKernels.addInPlace(x, a, lo, hi));
+    }
+
+    /** out[i] = s·x[i], i &lt; n. */
+    default void scale(float[] out, float[] x, float s, int n) {
+        parallelFor(n, (lo, hi) -> ElementwiseKernels.scale(out, x, s, lo, hi));
+    }
+
+    /** out[outOff + i] = x[xOff + i], i &lt; n. */
+    default void copySlice(float[] out, int outOff, float[] x, int xOff, int n) {
+        parallelFor(n, (lo, hi) -> ElementwiseKernels.copySlice(out, outOff, x, xOff, lo, hi));
+    }
+
+    /** out[outOff + i] = y[yOff + i], i &lt; n (int labels). */
+    default void copySliceInt(int[] out, int outOff, int[] y, int yOff, int n) {
+        parallelFor(n, (lo, hi) -> ElementwiseKernels.copySliceInt(out, outOff, y, yOff, lo, hi));
+    }
+
+    /** out[i] = value, i &lt; n (int labels). */
+    default void fillInt(int[] out, int value, int n) {
+        parallelFor(n, (lo, hi) -> ElementwiseKernels.fillInt(out, value, lo, hi));
+    }
+
+    /** out[i] = s[k], i &lt; n. */
+    default void fillFrom(float[] out, float[] s, int k, int n) {
+        parallelFor(n, (lo, hi) -> ElementwiseKernels.fillFrom(out, s, k, lo, hi));
+    }
+
+    /** x[i] += s[k]·v[i], i &lt; n. */
+    default void axpyFrom(float[] x, float[] v, float[] s, int k, int n) {
+        parallelFor(n, (lo, hi) -> ElementwiseKernels.axpyFrom(x, v, s, k, lo, hi));
+    }
+
+    /** out(B·N, D) = x + v[b] broadcast over each sample's N rows. */
+    default void addRowBroadcast(float[] out, float[] x, float[] v, int R, int N, int D) {
+        parallelFor(R, (lo, hi) -> ElementwiseKernels.addRowBroadcast(out, x, v, lo, hi, N, D));
+    }
+
+    /** dv(B, D) += Σ over each sample's N rows of dout. */
+    default void addRowBroadcastBackwardVec(float[] dv, float[] dout, int B, int N, int D) {
+        parallelFor(B * D, (lo, hi) -> ElementwiseKernels.addRowBroadcastBackwardVec(dv, dout, lo, hi, N, D));
+    }
+
+    // ------------------------------------------------------------------------------------------------ activations
+
+    default void siluForward(float[] out, float[] x, int n) {
+        parallelFor(n, (lo, hi) -> ActivationKernels.siluForward(out, x, lo, hi));
+    }
+
+    default void siluBackward(float[] dx, float[] dout, float[] x, int n) {
+        parallelFor(n, (lo, hi) -> ActivationKernels.siluBackward(dx, dout, x, lo, hi));
+    }
+
+    default void swigluForward(float[] out, float[] a, float[] b, int n) {
+        parallelFor(n, (lo, hi) -> SwigluKernels.swigluForward(out, a, b, lo, hi));
+    }
+
+    default void swigluBackward(float[] da, float[] db, float[] dout, float[] a, float[] b, int n) {
+        parallelFor(n, (lo, hi) -> SwigluKernels.swigluBackward(da, db, dout, a, b, lo, hi));
+    }
+
+    // ------------------------------------------------------------------------------------------------ norms
+
+    default void rmsNormForward(float[] out, float[] rstd, float[] x, float[] w, int R, int D, float eps) {
+        parallelFor(R, (lo, hi) -> NormKernels.rmsNormForward(out, rstd, x, w, lo, hi, D, eps));
+    }
+
+    default void rmsNormBackward(float[] dx, float[] dout, float[] x, float[] w, float[] rstd, int R, int D) {
+        parallelFor(R, (lo, hi) -> NormKernels.rmsNormBackward(dx, dout, x, w, rstd, lo, hi, D));
+    }
+
+    default void rmsNormWeightBackward(float[] dw, float[] dout, float[] x, float[] rstd, int R, int D) {
+        parallelFor(D, (lo, hi) -> NormKernels.rmsNormWeightBackward(dw, dout, x, rstd, lo, hi, R, D));
+    }
+
+    default void layerNormForward(float[] out, float[] mean, float[] rstd, float[] x, int R, int D, float eps) {
+        parallelFor(R, (lo, hi) -> NormKernels.layerNormForward(out, mean, rstd, x, lo, hi, D, eps));
+    }
+
+    default void layerNormBackward(float[] dx, float[] dout, float[] x, float[] mean, float[] rstd, int R, int D) {
+        parallelFor(R, (lo, hi) -> NormKernels.layerNormBackward(dx, dout, x, mean, rstd, lo, hi, D));
+    }
+
+    // ------------------------------------------------------------------------------------------------ adaLN
+
+    default void modulateForward(float[] out, float[] x, float[] mod, int R, int N, int D, int chunks, int shiftIdx, int scaleIdx) {
+        parallelFor(R, (lo, hi) -> AdaLnKernels.modulateForward(out, x, mod, lo, hi, N, D, chunks, shiftIdx, scaleIdx));
+    }
+
+    default void modulateBackwardInput(float[] dx, float[] dout, float[] mod, int R, int N, int D, int chunks, int scaleIdx) {
+        parallelFor(R, (lo, hi) -> AdaLnKernels.modulateBackwardInput(dx, dout, mod, lo, hi, N, D, chunks, scaleIdx));
+    }
+
+    default void modulateBackwardMod(float[] dmod, float[] dout, float[] x, int B, int N, int D, int chunks, int shiftIdx, int scaleIdx) {
+        parallelFor(B * D, (lo, hi) -> AdaLnKernels.modulateBackwardMod(dmod, dout, x, lo, hi, N, D, chunks, shiftIdx, scaleIdx));
+    }
+
+    default void gateResidualForward(float[] out, float[] x, float[] y, float[] mod, int R, int N, int D, int chunks, int gateIdx) {
+        parallelFor(R, (lo, hi) -> AdaLnKernels.gateResidualForward(out, x, y, mod, lo, hi, N, D, chunks, gateIdx));
+    }
+
+    default void gateResidualBackwardInput(float[] dx, float[] dy, float[] dout, float[] mod, int R, int N, int D, int chunks, int gateIdx) {
+        parallelFor(R, (lo, hi) -> AdaLnKernels.gateResidualBackwardInput(dx, dy, dout, mod, lo, hi, N, D, chunks, gateIdx));
+    }
+
+    default void gateResidualBackwardMod(float[] dmod, float[] dout, float[] y, int B, int N, int D, int chunks, int gateIdx) {
+        parallelFor(B * D, (lo, hi) -> AdaLnKernels.gateResidualBackwardMod(dmod, dout, y, lo, hi, N, D, chunks, gateIdx));
+    }
+
+    // ------------------------------------------------------------------------------------------------ attention glue
+
+    /** Splits qkv (B·N, 3·D) into q, k, v (B·NH, N, HS); rows = B·NH·N. */
+    default void qkvSplit(float[] q, float[] k, float[] v, float[] qkv, int rows, int N, int NH, int HS) {
+        parallelFor(rows, (lo, hi) -> AttentionKernels.qkvSplit(q, k, v, qkv, lo, hi, N, NH, HS));
+    }
+
+    default void qkvSplitBackward(float[] dqkv, float[] dq, float[] dk, float[] dv, int rows, int N, int NH, int HS) {
+        parallelFor(rows, (lo, hi) -> AttentionKernels.qkvSplitBackward(dqkv, dq, dk, dv, lo, hi, N, NH, HS));
+    }
+
+    default void headsMerge(float[] out, float[] o, int rows, int N, int NH, int HS) {
+        parallelFor(rows, (lo, hi) -> AttentionKernels.headsMerge(out, o, lo, hi, N, NH, HS));
+    }
+
+    default void headsMergeBackward(float[] dO, float[] dout, int rows, int N, int NH, int HS) {
+        parallelFor(rows, (lo, hi) -> AttentionKernels.headsMergeBackward(dO, dout, lo, hi, N, NH, HS));
+    }
+
+    default void ropeTables(float[] cos, float[] sin, int N, int grid, int HS) {
+        parallelFor(N, (lo, hi) -> RopeKernels.ropeTables(cos, sin, lo, hi, grid, HS));
+    }
+
+    default void ropeForward(float[] out, float[] x, float[] cos, float[] sin, int rows, int N, int HS) {
+        parallelFor(rows, (lo, hi) -> RopeKernels.ropeForward(out, x, cos, sin, lo, hi, N, HS));
+    }
+
+    default void ropeBackward(float[] dx, float[] dout, float[] cos, float[] sin, int rows, int N, int HS) {
+        parallelFor(rows, (lo, hi) -> RopeKernels.ropeBackward(dx, dout, cos, sin, lo, hi, N, HS));
+    }
+
+    // ------------------------------------------------------------------------------------------------ embeddings, patches
+
+    default void timestepFeatures(float[] out, float[] t, int B, int dim, float maxPeriod) {
+        parallelFor(B, (lo, hi) -> EmbedKernels.timestepFeatures(out, t, lo, hi, dim, maxPeriod));
+    }
+
+    default void embeddingForward(float[] out, float[] table, int[] y, int B, int D) {
+        parallelFor(B, (lo, hi) -> EmbedKernels.embeddingForward(out, table, y, lo, hi, D));
+    }
+
+    /** dtable(classes, D) += rows of dout by label; parallel over the table's rows. */
+    default void embeddingBackward(float[] dtable, float[] dout, int[] y, int classes, int B, int D) {
+        parallelFor(classes, (lo, hi) -> EmbedKernels.embeddingBackward(dtable, dout, y, lo, hi, B, D));
+    }
+
+    default void patchifyForward(float[] tok, float[] x, int BN, int C, int H, int W, int P) {
+        parallelFor(BN, (lo, hi) -> PatchKernels.patchifyForward(tok, x, lo, hi, C, H, W, P));
+    }
+
+    default void patchifyBackward(float[] dx, float[] dtok, int BN, int C, int H, int W, int P) {
+        parallelFor(BN, (lo, hi) -> PatchKernels.patchifyBackward(dx, dtok, lo, hi, C, H, W, P));
+    }
+
+    default void unpatchifyForward(float[] out, float[] tok, int BN, int C, int H, int W, int P) {
+        parallelFor(BN, (lo, hi) -> PatchKernels.unpatchifyForward(out, tok, lo, hi, C, H, W, P));
+    }
+
+    default void unpatchifyBackward(float[] dtok, float[] dout, int BN, int C, int H, int W, int P) {
+        parallelFor(BN, (lo, hi) -> PatchKernels.unpatchifyBackward(dtok, dout, lo, hi, C, H, W, P));
+    }
+
+    // ------------------------------------------------------------------------------------------------ head glue
+
+    default void maxPool2x2Forward(float[] out, int[] argmax, float[] x, int outs, int H, int W) {
+        parallelFor(outs, (lo, hi) -> PoolKernels.maxPool2x2Forward(out, argmax, x, lo, hi, H, W));
+    }
+
+    default void maxPool2x2Backward(float[] dx, float[] dout, int[] argmax, int outs) {
+        parallelFor(outs, (lo, hi) -> PoolKernels.maxPool2x2Backward(dx, dout, argmax, lo, hi));
+    }
+
+    default void concatForward(float[] out, float[] a, float[] b, int rows, int CA, int CB, int HW) {
+        parallelFor(rows, (lo, hi) -> ChannelKernels.concatForward(out, a, b, lo, hi, CA, CB, HW));
+    }
+
+    default void concatBackward(float[] da, float[] db, float[] dout, int rows, int CA, int CB, int HW) {
+        parallelFor(rows, (lo, hi) -> ChannelKernels.concatBackward(da, db, dout, lo, hi, CA, CB, HW));
+    }
+
+    default void broadcastConcatForward(float[] out, float[] a, float[] v, int rows, int CA, int D, int HW) {
+        parallelFor(rows, (lo, hi) -> ChannelKernels.broadcastConcatForward(out, a, v, lo, hi, CA, D, HW));
+    }
+
+    default void broadcastConcatBackward(float[] da, float[] dv, float[] dout, int rows, int CA, int D, int HW) {
+        parallelFor(rows, (lo, hi) -> ChannelKernels.broadcastConcatBackward(da, dv, dout, lo, hi, CA, D, HW));
+    }
+
+    // ------------------------------------------------------------------------------------------------ loss, flow, optimiser
+
+    default void mseRowSums(float[] rowSum, float[] pred, float[] target, int B, int per) {
+        parallelFor(B, (lo, hi) -> LossKernels.mseRowSums(rowSum, pred, target, lo, hi, per));
+    }
+
+    default void mseBackward(float[] dpred, float[] pred, float[] target, int n, float scale) {
+        parallelFor(n, (lo, hi) -> LossKernels.mseBackward(dpred, pred, target, lo, hi, scale));
+    }
+
+    default void interpolate(float[] xt, float[] x, float[] eps, float[] t, int n, int per) {
+        parallelFor(n, (lo, hi) -> FlowKernels.interpolate(xt, x, eps, t, lo, hi, per));
+    }
+
+    default void velocityTarget(float[] v, float[] x, float[] eps, int n) {
+        parallelFor(n, (lo, hi) -> FlowKernels.velocityTarget(v, x, eps, lo, hi));
+    }
+
+    default void guidanceCombine(float[] v, int vOff, float[] out, int cOff, float w, int n) {
+        parallelFor(n, (lo, hi) -> FlowKernels.guidanceCombine(v, vOff, out, cOff, w, lo, hi));
+    }
+
+    /** partial[off + c] = Σ g² over chunk c of {@link OptimizerKernels#CHUNK} elements; chunks = ⌈n / CHUNK⌉. */
+    default void sumSquaresChunks(float[] partial, int off, float[] g, int n) {
+        int chunks = (n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK;
+        parallelFor(chunks, (lo, hi) -> OptimizerKernels.sumSquaresChunks(partial, off, g, lo, hi, n));
+    }
+
+    /** out[k] = scale · Σ_{i &lt; n} x[i], in order. */
+    default void sumTo(float[] out, int k, float[] x, int n, float scale) {
+        OptimizerKernels.sumTo(out, k, x, n, scale, 0, 1);
+    }
+
+    default void adamw(float[] p, float[] g, float[] m, float[] v, float[] hp, int n) {
+        parallelFor(n, (lo, hi) -> OptimizerKernels.adamw(p, g, m, v, hp, lo, hi));
+    }
+
+    default void ema(float[] e, float[] p, float decay, int n) {
+        float oneMinus = 1f - decay;
+        parallelFor(n, (lo, hi) -> OptimizerKernels.ema(e, p, decay, oneMinus, lo, hi));
     }
 
     @Override

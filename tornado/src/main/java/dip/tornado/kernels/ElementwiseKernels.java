@@ -70,4 +70,52 @@ public final class ElementwiseKernels {
             dv[p] += acc;
         }
     }
+
+    /** x[i] = 0, i in [i0, i1): how a pass zeroes an accumulation buffer on the engine's side. */
+    public static void zero(float[] x, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            x[i0 + it] = 0f;
+        }
+    }
+
+    /** out[outOff + i] = x[xOff + i], i in [i0, i1): moves a slice of one buffer into another. */
+    public static void copySlice(float[] out, int outOff, float[] x, int xOff, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            out[outOff + i] = x[xOff + i];
+        }
+    }
+
+    /** out[outOff + i] = y[yOff + i] for int labels, i in [i0, i1). */
+    public static void copySliceInt(int[] out, int outOff, int[] y, int yOff, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            out[outOff + i] = y[yOff + i];
+        }
+    }
+
+    /** out[i] = value, i in [i0, i1), for int labels (the null class of a guided batch). */
+    public static void fillInt(int[] out, int value, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            out[i0 + it] = value;
+        }
+    }
+
+    /**
+     * out[i] = s[k], i in [i0, i1): broadcasts one number that lives in an array, so that a replayed pass can
+     * take a new value each run (the sampler's time t) without being rebuilt.
+     */
+    public static void fillFrom(float[] out, float[] s, int k, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            out[i0 + it] = s[k];
+        }
+    }
+
+    /** x[i] = x[i] + s[k]·v[i], i in [i0, i1): the Euler step x ← x + dt·v with dt = s[k]. */
+    public static void axpyFrom(float[] x, float[] v, float[] s, int k, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            x[i] = x[i] + s[k] * v[i];
+        }
+    }
 }

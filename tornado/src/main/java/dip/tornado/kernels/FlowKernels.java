@@ -1,0 +1,44 @@
+package dip.tornado.kernels;
+
+import dip.tornado.Parallel;
+
+/**
+ * The flow-matching path and the sampler's guidance, as kernels so a training step or a sampling step can run
+ * on the engine's side from start to end. Time convention: t = 0 is noise, t = 1 is data.
+ */
+public final class FlowKernels {
+    private FlowKernels() {
+    }
+
+    /**
+     * x_t = t·x + (1 − t)·ε, per sample: xt[b, j] = t[b]·x[b, j] + (1 − t[b])·eps[b, j], for flat i = b·per + j in
+     * [i0, i1). xt, x, eps: (B, per); t: (B).
+     */
+    public static void interpolate(float[] xt, float[] x, float[] eps, float[] t, int i0, int i1, int per) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            float tb = t[i / per];
+            xt[i] = tb * x[i] + (1f - tb) * eps[i];
+        }
+    }
+
+    /** The velocity target v = x − ε, i in [i0, i1). Forward of the path above differentiated in t. */
+    public static void velocityTarget(float[] v, float[] x, float[] eps, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            v[i] = x[i] - eps[i];
+        }
+    }
+
+    /**
+     * Classifier-free guidance of a [null; conditional] batch: v[vOff + i] = u + w·(c − u) with u = out[i] and
+     * c = out[cOff + i], i in [i0, i1) (in float32, as torch's simple guidance function).
+     */
+    public static void guidanceCombine(float[] v, int vOff, float[] out, int cOff, float w, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            float u = out[i];
+            v[vOff + i] = u + w * (out[cOff + i] - u);
+        }
+    }
+}

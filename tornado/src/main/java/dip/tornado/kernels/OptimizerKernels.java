@@ -1,0 +1,73 @@
+package dip.tornado.kernels;
+
+import dip.tornado.Parallel;
+
+/**
+ * The optimiser's per-element work: squared-norm partial sums, the loss sum, AdamW and the EMA. Numbers that
+ * change every step (learning rate, bias corrections, clip factor) come in a small array {@code hp} rather than
+ * as scalar arguments, so a recorded training step replays with new values without being rebuilt.
+ */
+public final class OptimizerKernels {
+    private OptimizerKernels() {
+    }
+
+    /** Elements per partial sum in {@link #sumSquaresChunks}. */
+    public static final int CHUNK = 4096;
+
+    /** Slots of the AdamW hyper-parameter array hp. */
+    public static final int HP_DECAY = 0, HP_B1 = 1, HP_ONE_MINUS_B1 = 2, HP_B2 = 3, HP_ONE_MINUS_B2 = 4,
+            HP_STEP_SIZE = 5, HP_BC2_SQRT = 6, HP_EPS = 7, HP_CLIP = 8, HP_SIZE = 9;
+
+    /**
+     * partial[off + c] = Σ g[j]² over chunk c (j in [c·CHUNK, min(n, (c+1)·CHUNK))), for chunks c in [c0, c1),
+     * summed in order within the chunk. Chunks are fixed by n alone, so the result does not depend on how the
+     * engine splits the range.
+     */
+    public static void sumSquaresChunks(float[] partial, int off, float[] g, int c0, int c1, int n) {
+        for (@Parallel int it = 0; it < c1 - c0; it++) {
+            int c = c0 + it;
+            int j1 = Math.min(n, (c + 1) * CHUNK);
+            float acc = 0f;
+            for (int j = c * CHUNK; j < j1; j++) acc += g[j] * g[j];
+            partial[off + c] = acc;
+        }
+    }
+
+    /** out[k] = scale · Σ_{i < n} x[i], summed in order by one work-item (n is small: chunk counts, batch rows). */
+    public static void sumTo(float[] out, int k, float[] x, int n, float scale, int r0, int r1) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            float acc = 0f;
+            for (int i = 0; i < n; i++) acc += x[i];
+            out[k + it] = scale * acc;
+        }
+    }
+
+    /**
+     * AdamW with decoupled weight decay, torch.optim.AdamW's single-tensor path, for i in [i0, i1); the gradient is
+     * first scaled by the clip factor hp[HP_CLIP] (1 when not clipping, an exact no-op):
+     * p ← p·decay; m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²; p ← p − stepSize·m / (√v / √(1 − β2ᵗ) + ε).
+     * The float operation order is torch's (mul_, add_, addcmul_, addcdiv_), with the two moment updates
+     * contracted into fused multiply-adds as torch's vectorised CPU kernels do. p, m, v modified; g read.
+     */
+    public static void adamw(float[] p, float[] g, float[] m, float[] v, float[] hp, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            float gi = g[i] * hp[HP_CLIP];
+            float pi = p[i] * hp[HP_DECAY];                                        // param.mul_(1 - lr * wd)
+            float mi = Math.fma(gi, hp[HP_ONE_MINUS_B1], m[i] * hp[HP_B1]);        // exp_avg.mul_(b1).add_(g, 1-b1)
+            float vi = Math.fma(hp[HP_ONE_MINUS_B2] * gi, gi, v[i] * hp[HP_B2]);   // exp_avg_sq...addcmul_(g, g, 1-b2)
+            float denom = (float) Math.sqrt(vi) / hp[HP_BC2_SQRT] + hp[HP_EPS];    // (v.sqrt() / sqrt(bc2)).add_(eps)
+            p[i] = pi + (-hp[HP_STEP_SIZE]) * mi / denom;                          // param.addcdiv_(m, denom, -step)
+            m[i] = mi;
+            v[i] = vi;
+        }
+    }
+
+    /** ema ← decay·ema + (1 − decay)·θ for i in [i0, i1), as torch's ema.mul_(decay).add_(θ, alpha=1 − decay). */
+    public static void ema(float[] e, float[] p, float decay, float oneMinusDecay, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            e[i] = e[i] * decay + oneMinusDecay * p[i];
+        }
+    }
+}
