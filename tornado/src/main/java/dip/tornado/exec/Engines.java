@@ -1,6 +1,5 @@
 package dip.tornado.exec;
 
-import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.util.Locale;
 
@@ -30,17 +29,9 @@ public final class Engines {
             + " -cp trainer/target/dip.jar dip.cli.DipCommand <command> --engine tornado"
             + " (see docs/tornadovm.md)";
 
-    /**
-     * {@code kind} is auto|java|tornado (any case). Throws IllegalArgumentException for another word. A TornadoVM
-     * engine made here copies the weights to the device on every call, which is right when they change between
-     * calls (training); sampling can use {@link #create(Kind, int, boolean)} with residentWeights = true.
-     */
+    /** {@code kind} is auto|java|tornado (any case). Throws IllegalArgumentException for another word. */
     public static Engine create(String kind, int threads) {
-        return create(parse(kind), threads, false);
-    }
-
-    public static Engine create(Kind kind, int threads) {
-        return create(kind, threads, false);
+        return create(parse(kind), threads);
     }
 
     public static Kind parse(String kind) {
@@ -56,20 +47,19 @@ public final class Engines {
      * IllegalStateException saying how to launch with TornadoVM. AUTO: TornadoVM when this JVM was launched for
      * it (the engine class is on the classpath and {@code tornado.load.annotation.parallel} is set, by the argfile
      * or by the launch line) and it starts (which needs that property to be {@code dip.tornado.Parallel});
-     * otherwise the Java engine. residentWeights (TornadoVM only): copy W and b to the device once, on a call
-     * site's first call; host-side changes after that are not seen (fine for sampling, wrong for training).
+     * otherwise the Java engine.
      */
-    public static Engine create(Kind kind, int threads, boolean residentWeights) {
+    public static Engine create(Kind kind, int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         switch (kind) {
             case JAVA:
                 return new JavaEngine(threads);
             case TORNADO:
-                return tornado(residentWeights);
+                return tornado();
             default:
                 if (tornadoLaunched()) {
                     try {
-                        return tornado(residentWeights);
+                        return tornado();
                     } catch (IllegalStateException e) {
                         return new JavaEngine(threads);
                     }
@@ -92,26 +82,17 @@ public final class Engines {
     }
 
     /**
-     * Builds the TornadoVM engine by reflection: its (boolean residentWeights) constructor, or the no-arg one.
-     * Its host-side kernels use a JavaEngine of its own (all processors), so --threads does not reach it.
+     * Builds the TornadoVM engine by reflection (its no-arg constructor). Calls made outside a pass run on its own
+     * JavaEngine (all processors), so --threads does not reach it.
      */
-    private static Engine tornado(boolean residentWeights) {
+    private static Engine tornado() {
         Class<?> c = tornadoClass();
         if (c == null) {
             throw new IllegalStateException("the TornadoVM engine is not in this build (" + TORNADO_ENGINE
                     + " missing: it was built without TORNADOVM_HOME); " + TORNADO_HINT);
         }
         try {
-            Constructor<?> ctor;
-            Object[] args;
-            try {
-                ctor = c.getConstructor(boolean.class);
-                args = new Object[]{residentWeights};
-            } catch (NoSuchMethodException e) {
-                ctor = c.getConstructor();
-                args = new Object[0];
-            }
-            return (Engine) ctor.newInstance(args);
+            return (Engine) c.getConstructor().newInstance();
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
             if (cause instanceof IllegalStateException ise) throw ise;

@@ -5,6 +5,7 @@ package dip.tornado.exec.tornadovm;
 // Not a unit test (TornadoEngineTest is); this is what docs/tornadovm.md tells a user to run first.
 
 import dip.tornado.exec.JavaEngine;
+import dip.tornado.exec.Pass;
 import dip.util.Rng;
 
 import java.util.Locale;
@@ -22,7 +23,7 @@ public final class TornadoCheck {
     public static void main(String[] args) {
         int[][] shapes = args.length == 0 ? new int[][] {{64, 96, 80}, {257, 129, 65}, {1024, 384, 384}} : parse(args);
         boolean ok = true;
-        try (var dev = new TornadoEngine(false); var cpu = new JavaEngine()) {
+        try (var dev = new TornadoEngine(); var cpu = new JavaEngine()) {
             System.out.printf("TornadoVM device: %s | CPU engine: %d threads%n", dev.deviceName(), cpu.threads());
             System.out.println("| op               |    R |   IN |  OUT | max abs err | tol      | first call ms | device ms/call | cpu ms/call |");
             for (int[] s : shapes) ok &= checkShape(dev, cpu, s[0], s[1], s[2]);
@@ -41,17 +42,20 @@ public final class TornadoCheck {
 
         float[] yCpu = new float[R * OUT], yDev = new float[R * OUT];
         Runnable cpuF = () -> cpu.matmulForward(yCpu, x, w, b, R, IN, OUT);
-        Runnable devF = () -> dev.matmulForward(yDev, x, w, b, R, IN, OUT);
+        Runnable devF = () -> dev.run(new Pass("forward" + R, new Object[] {x}, new Object[] {yDev},
+                () -> dev.matmulForward(yDev, x, w, b, R, IN, OUT)));
         ok &= report("matmulForward", R, IN, OUT, cpuF, devF, yCpu, yDev, null);
 
         float[] dxCpu = new float[R * IN], dxDev = new float[R * IN];
         Runnable cpuI = () -> cpu.matmulBackwardInput(dxCpu, dout, w, R, IN, OUT);
-        Runnable devI = () -> dev.matmulBackwardInput(dxDev, dout, w, R, IN, OUT);
+        Runnable devI = () -> dev.run(new Pass("backwardInput" + R, new Object[] {dout}, new Object[] {dxDev},
+                () -> dev.matmulBackwardInput(dxDev, dout, w, R, IN, OUT)));
         ok &= report("matmulBackInput", R, IN, OUT, cpuI, devI, dxCpu, dxDev, null);
 
         float[] dwCpu = new float[OUT * IN], dwDev = new float[OUT * IN], dbCpu = new float[OUT], dbDev = new float[OUT];
         Runnable cpuW = () -> cpu.matmulBackwardWeight(dwCpu, dbCpu, dout, x, R, IN, OUT);
-        Runnable devW = () -> dev.matmulBackwardWeight(dwDev, dbDev, dout, x, R, IN, OUT);
+        Runnable devW = () -> dev.run(new Pass("backwardWeight" + R, new Object[] {dout, x}, new Object[] {dwDev, dbDev},
+                () -> dev.matmulBackwardWeight(dwDev, dbDev, dout, x, R, IN, OUT)));
         ok &= report("matmulBackWeight", R, IN, OUT, cpuW, devW, dwCpu, dwDev, new float[][] {dbCpu, dbDev});
         return ok;
     }

@@ -1,63 +1,82 @@
 package dip.tornado.exec.tornadovm;
 
-// The TornadoVM engine: runs the matmul kernels of MatmulKernels as TornadoVM TaskGraphs on the default device.
-// Compiled only by the `tornadovm` Maven profile (TORNADOVM_HOME set), like everything that imports
-// uk.ac.manchester.tornado.*. It holds no math of its own: the tasks run the very kernel methods the CPU runs.
+// The TornadoVM engine: records passes of kernel calls as TaskGraphs of the very same kernel methods and replays
+// them with every array resident on the device. Compiled only by the `tornadovm` Maven profile (TORNADOVM_HOME
+// set), like everything that imports uk.ac.manchester.tornado.*. It holds no math of its own.
 
 import dip.tornado.exec.Engine;
 import dip.tornado.exec.JavaEngine;
+import dip.tornado.exec.Pass;
 import dip.tornado.exec.RangeBody;
+import dip.tornado.kernels.ActivationKernels;
+import dip.tornado.kernels.AdaLnKernels;
+import dip.tornado.kernels.AttentionKernels;
+import dip.tornado.kernels.ChannelKernels;
+import dip.tornado.kernels.ConvKernels;
+import dip.tornado.kernels.ConvTransposeKernels;
+import dip.tornado.kernels.ElementwiseKernels;
+import dip.tornado.kernels.EmbedKernels;
+import dip.tornado.kernels.FlowKernels;
+import dip.tornado.kernels.LossKernels;
 import dip.tornado.kernels.MatmulKernels;
+import dip.tornado.kernels.NormKernels;
+import dip.tornado.kernels.OptimizerKernels;
+import dip.tornado.kernels.PatchKernels;
+import dip.tornado.kernels.PoolKernels;
+import dip.tornado.kernels.RopeKernels;
+import dip.tornado.kernels.SwigluKernels;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
-import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoProfilerResult;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
 
 /**
- * Runs {@code matmulForward}, {@code matmulBackwardInput} and {@code matmulBackwardWeight} of {@link MatmulKernels}
- * (the same methods the {@link JavaEngine} slices across threads) as TornadoVM tasks over the whole range
- * [0, R) (or [0, OUT) for the weight gradient): the kernel method itself is the task, and its
- * {@code @Parallel} loop, which counts from 0 to {@code r1 - r0}, becomes the device's work-items. Everything else
- * ({@link #parallelFor}) runs on a CPU {@link JavaEngine}.
- *
- * <p>One execution plan per distinct call site: the key is the op, the identity of every array and the shape, so a
- * layer that calls {@code matmulForward(y, x, W, b, R, IN, OUT)} step after step with its own buffers compiles once
- * and then only replays (TornadoVM also specialises the kernel on the int arguments, so a new shape is a new
- * compile anyway). Each plan is built lazily on its first call:
+ * Runs {@link Pass}es on TornadoVM's default device. The first run of a pass records its kernel calls (each typed
+ * {@link Engine} method becomes one task of the same kernel method over its whole range, {@code r0 = 0}); the
+ * recording becomes one {@link TornadoExecutionPlan} of several TaskGraphs, compiled once; every later run replays
+ * it. Calls outside a pass run on the host ({@link JavaEngine}), after copying back anything a pass left newer on
+ * the device.
  * <pre>
- *   graph "matmul3" (forward of one Linear, R=64 IN=96 OUT=80)
- *     host ──W, b (FIRST_EXECUTION: copied once, then resident; see residentWeights)──▶ device
- *     host ──x    (EVERY_EXECUTION)──────────────────────────────────────────────────▶ device
- *     task "matmul3.forward": MatmulKernels.matmulForward(out, x, W, b, 0, R, IN, OUT)
- *                             (for (@Parallel int it = 0; it < R - 0; it++): one work-item per row)
- *     device ──out (EVERY_EXECUTION)─────────────────────────────────────────────────▶ host
- *
- *   graph "matmul4" (backward input):  dx, dout every call, W resident;  task "backwardInput";  dx back
- *   graph "matmul5" (backward weight): dW, db, dout, x every call;      task "backwardWeight"; dW, db back
+ *   plan "train" (one training step of MICRO: ~560 tasks)
+ *     upload.0..k   host ──weights, AdamW moments, EMA, constants──▶ device   (first run, and after upload())
+ *     step.0        host ──x₀, ε, t, y, hp (EVERY_EXECUTION)──▶ device; interpolate, target, patchify, ...
+ *     step.1..n     ≤ 40 tasks each; every array consumed from the graph that first holds it, persisted
+ *     step.n        ... loss, grad-norm partial sums; ──loss, norm──▶ host (EVERY_EXECUTION)
+ *     download.0..k device ──weights, moments, EMA──▶ host                    (only on download(): checkpoints)
  * </pre>
- * Backward kernels accumulate, so their d* buffers go to the device on every call (the caller zeroes them on the
- * host). TornadoVM sees {@code out} as write-only: it never copies it in but copies the whole array back, so when
- * {@code out} is longer than {@code R·OUT} (a layer buffer sized for a larger batch) the plan keeps the rows past R
- * on the host and puts them back after the run, as the CPU engine leaves them.
+ * How each array travels follows from the recording alone:
+ * <ul>
+ *   <li><b>inputs</b> ({@link Pass#in()}): sent on every run by the first graph that uses them;</li>
+ *   <li><b>carried</b> (first touched by a read: weights, moments, the sampler's state): sent by the upload graphs
+ *       on the first run and again only when they are stale (the host changed them, or another pass wrote them);</li>
+ *   <li><b>temporaries</b> (first touched by a write: activations, gradients, zeroed buffers): never sent after the
+ *       one-time allocation, never copied back;</li>
+ *   <li><b>outputs</b> ({@link Pass#out()}): copied back on every run by the last graph that uses them;</li>
+ *   <li><b>carried and written</b> (the state a pass advances): copied back only by {@link #download}.</li>
+ * </ul>
+ * A version number per array says which copy is newest, so several passes can share weights (training and the
+ * preview sampler) and the host never reads a stale copy.
  *
- * <p>This is a seam, not yet a fast GPU path: every call still moves its activations both ways. The goal, per
- * STYLE.md, is one TaskGraph per block and pass over the fixed layer buffers, activations resident on the device
- * and only the input and the result crossing the bus:
- * <pre>
- *   x ─▶ [patchEmbed] ─▶ [block0: adaLN, LN, modulate, qkv, attn, proj, gate, LN, mlp, gate] ─▶ ... ─▶ [final] ─▶ v
- *        one TaskGraph per box, every kernel a task, buffers passed on with consumeFromDevice between graphs
- * </pre>
- * That needs every kernel as a task (through {@code parallelFor}'s callers), not just matmul: a later issue. The
- * kernels already run as tasks unchanged (TornadoKernelsTest runs a set of them directly in TaskGraphs).
+ * <p>TornadoVM limits a TaskGraph to 1,024 nodes, so a pass is cut into graphs of at most {@link #MAX_TASKS} tasks
+ * (GPULlama3 cuts per layer; a cut by count fits any model), and its bytecode buffer must be raised
+ * ({@code -Dtornado.tvm.maxbytecodesize}, set by this engine when the launcher did not). Kernel arguments must not
+ * alias (TornadoVM's graph scheduler never returns on a task given the same array twice): recording refuses it.
  *
- * <p>Launch with TornadoVM's JVM flags from the SDK's argfile, and point TornadoVM at the project's annotation
- * (after the argfile, so it overrides the argfile's value):
+ * <p>Launch with TornadoVM's JVM flags from the SDK's argfile, then point TornadoVM at the project's annotation:
  * <pre>
  *   java @$TORNADOVM_HOME/tornado-argfile -Dtornado.load.annotation.parallel=dip.tornado.Parallel -cp ... Main
  * </pre>
@@ -72,32 +91,29 @@ public final class TornadoEngine implements Engine {
             + "=" + dip.tornado.Parallel.class.getName() + " -cp <classpath> <main> ..."
             + " (TornadoVM's JVM flags, then the project's @Parallel; see docs/tornadovm.md)";
 
+    /** Tasks per TaskGraph; arrays per upload/download graph. */
+    static final int MAX_TASKS = 40, MAX_ARRAYS = 64;
+
     private final JavaEngine cpu;
-    private final boolean residentWeights;
     private final TornadoDevice device;
-    private final Map<PlanKey, Plan> plans = new HashMap<>();
-    private int graphCount;                                         // names graphs "matmul0", "matmul1", ...
+    private final Map<String, Recording> passes = new HashMap<>();
+    private final Map<Object, Long> version = new IdentityHashMap<>();     // bumped whenever an array changes
+    private final Map<Object, Recording> newest = new IdentityHashMap<>(); // the pass whose device copy is newest
+    private final Stats stats = new Stats();
+    private Recording recording;          // non-null while a pass's first run records its calls
+    private Recording replaying;           // non-null while a recorded pass's body is checked against its recording
+    private int cursor;                   // next call of the replayed recording
 
-    /** Weights resident on the device after the first call: for inference (sampling), where weights never change. */
+    /** Starts the engine on TornadoVM's default device. */
     public TornadoEngine() {
-        this(true);
-    }
-
-    /**
-     * @param residentWeights true: weights (W, b) are copied to the device on a plan's first call only
-     *                        ({@code FIRST_EXECUTION}), so host-side updates after that are NOT seen; use it when
-     *                        weights are fixed (sampling). false: weights are copied on every call (training, where
-     *                        the optimizer changes them on the host between steps).
-     * @throws IllegalStateException when the TornadoVM runtime cannot be loaded or finds no device, or when TornadoVM
-     *                               is not told to read {@code dip.tornado.Parallel} (without it TornadoVM does not
-     *                               see the kernels' parallel loops); the message says how to launch
-     */
-    public TornadoEngine(boolean residentWeights) {
         String annotation = System.getProperty(ANNOTATION_PROPERTY);
         if (!dip.tornado.Parallel.class.getName().equals(annotation)) {
             throw new IllegalStateException((annotation == null ? "-D" + ANNOTATION_PROPERTY + " is not set"
                     : "-D" + ANNOTATION_PROPERTY + "=" + annotation + " names another annotation")
                     + ", so TornadoVM would not see the kernels' @Parallel loops; " + LAUNCH_HINT);
+        }
+        if (System.getProperty("tornado.tvm.maxbytecodesize") == null) {
+            System.setProperty("tornado.tvm.maxbytecodesize", "262144");
         }
         TornadoDevice dev;
         try {
@@ -105,15 +121,17 @@ public final class TornadoEngine implements Engine {
         } catch (Throwable e) {                  // NoClassDefFoundError, ExceptionInInitializerError, runtime errors
             throw new IllegalStateException("TornadoVM runtime not usable (" + e + "); " + LAUNCH_HINT, e);
         }
-        if (dev == null) throw new IllegalStateException("TornadoVM found no device; " + LAUNCH_HINT);
+        if (dev == null) {
+            throw new IllegalStateException("TornadoVM found no device: install an OpenCL or CUDA driver (check with"
+                    + " `tornado --devices`), or use --engine java");
+        }
         this.device = dev;
-        this.residentWeights = residentWeights;
         this.cpu = new JavaEngine();
     }
 
     @Override public String name() { return "tornado"; }
 
-    /** The CPU engine's threads: they run {@link #parallelFor}. Matmuls run on the device. */
+    /** The CPU engine's threads: they run calls made outside a pass. */
     @Override public int threads() { return cpu.threads(); }
 
     /** The device TornadoVM runs on, as TornadoVM names it (e.g. "pthread-skylake-avx512-AMD EPYC ..."). */
@@ -121,110 +139,874 @@ public final class TornadoEngine implements Engine {
         return device.getPhysicalDevice().getDeviceName();
     }
 
-    /** Number of execution plans built so far (one per distinct call site). */
-    public synchronized int plans() {
-        return plans.size();
+    /** The device's global memory in bytes. */
+    public long deviceMemory() {
+        return device.getPhysicalDevice().getDeviceGlobalMemorySize();
     }
 
-    /** Generic kernels run on the CPU for now; see the class comment. */
+    /** Counters since the engine started (or since {@link Stats#reset}): graph runs, bytes each way, times. */
+    public Stats stats() { return stats; }
+
+    /** Number of passes recorded so far. */
+    public synchronized int plans() { return passes.size(); }
+
+    /** Host work ({@link #parallelFor} is never a device call: kernels reach the device through the typed methods). */
     @Override
     public void parallelFor(int n, RangeBody body) {
         cpu.parallelFor(n, body);
     }
 
+    // ------------------------------------------------------------------------------------------------ passes
+
     @Override
-    public synchronized void matmulForward(float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
-        if (R == 0) return;
-        plans.computeIfAbsent(new PlanKey("forward", out, x, w, b, R, IN, OUT), k -> {
-            TaskGraph g = new TaskGraph(nextGraphName());
-            g.transferToDevice(weightMode(), w, b);
-            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, x);
-            g.task("forward", MatmulKernels::matmulForward, out, x, w, b, 0, R, IN, OUT);
-            g.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-            return new Plan(executionPlan(g), out, R * OUT);
-        }).run();
+    public synchronized void run(Pass pass) {
+        if (recording != null || replaying != null) {
+            throw new IllegalStateException("pass " + pass.name() + " started inside pass "
+                    + (recording != null ? recording.name : replaying.name) + ": passes do not nest");
+        }
+        Recording r = passes.get(pass.name());
+        if (r == null) {
+            r = new Recording(pass.name(), pass.in(), pass.out());
+            recording = r;
+            try {
+                pass.body().run();
+            } finally {
+                recording = null;
+            }
+            retireSharing(r);
+            r.build();
+            passes.put(pass.name(), r);
+        } else {
+            replaying = r;
+            cursor = 0;
+            try {
+                pass.body().run();
+                if (cursor != r.calls.size()) {
+                    throw new IllegalStateException("pass " + r.name + " made " + cursor + " kernel calls, but its"
+                            + " recording has " + r.calls.size() + ": a pass must make the same calls every run");
+                }
+            } finally {
+                replaying = null;
+            }
+        }
+        r.execute();
+    }
+
+    /**
+     * TornadoVM keeps one device state per Java array, so two execution plans over the same array break each other
+     * (a device buffer vanishes under the older plan). Before a new pass is built, every recorded pass that shares an
+     * array with it copies back what it keeps and is dropped; it is recorded and compiled again if it runs again.
+     */
+    private void retireSharing(Recording fresh) {
+        Set<Object> mine = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Call c : fresh.calls) Collections.addAll(mine, c.arrays);
+        for (var it = passes.values().iterator(); it.hasNext(); ) {
+            Recording old = it.next();
+            boolean shares = false;
+            for (Call c : old.calls) {
+                for (Object a : c.arrays) if (mine.contains(a)) { shares = true; break; }
+                if (shares) break;
+            }
+            if (!shares) continue;
+            old.download();
+            for (Object a : old.written) if (newest.get(a) == old) newest.remove(a);
+            try {
+                old.plan.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("freeing the device memory of pass " + old.name + " failed", e);
+            }
+            it.remove();
+            stats.retired++;
+        }
     }
 
     @Override
-    public synchronized void matmulBackwardInput(float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
-        if (R == 0) return;
-        plans.computeIfAbsent(new PlanKey("backwardInput", dx, dout, w, null, R, IN, OUT), k -> {
-            TaskGraph g = new TaskGraph(nextGraphName());
-            g.transferToDevice(weightMode(), w);
-            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, dx, dout);      // dx: accumulated into
-            g.task("backwardInput", MatmulKernels::matmulBackwardInput, dx, dout, w, 0, R, IN, OUT);
-            g.transferToHost(DataTransferMode.EVERY_EXECUTION, dx);
-            return new Plan(executionPlan(g), null, 0);
-        }).run();
+    public synchronized void download(Object... arrays) {
+        for (Object a : arrays) {
+            Recording owner = newest.get(a);
+            if (owner == null) continue;                          // the host copy is the newest
+            if (!owner.kept.contains(a)) {
+                throw new IllegalStateException("pass " + owner.name + " does not keep this array (it writes it"
+                        + " before reading it, so it is a temporary of the pass): it cannot be downloaded");
+            }
+            owner.download();
+        }
     }
 
     @Override
-    public synchronized void matmulBackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int R, int IN, int OUT) {
-        if (R == 0 || OUT == 0) return;
-        plans.computeIfAbsent(new PlanKey("backwardWeight", dw, db, dout, x, R, IN, OUT), k -> {
-            TaskGraph g = new TaskGraph(nextGraphName());
-            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, dw, db, dout, x); // dw, db: accumulated into
-            g.task("backwardWeight", MatmulKernels::matmulBackwardWeight, dw, db, dout, x, 0, OUT, R, IN, OUT);
-            g.transferToHost(DataTransferMode.EVERY_EXECUTION, dw, db);
-            return new Plan(executionPlan(g), null, 0);
-        }).run();
+    public synchronized void upload(Object... arrays) {
+        for (Object a : arrays) {
+            newest.remove(a);
+            version.merge(a, 1L, Long::sum);
+        }
     }
 
     /** Frees every plan's device memory and stops the CPU engine's threads. */
     @Override
     public synchronized void close() {
         RuntimeException first = null;
-        for (Plan p : plans.values()) {
+        for (Recording r : passes.values()) {
             try {
-                p.exec.close();
+                if (r.plan != null) r.plan.close();
             } catch (Exception e) {
                 if (first == null) first = new IllegalStateException("freeing TornadoVM device memory failed", e);
             }
         }
-        plans.clear();
+        passes.clear();
         cpu.close();
         if (first != null) throw first;
     }
 
-    // --- helpers ----------------------------------------------------------------------------------------------
-
-    private int weightMode() {
-        return residentWeights ? DataTransferMode.FIRST_EXECUTION : DataTransferMode.EVERY_EXECUTION;
+    /**
+     * True when no pass is recording or replaying: the call then runs on the host, after the host copies of its
+     * arrays are made current, and the arrays count as changed by the host.
+     */
+    private boolean onHost(int written, Object... arrays) {
+        if (recording != null || replaying != null) return false;
+        download(arrays);
+        upload(java.util.Arrays.copyOf(arrays, written));
+        return true;
     }
 
-    private String nextGraphName() {
-        return "matmul" + graphCount++;
+    /** Adds one task to the pass being recorded, or checks it against the replayed recording. */
+    private void record(String kernel, TaskAdder adder, int overwritten, int accumulated, Object... arrays) {
+        for (int i = 0; i < arrays.length; i++) {
+            for (int j = i + 1; j < arrays.length; j++) {
+                if (arrays[i] == arrays[j]) {
+                    throw new IllegalStateException(kernel + " in pass " + (recording != null ? recording.name
+                            : replaying.name) + " gets the same array as arguments " + i + " and " + j
+                            + ": TornadoVM cannot run a task with aliased arguments; give the output its own buffer");
+                }
+            }
+        }
+        if (recording != null) {
+            recording.calls.add(new Call(kernel, adder, overwritten, accumulated, arrays));
+            return;
+        }
+        Recording r = replaying;
+        Call c = cursor < r.calls.size() ? r.calls.get(cursor) : null;
+        if (c == null || !c.kernel.equals(kernel) || !c.sameArrays(arrays)) {
+            throw new IllegalStateException("pass " + r.name + " call " + cursor + " is " + kernel + " but its"
+                    + " recording has " + (c == null ? "no more calls" : c.kernel + " (or other arrays)")
+                    + ": a pass must make the same calls on the same arrays every run");
+        }
+        cursor++;
     }
 
-    private TornadoExecutionPlan executionPlan(TaskGraph g) {
-        ImmutableTaskGraph itg = g.snapshot();
-        return new TornadoExecutionPlan(itg).withDevice(device);
+    @FunctionalInterface
+    private interface TaskAdder {
+        void add(TaskGraph g, String taskId);
     }
+
+    private record Call(String kernel, TaskAdder adder, int overwritten, int accumulated, Object[] arrays) {
+        boolean sameArrays(Object[] other) {
+            if (other.length != arrays.length) return false;
+            for (int i = 0; i < arrays.length; i++) if (other[i] != arrays[i]) return false;
+            return true;
+        }
+    }
+
+    private long versionOf(Object a) {
+        return version.getOrDefault(a, 0L);
+    }
+
+    /** One recorded pass and its execution plan. */
+    private final class Recording {
+        final String name;
+        final Set<Object> in, out;
+        final List<Call> calls = new ArrayList<>();
+        final Set<Object> carried = Collections.newSetFromMap(new IdentityHashMap<>());   // first touched by a read
+        final Set<Object> written = Collections.newSetFromMap(new IdentityHashMap<>());
+        final Set<Object> kept = Collections.newSetFromMap(new IdentityHashMap<>());      // carried and written
+        final Map<Object, Long> seen = new IdentityHashMap<>();   // versions of the carried arrays on the device
+        TornadoExecutionPlan plan;
+        long[] declaredIn, declaredOut;      // per graph: bytes it sends every run / copies back every run
+        long[] firstRunIn;                   // per graph: bytes it sends on its first run only (temporaries)
+        final Set<Integer> ranOnce = new java.util.HashSet<>();
+        int uploads, steps, downloads;     // graph index ranges: [0, uploads), [uploads, +steps), [.., +downloads)
+        boolean uploaded;
+
+        Recording(String name, Object[] in, Object[] out) {
+            this.name = name;
+            this.in = identitySet(in);
+            this.out = identitySet(out);
+        }
+
+        /** Classifies the arrays and builds the plan: upload graphs, step graphs, download graphs. */
+        void build() {
+            Map<Object, Boolean> firstIsWrite = new IdentityHashMap<>();
+            for (Call c : calls) {
+                for (int i = 0; i < c.arrays.length; i++) {
+                    Object a = c.arrays[i];
+                    firstIsWrite.putIfAbsent(a, i < c.overwritten);
+                    if (i < c.overwritten + c.accumulated) written.add(a);
+                }
+            }
+            for (var e : firstIsWrite.entrySet()) {
+                if (!e.getValue() && !in.contains(e.getKey())) carried.add(e.getKey());
+            }
+            for (Object a : carried) {
+                if (!written.contains(a)) continue;
+                if (!(a instanceof float[])) {
+                    throw new IllegalStateException("pass " + name + " reads and then writes an int array; only float"
+                            + " arrays can be kept on the device between runs (make it an input of the pass)");
+                }
+                kept.add(a);
+            }
+            for (Object a : out) {
+                if (!firstIsWrite.containsKey(a)) throw new IllegalStateException("pass " + name + " declares an output it never touches");
+            }
+
+            List<TaskGraph> graphs = new ArrayList<>();
+            List<long[]> bytes = new ArrayList<>();               // {every-run in, every-run out, first-run in}
+            Map<Object, String> owner = new IdentityHashMap<>();           // the graph that first holds each array
+            List<Object> carriedList = new ArrayList<>(carried);
+            for (int i = 0; i < carriedList.size(); i += MAX_ARRAYS) {
+                List<Object> part = carriedList.subList(i, Math.min(carriedList.size(), i + MAX_ARRAYS));
+                String gname = name + ".upload" + graphs.size();
+                float[] token = new float[1];
+                TaskGraph g = new TaskGraph(gname)
+                        .transferToDevice(DataTransferMode.EVERY_EXECUTION, part.toArray())
+                        .transferToDevice(DataTransferMode.FIRST_EXECUTION, token)
+                        .task("touch", ElementwiseKernels::zero, token, 0, 1)
+                        .persistOnDevice(part.toArray());
+                for (Object a : part) owner.put(a, gname);
+                graphs.add(g);
+                bytes.add(new long[] {bytesOf(part), 0, 0});
+            }
+            uploads = graphs.size();
+
+            Map<Object, Integer> lastUse = new IdentityHashMap<>();
+            for (int ci = 0; ci < calls.size(); ci++) for (Object a : calls.get(ci).arrays) lastUse.put(a, ci / MAX_TASKS);
+            for (int c0 = 0, gi = 0; c0 < calls.size(); c0 += MAX_TASKS, gi++) {
+                String gname = name + ".step" + gi;
+                TaskGraph g = new TaskGraph(gname);
+                Map<Object, Boolean> used = new LinkedHashMap<>();     // insertion order: deterministic graphs
+                Map<Object, Boolean> usedId = new IdentityHashMap<>();
+                List<Call> part = calls.subList(c0, Math.min(calls.size(), c0 + MAX_TASKS));
+                for (Call c : part) for (Object a : c.arrays) if (usedId.put(a, true) == null) used.put(new Ref(a), true);
+                Map<String, List<Object>> consume = new LinkedHashMap<>();
+                List<Object> everyRun = new ArrayList<>(), once = new ArrayList<>(), all = new ArrayList<>(), back = new ArrayList<>();
+                for (Object key : used.keySet()) {
+                    Object a = ((Ref) key).a;
+                    all.add(a);
+                    String o = owner.get(a);
+                    if (o != null) consume.computeIfAbsent(o, k -> new ArrayList<>()).add(a);
+                    else {
+                        (in.contains(a) ? everyRun : once).add(a);
+                        owner.put(a, gname);
+                    }
+                    if (out.contains(a) && lastUse.get(a) == gi) back.add(a);
+                }
+                consume.forEach((o, list) -> g.consumeFromDevice(o, list.toArray()));
+                if (!everyRun.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, everyRun.toArray());
+                if (!once.isEmpty()) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
+                for (int t = 0; t < part.size(); t++) part.get(t).adder.add(g, part.get(t).kernel + "_" + (c0 + t));
+                g.persistOnDevice(all.toArray());
+                if (!back.isEmpty()) g.transferToHost(DataTransferMode.EVERY_EXECUTION, back.toArray());
+                graphs.add(g);
+                bytes.add(new long[] {bytesOf(everyRun), bytesOf(back), bytesOf(once)});
+            }
+            steps = graphs.size() - uploads;
+
+            List<Object> keptList = new ArrayList<>(kept);
+            for (int i = 0; i < keptList.size(); i += MAX_ARRAYS) {
+                List<Object> part = keptList.subList(i, Math.min(keptList.size(), i + MAX_ARRAYS));
+                String gname = name + ".download" + (graphs.size() - uploads - steps);
+                TaskGraph g = new TaskGraph(gname);
+                Map<String, List<Object>> consume = new LinkedHashMap<>();
+                for (Object a : part) consume.computeIfAbsent(owner.get(a), k -> new ArrayList<>()).add(a);
+                consume.forEach((o, list) -> g.consumeFromDevice(o, list.toArray()));
+                // TornadoVM copies back only arrays a task of the graph uses: keep8 touches them, eight per task,
+                // padded with private one-float arrays (a task must not get the same array twice).
+                List<Object> pads = new ArrayList<>();
+                for (int k = 0; k < part.size(); k += 8) {
+                    float[][] a8 = new float[8][];
+                    for (int j = 0; j < 8; j++) {
+                        if (k + j < part.size() && part.get(k + j) instanceof float[] f) a8[j] = f;
+                        else { a8[j] = new float[1]; pads.add(a8[j]); }
+                    }
+                    if (!pads.isEmpty()) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, pads.toArray());
+                    pads.clear();
+                    g.task("keep" + k, ElementwiseKernels::keep8, a8[0], a8[1], a8[2], a8[3], a8[4], a8[5], a8[6], a8[7], 0, 1);
+                }
+                g.persistOnDevice(part.toArray())
+                        .transferToHost(DataTransferMode.EVERY_EXECUTION, part.toArray());
+                graphs.add(g);
+                bytes.add(new long[] {0, bytesOf(part), 0});
+            }
+            downloads = graphs.size() - uploads - steps;
+            declaredIn = bytes.stream().mapToLong(b -> b[0]).toArray();
+            declaredOut = bytes.stream().mapToLong(b -> b[1]).toArray();
+            firstRunIn = bytes.stream().mapToLong(b -> b[2]).toArray();
+            plan = new TornadoExecutionPlan(graphs.stream().map(TaskGraph::snapshot)
+                    .toArray(uk.ac.manchester.tornado.api.ImmutableTaskGraph[]::new))
+                    .withDevice(device).withProfiler(ProfilerMode.SILENT);
+            stats.tasks += calls.size();
+        }
+
+        /** Brings stale carried arrays up to date, runs the step graphs, and marks what this pass wrote. */
+        void execute() {
+            boolean stale = !uploaded;
+            for (Object a : carried) {
+                Recording o = newest.get(a);
+                if (o != null && o != this) {
+                    if (!o.kept.contains(a)) {
+                        throw new IllegalStateException("pass " + name + " reads an array that pass " + o.name
+                                + " wrote as a temporary; do both in one pass");
+                    }
+                    o.download();
+                }
+                Long s = seen.get(a);
+                if (s == null || s != versionOf(a)) stale = true;
+            }
+            if (stale) {
+                for (int g = 0; g < uploads; g++) runGraph(g, Kind.UPLOAD);
+                for (Object a : carried) seen.put(a, versionOf(a));
+                uploaded = true;
+            }
+            for (int g = uploads; g < uploads + steps; g++) runGraph(g, Kind.STEP);
+            for (Object a : written) {
+                long v = versionOf(a) + 1;
+                version.put(a, v);
+                if (carried.contains(a)) seen.put(a, v);
+                newest.put(a, this);
+            }
+            for (Object a : out) newest.remove(a);          // copied back by this run: the host copy is newest
+            stats.passRuns++;
+        }
+
+        /** Copies every array this pass keeps and writes back to the host. */
+        void download() {
+            for (int g = uploads + steps; g < uploads + steps + downloads; g++) runGraph(g, Kind.DOWNLOAD);
+            for (Object a : kept) if (newest.get(a) == this) newest.remove(a);
+        }
+
+        private void runGraph(int g, Kind kind) {
+            TornadoProfilerResult p;
+            try {
+                p = plan.withGraph(g).execute().getProfilerResult();
+            } catch (RuntimeException | Error e) {
+                throw deviceFailure(name, e);
+            }
+            long in = declaredIn[g] + (ranOnce.add(g) ? firstRunIn[g] : 0);
+            stats.add(kind, in, declaredOut[g], p);
+            if (Boolean.getBoolean("dip.tornado.profileLog")) System.err.println(name + " graph " + g + ": " + p.getProfileLog());
+        }
+    }
+
+    /** Turns a TornadoVM failure into one line that says what to do. */
+    private RuntimeException deviceFailure(String pass, Throwable e) {
+        String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+        if (m.contains("out of memory") || m.contains("outofmemory") || e.getClass().getName().contains("OutOfMemory")
+                || m.contains("memory limit")) {
+            return new IllegalStateException("the device (" + deviceName() + ", " + (deviceMemory() >> 20)
+                    + " MiB) ran out of memory running pass " + pass + ": use a smaller --batch-size, or --engine java", e);
+        }
+        if (e.getClass().getName().contains("Bailout") || m.contains("bailout") || m.contains("compil")) {
+            return new IllegalStateException("TornadoVM could not compile a kernel of pass " + pass + " for "
+                    + deviceName() + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "); use --engine java, and report it with the kernel's name", e);
+        }
+        return new IllegalStateException("pass " + pass + " failed on " + deviceName() + ": " + e, e);
+    }
+
+    /** Bytes of the float and int arrays in the list (what a transfer of them moves). */
+    static long bytesOf(List<Object> arrays) {
+        long n = 0;
+        for (Object a : arrays) n += a instanceof float[] f ? 4L * f.length : a instanceof int[] i ? 4L * i.length : 0;
+        return n;
+    }
+
+    private static Set<Object> identitySet(Object[] arrays) {
+        Set<Object> s = Collections.newSetFromMap(new IdentityHashMap<>());
+        Collections.addAll(s, arrays);
+        return s;
+    }
+
+    /** An array as a map key by identity, for insertion-ordered maps. */
+    private record Ref(Object a) {
+        @Override public boolean equals(Object o) { return o instanceof Ref r && r.a == a; }
+        @Override public int hashCode() { return System.identityHashCode(a); }
+    }
+
+    enum Kind { UPLOAD, STEP, DOWNLOAD }
 
     /**
-     * A call site: arrays compare by identity (a record's equals calls Object.equals, which for arrays is ==),
-     * so the same layer buffers with the same shape find the same plan.
+     * What crossed the bus and how long the device worked. Bytes are this engine's own accounting of the transfers
+     * its graphs declare (TornadoVM's profiler counts each every-run copy-in twice and first-run copies not at all,
+     * so its figures are kept apart, in profilerBytesIn/Out); times come from TornadoVM's profiler.
      */
-    private record PlanKey(String op, Object a0, Object a1, Object a2, Object a3, int R, int IN, int OUT) {
+    public static final class Stats {
+        public long uploadRuns, stepRuns, downloadRuns, passRuns, tasks, retired;
+        public long bytesIn, bytesOut, uploadBytes, downloadBytes, profilerBytesIn, profilerBytesOut;
+        public long kernelNanos, totalNanos;
+
+        void add(Kind kind, long in, long out, TornadoProfilerResult p) {
+            switch (kind) {
+                case UPLOAD -> { uploadRuns++; uploadBytes += in; }
+                case DOWNLOAD -> { downloadRuns++; downloadBytes += out; }
+                default -> stepRuns++;
+            }
+            bytesIn += in;
+            bytesOut += out;
+            profilerBytesIn += p.getTotalBytesCopyIn();
+            profilerBytesOut += p.getTotalBytesCopyOut();
+            kernelNanos += Math.max(0, p.getDeviceKernelTime());
+            totalNanos += Math.max(0, p.getTotalTime());
+        }
+
+        /** Graph executions of every kind. */
+        public long graphRuns() { return uploadRuns + stepRuns + downloadRuns; }
+
+        public void reset() {
+            uploadRuns = stepRuns = downloadRuns = passRuns = 0;
+            bytesIn = bytesOut = uploadBytes = downloadBytes = profilerBytesIn = profilerBytesOut = 0;
+            kernelNanos = totalNanos = 0;
+        }
+
+        /** A copy, to subtract from a later reading. */
+        public Stats copy() {
+            Stats s = new Stats();
+            s.uploadRuns = uploadRuns; s.stepRuns = stepRuns; s.downloadRuns = downloadRuns; s.passRuns = passRuns;
+            s.tasks = tasks; s.bytesIn = bytesIn; s.bytesOut = bytesOut; s.uploadBytes = uploadBytes;
+            s.downloadBytes = downloadBytes; s.profilerBytesIn = profilerBytesIn; s.profilerBytesOut = profilerBytesOut;
+            s.kernelNanos = kernelNanos; s.totalNanos = totalNanos;
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%d pass runs, %d graph runs (%d upload, %d step, %d download), "
+                    + "%,d B in, %,d B out, kernels %.1f ms of %.1f ms in TornadoVM", passRuns, graphRuns(),
+                    uploadRuns, stepRuns, downloadRuns, bytesIn, bytesOut, kernelNanos / 1e6, totalNanos / 1e6);
+        }
     }
 
-    /** An execution plan, and for a write-only output longer than what the kernel writes, its kept tail. */
-    private static final class Plan {
-        final TornadoExecutionPlan exec;
-        private final float[] out, tail;           // tail: out[written..] saved before the run, restored after
-        private final int written;
+    // ------------------------------------------------------------------------------------------------ kernels
+    // One override per Engine method: outside a pass the host runs it; inside, it becomes a task of the same
+    // kernel over its whole range. The two counts say how many leading arrays the kernel overwrites, then
+    // accumulates into; the rest it reads.
 
-        Plan(TornadoExecutionPlan exec, float[] out, int written) {
-            this.exec = exec;
-            this.out = out;
-            this.written = written;
-            this.tail = out != null && out.length > written ? new float[out.length - written] : null;
+    @Override
+    public void attentionBackward(float[] dq, float[] dk, float[] dv, float[] dpre, float[] dout, float[] q, float[] k,
+                                  float[] v, float[] att, int BH, int N, int HS, float scale) {
+        if (onHost(4, dq, dk, dv, dpre, dout, q, k, v, att)) {
+            cpu.attentionBackward(dq, dk, dv, dpre, dout, q, k, v, att, BH, N, HS, scale);
+            return;
         }
+        if (BH * N == 0) return;
+        record("attentionBackwardQuery", (g, id) -> g.task(id, AttentionKernels::attentionBackwardQuery,
+                dq, dpre, dout, q, k, v, att, 0, BH * N, N, HS, scale), 1, 1, dpre, dq, dout, q, k, v, att);
+        record("attentionBackwardKeyValue", (g, id) -> g.task(id, AttentionKernels::attentionBackwardKeyValue,
+                dk, dv, dout, q, att, dpre, 0, BH * N, N, HS, scale), 0, 2, dk, dv, dout, q, att, dpre);
+    }
 
-        void run() {
-            if (tail != null) System.arraycopy(out, written, tail, 0, tail.length);
-            exec.execute();
-            if (tail != null) System.arraycopy(tail, 0, out, written, tail.length);
-        }
+    @Override
+    public void zero(float[] x, int n) {
+        if (onHost(1, x)) cpu.zero(x, n);
+        else if ((n) > 0) record("zero", (tg, tid) -> tg.task(tid, ElementwiseKernels::zero, x, 0, n), 1, 0, x);
+    }
+
+    @Override
+    public void add(float[] out, float[] a, float[] b, int n) {
+        if (onHost(1, out, a, b)) cpu.add(out, a, b, n);
+        else if ((n) > 0) record("add", (tg, tid) -> tg.task(tid, ElementwiseKernels::add, out, a, b, 0, n), 1, 0, out, a, b);
+    }
+
+    @Override
+    public void addInPlace(float[] x, float[] a, int n) {
+        if (onHost(1, x, a)) cpu.addInPlace(x, a, n);
+        else if ((n) > 0) record("addInPlace", (tg, tid) -> tg.task(tid, ElementwiseKernels::addInPlace, x, a, 0, n), 0, 1, x, a);
+    }
+
+    @Override
+    public void scale(float[] out, float[] x, float s, int n) {
+        if (onHost(1, out, x)) cpu.scale(out, x, s, n);
+        else if ((n) > 0) record("scale", (tg, tid) -> tg.task(tid, ElementwiseKernels::scale, out, x, s, 0, n), 1, 0, out, x);
+    }
+
+    @Override
+    public void copySlice(float[] out, int outOff, float[] x, int xOff, int n) {
+        if (onHost(1, out, x)) cpu.copySlice(out, outOff, x, xOff, n);
+        else if ((n) > 0) record("copySlice", (tg, tid) -> tg.task(tid, ElementwiseKernels::copySlice, out, outOff, x, xOff, 0, n), 1, 0, out, x);
+    }
+
+    @Override
+    public void copySliceInt(int[] out, int outOff, int[] y, int yOff, int n) {
+        if (onHost(1, out, y)) cpu.copySliceInt(out, outOff, y, yOff, n);
+        else if ((n) > 0) record("copySliceInt", (tg, tid) -> tg.task(tid, ElementwiseKernels::copySliceInt, out, outOff, y, yOff, 0, n), 1, 0, out, y);
+    }
+
+    @Override
+    public void fillInt(int[] out, int value, int n) {
+        if (onHost(1, out)) cpu.fillInt(out, value, n);
+        else if ((n) > 0) record("fillInt", (tg, tid) -> tg.task(tid, ElementwiseKernels::fillInt, out, value, 0, n), 1, 0, out);
+    }
+
+    @Override
+    public void fillFrom(float[] out, float[] s, int k, int n) {
+        if (onHost(1, out, s)) cpu.fillFrom(out, s, k, n);
+        else if ((n) > 0) record("fillFrom", (tg, tid) -> tg.task(tid, ElementwiseKernels::fillFrom, out, s, k, 0, n), 1, 0, out, s);
+    }
+
+    @Override
+    public void axpyFrom(float[] x, float[] v, float[] s, int k, int n) {
+        if (onHost(1, x, v, s)) cpu.axpyFrom(x, v, s, k, n);
+        else if ((n) > 0) record("axpyFrom", (tg, tid) -> tg.task(tid, ElementwiseKernels::axpyFrom, x, v, s, k, 0, n), 0, 1, x, v, s);
+    }
+
+    @Override
+    public void addRowBroadcast(float[] out, float[] x, float[] v, int R, int N, int D) {
+        if (onHost(1, out, x, v)) cpu.addRowBroadcast(out, x, v, R, N, D);
+        else if ((R) > 0) record("addRowBroadcast", (tg, tid) -> tg.task(tid, ElementwiseKernels::addRowBroadcast, out, x, v, 0, R, N, D), 1, 0, out, x, v);
+    }
+
+    @Override
+    public void addRowBroadcastBackwardVec(float[] dv, float[] dout, int B, int N, int D) {
+        if (onHost(1, dv, dout)) cpu.addRowBroadcastBackwardVec(dv, dout, B, N, D);
+        else if ((B * D) > 0) record("addRowBroadcastBackwardVec", (tg, tid) -> tg.task(tid, ElementwiseKernels::addRowBroadcastBackwardVec, dv, dout, 0, B * D, N, D), 0, 1, dv, dout);
+    }
+
+    @Override
+    public void siluForward(float[] out, float[] x, int n) {
+        if (onHost(1, out, x)) cpu.siluForward(out, x, n);
+        else if ((n) > 0) record("siluForward", (tg, tid) -> tg.task(tid, ActivationKernels::siluForward, out, x, 0, n), 1, 0, out, x);
+    }
+
+    @Override
+    public void siluBackward(float[] dx, float[] dout, float[] x, int n) {
+        if (onHost(1, dx, dout, x)) cpu.siluBackward(dx, dout, x, n);
+        else if ((n) > 0) record("siluBackward", (tg, tid) -> tg.task(tid, ActivationKernels::siluBackward, dx, dout, x, 0, n), 0, 1, dx, dout, x);
+    }
+
+    @Override
+    public void swigluForward(float[] out, float[] a, float[] b, int n) {
+        if (onHost(1, out, a, b)) cpu.swigluForward(out, a, b, n);
+        else if ((n) > 0) record("swigluForward", (tg, tid) -> tg.task(tid, SwigluKernels::swigluForward, out, a, b, 0, n), 1, 0, out, a, b);
+    }
+
+    @Override
+    public void swigluBackward(float[] da, float[] db, float[] dout, float[] a, float[] b, int n) {
+        if (onHost(2, da, db, dout, a, b)) cpu.swigluBackward(da, db, dout, a, b, n);
+        else if ((n) > 0) record("swigluBackward", (tg, tid) -> tg.task(tid, SwigluKernels::swigluBackward, da, db, dout, a, b, 0, n), 0, 2, da, db, dout, a, b);
+    }
+
+    @Override
+    public void rmsNormForward(float[] out, float[] rstd, float[] x, float[] w, int R, int D, float eps) {
+        if (onHost(2, out, rstd, x, w)) cpu.rmsNormForward(out, rstd, x, w, R, D, eps);
+        else if ((R) > 0) record("rmsNormForward", (tg, tid) -> tg.task(tid, NormKernels::rmsNormForward, out, rstd, x, w, 0, R, D, eps), 2, 0, out, rstd, x, w);
+    }
+
+    @Override
+    public void rmsNormBackward(float[] dx, float[] dout, float[] x, float[] w, float[] rstd, int R, int D) {
+        if (onHost(1, dx, dout, x, w, rstd)) cpu.rmsNormBackward(dx, dout, x, w, rstd, R, D);
+        else if ((R) > 0) record("rmsNormBackward", (tg, tid) -> tg.task(tid, NormKernels::rmsNormBackward, dx, dout, x, w, rstd, 0, R, D), 0, 1, dx, dout, x, w, rstd);
+    }
+
+    @Override
+    public void rmsNormWeightBackward(float[] dw, float[] dout, float[] x, float[] rstd, int R, int D) {
+        if (onHost(1, dw, dout, x, rstd)) cpu.rmsNormWeightBackward(dw, dout, x, rstd, R, D);
+        else if ((D) > 0) record("rmsNormWeightBackward", (tg, tid) -> tg.task(tid, NormKernels::rmsNormWeightBackward, dw, dout, x, rstd, 0, D, R, D), 0, 1, dw, dout, x, rstd);
+    }
+
+    @Override
+    public void layerNormForward(float[] out, float[] mean, float[] rstd, float[] x, int R, int D, float eps) {
+        if (onHost(3, out, mean, rstd, x)) cpu.layerNormForward(out, mean, rstd, x, R, D, eps);
+        else if ((R) > 0) record("layerNormForward", (tg, tid) -> tg.task(tid, NormKernels::layerNormForward, out, mean, rstd, x, 0, R, D, eps), 3, 0, out, mean, rstd, x);
+    }
+
+    @Override
+    public void layerNormBackward(float[] dx, float[] dout, float[] x, float[] mean, float[] rstd, int R, int D) {
+        if (onHost(1, dx, dout, x, mean, rstd)) cpu.layerNormBackward(dx, dout, x, mean, rstd, R, D);
+        else if ((R) > 0) record("layerNormBackward", (tg, tid) -> tg.task(tid, NormKernels::layerNormBackward, dx, dout, x, mean, rstd, 0, R, D), 0, 1, dx, dout, x, mean, rstd);
+    }
+
+    @Override
+    public void modulateForward(float[] out, float[] x, float[] mod, int R, int N, int D, int chunks, int shiftIdx, int scaleIdx) {
+        if (onHost(1, out, x, mod)) cpu.modulateForward(out, x, mod, R, N, D, chunks, shiftIdx, scaleIdx);
+        else if ((R) > 0) record("modulateForward", (tg, tid) -> tg.task(tid, AdaLnKernels::modulateForward, out, x, mod, 0, R, N, D, chunks, shiftIdx, scaleIdx), 1, 0, out, x, mod);
+    }
+
+    @Override
+    public void modulateBackwardInput(float[] dx, float[] dout, float[] mod, int R, int N, int D, int chunks, int scaleIdx) {
+        if (onHost(1, dx, dout, mod)) cpu.modulateBackwardInput(dx, dout, mod, R, N, D, chunks, scaleIdx);
+        else if ((R) > 0) record("modulateBackwardInput", (tg, tid) -> tg.task(tid, AdaLnKernels::modulateBackwardInput, dx, dout, mod, 0, R, N, D, chunks, scaleIdx), 0, 1, dx, dout, mod);
+    }
+
+    @Override
+    public void modulateBackwardMod(float[] dmod, float[] dout, float[] x, int B, int N, int D, int chunks, int shiftIdx, int scaleIdx) {
+        if (onHost(1, dmod, dout, x)) cpu.modulateBackwardMod(dmod, dout, x, B, N, D, chunks, shiftIdx, scaleIdx);
+        else if ((B * D) > 0) record("modulateBackwardMod", (tg, tid) -> tg.task(tid, AdaLnKernels::modulateBackwardMod, dmod, dout, x, 0, B * D, N, D, chunks, shiftIdx, scaleIdx), 0, 1, dmod, dout, x);
+    }
+
+    @Override
+    public void gateResidualForward(float[] out, float[] x, float[] y, float[] mod, int R, int N, int D, int chunks, int gateIdx) {
+        if (onHost(1, out, x, y, mod)) cpu.gateResidualForward(out, x, y, mod, R, N, D, chunks, gateIdx);
+        else if ((R) > 0) record("gateResidualForward", (tg, tid) -> tg.task(tid, AdaLnKernels::gateResidualForward, out, x, y, mod, 0, R, N, D, chunks, gateIdx), 1, 0, out, x, y, mod);
+    }
+
+    @Override
+    public void gateResidualBackwardInput(float[] dx, float[] dy, float[] dout, float[] mod, int R, int N, int D, int chunks, int gateIdx) {
+        if (onHost(2, dx, dy, dout, mod)) cpu.gateResidualBackwardInput(dx, dy, dout, mod, R, N, D, chunks, gateIdx);
+        else if ((R) > 0) record("gateResidualBackwardInput", (tg, tid) -> tg.task(tid, AdaLnKernels::gateResidualBackwardInput, dx, dy, dout, mod, 0, R, N, D, chunks, gateIdx), 0, 2, dx, dy, dout, mod);
+    }
+
+    @Override
+    public void gateResidualBackwardMod(float[] dmod, float[] dout, float[] y, int B, int N, int D, int chunks, int gateIdx) {
+        if (onHost(1, dmod, dout, y)) cpu.gateResidualBackwardMod(dmod, dout, y, B, N, D, chunks, gateIdx);
+        else if ((B * D) > 0) record("gateResidualBackwardMod", (tg, tid) -> tg.task(tid, AdaLnKernels::gateResidualBackwardMod, dmod, dout, y, 0, B * D, N, D, chunks, gateIdx), 0, 1, dmod, dout, y);
+    }
+
+    @Override
+    public void qkvSplit(float[] q, float[] k, float[] v, float[] qkv, int rows, int N, int NH, int HS) {
+        if (onHost(3, q, k, v, qkv)) cpu.qkvSplit(q, k, v, qkv, rows, N, NH, HS);
+        else if ((rows) > 0) record("qkvSplit", (tg, tid) -> tg.task(tid, AttentionKernels::qkvSplit, q, k, v, qkv, 0, rows, N, NH, HS), 3, 0, q, k, v, qkv);
+    }
+
+    @Override
+    public void qkvSplitBackward(float[] dqkv, float[] dq, float[] dk, float[] dv, int rows, int N, int NH, int HS) {
+        if (onHost(1, dqkv, dq, dk, dv)) cpu.qkvSplitBackward(dqkv, dq, dk, dv, rows, N, NH, HS);
+        else if ((rows) > 0) record("qkvSplitBackward", (tg, tid) -> tg.task(tid, AttentionKernels::qkvSplitBackward, dqkv, dq, dk, dv, 0, rows, N, NH, HS), 0, 1, dqkv, dq, dk, dv);
+    }
+
+    @Override
+    public void headsMerge(float[] out, float[] o, int rows, int N, int NH, int HS) {
+        if (onHost(1, out, o)) cpu.headsMerge(out, o, rows, N, NH, HS);
+        else if ((rows) > 0) record("headsMerge", (tg, tid) -> tg.task(tid, AttentionKernels::headsMerge, out, o, 0, rows, N, NH, HS), 1, 0, out, o);
+    }
+
+    @Override
+    public void headsMergeBackward(float[] dO, float[] dout, int rows, int N, int NH, int HS) {
+        if (onHost(1, dO, dout)) cpu.headsMergeBackward(dO, dout, rows, N, NH, HS);
+        else if ((rows) > 0) record("headsMergeBackward", (tg, tid) -> tg.task(tid, AttentionKernels::headsMergeBackward, dO, dout, 0, rows, N, NH, HS), 0, 1, dO, dout);
+    }
+
+    @Override
+    public void ropeTables(float[] cos, float[] sin, int N, int grid, int HS) {
+        if (onHost(2, cos, sin)) cpu.ropeTables(cos, sin, N, grid, HS);
+        else if ((N) > 0) record("ropeTables", (tg, tid) -> tg.task(tid, RopeKernels::ropeTables, cos, sin, 0, N, grid, HS), 2, 0, cos, sin);
+    }
+
+    @Override
+    public void ropeForward(float[] out, float[] x, float[] cos, float[] sin, int rows, int N, int HS) {
+        if (onHost(1, out, x, cos, sin)) cpu.ropeForward(out, x, cos, sin, rows, N, HS);
+        else if ((rows) > 0) record("ropeForward", (tg, tid) -> tg.task(tid, RopeKernels::ropeForward, out, x, cos, sin, 0, rows, N, HS), 1, 0, out, x, cos, sin);
+    }
+
+    @Override
+    public void ropeBackward(float[] dx, float[] dout, float[] cos, float[] sin, int rows, int N, int HS) {
+        if (onHost(1, dx, dout, cos, sin)) cpu.ropeBackward(dx, dout, cos, sin, rows, N, HS);
+        else if ((rows) > 0) record("ropeBackward", (tg, tid) -> tg.task(tid, RopeKernels::ropeBackward, dx, dout, cos, sin, 0, rows, N, HS), 0, 1, dx, dout, cos, sin);
+    }
+
+    @Override
+    public void timestepFeatures(float[] out, float[] t, int B, int dim, float maxPeriod) {
+        if (onHost(1, out, t)) cpu.timestepFeatures(out, t, B, dim, maxPeriod);
+        else if ((B) > 0) record("timestepFeatures", (tg, tid) -> tg.task(tid, EmbedKernels::timestepFeatures, out, t, 0, B, dim, maxPeriod), 1, 0, out, t);
+    }
+
+    @Override
+    public void embeddingForward(float[] out, float[] table, int[] y, int B, int D) {
+        if (onHost(1, out, table, y)) cpu.embeddingForward(out, table, y, B, D);
+        else if ((B) > 0) record("embeddingForward", (tg, tid) -> tg.task(tid, EmbedKernels::embeddingForward, out, table, y, 0, B, D), 1, 0, out, table, y);
+    }
+
+    @Override
+    public void embeddingBackward(float[] dtable, float[] dout, int[] y, int classes, int B, int D) {
+        if (onHost(1, dtable, dout, y)) cpu.embeddingBackward(dtable, dout, y, classes, B, D);
+        else if ((classes) > 0) record("embeddingBackward", (tg, tid) -> tg.task(tid, EmbedKernels::embeddingBackward, dtable, dout, y, 0, classes, B, D), 0, 1, dtable, dout, y);
+    }
+
+    @Override
+    public void patchifyForward(float[] tok, float[] x, int BN, int C, int H, int W, int P) {
+        if (onHost(1, tok, x)) cpu.patchifyForward(tok, x, BN, C, H, W, P);
+        else if ((BN) > 0) record("patchifyForward", (tg, tid) -> tg.task(tid, PatchKernels::patchifyForward, tok, x, 0, BN, C, H, W, P), 1, 0, tok, x);
+    }
+
+    @Override
+    public void patchifyBackward(float[] dx, float[] dtok, int BN, int C, int H, int W, int P) {
+        if (onHost(1, dx, dtok)) cpu.patchifyBackward(dx, dtok, BN, C, H, W, P);
+        else if ((BN) > 0) record("patchifyBackward", (tg, tid) -> tg.task(tid, PatchKernels::patchifyBackward, dx, dtok, 0, BN, C, H, W, P), 0, 1, dx, dtok);
+    }
+
+    @Override
+    public void unpatchifyForward(float[] out, float[] tok, int BN, int C, int H, int W, int P) {
+        if (onHost(1, out, tok)) cpu.unpatchifyForward(out, tok, BN, C, H, W, P);
+        else if ((BN) > 0) record("unpatchifyForward", (tg, tid) -> tg.task(tid, PatchKernels::unpatchifyForward, out, tok, 0, BN, C, H, W, P), 1, 0, out, tok);
+    }
+
+    @Override
+    public void unpatchifyBackward(float[] dtok, float[] dout, int BN, int C, int H, int W, int P) {
+        if (onHost(1, dtok, dout)) cpu.unpatchifyBackward(dtok, dout, BN, C, H, W, P);
+        else if ((BN) > 0) record("unpatchifyBackward", (tg, tid) -> tg.task(tid, PatchKernels::unpatchifyBackward, dtok, dout, 0, BN, C, H, W, P), 0, 1, dtok, dout);
+    }
+
+    @Override
+    public void maxPool2x2Forward(float[] out, int[] argmax, float[] x, int outs, int H, int W) {
+        if (onHost(2, out, argmax, x)) cpu.maxPool2x2Forward(out, argmax, x, outs, H, W);
+        else if ((outs) > 0) record("maxPool2x2Forward", (tg, tid) -> tg.task(tid, PoolKernels::maxPool2x2Forward, out, argmax, x, 0, outs, H, W), 2, 0, out, argmax, x);
+    }
+
+    @Override
+    public void maxPool2x2Backward(float[] dx, float[] dout, int[] argmax, int outs) {
+        if (onHost(1, dx, dout, argmax)) cpu.maxPool2x2Backward(dx, dout, argmax, outs);
+        else if ((outs) > 0) record("maxPool2x2Backward", (tg, tid) -> tg.task(tid, PoolKernels::maxPool2x2Backward, dx, dout, argmax, 0, outs), 0, 1, dx, dout, argmax);
+    }
+
+    @Override
+    public void concatForward(float[] out, float[] a, float[] b, int rows, int CA, int CB, int HW) {
+        if (onHost(1, out, a, b)) cpu.concatForward(out, a, b, rows, CA, CB, HW);
+        else if ((rows) > 0) record("concatForward", (tg, tid) -> tg.task(tid, ChannelKernels::concatForward, out, a, b, 0, rows, CA, CB, HW), 1, 0, out, a, b);
+    }
+
+    @Override
+    public void concatBackward(float[] da, float[] db, float[] dout, int rows, int CA, int CB, int HW) {
+        if (onHost(2, da, db, dout)) cpu.concatBackward(da, db, dout, rows, CA, CB, HW);
+        else if ((rows) > 0) record("concatBackward", (tg, tid) -> tg.task(tid, ChannelKernels::concatBackward, da, db, dout, 0, rows, CA, CB, HW), 0, 2, da, db, dout);
+    }
+
+    @Override
+    public void broadcastConcatForward(float[] out, float[] a, float[] v, int rows, int CA, int D, int HW) {
+        if (onHost(1, out, a, v)) cpu.broadcastConcatForward(out, a, v, rows, CA, D, HW);
+        else if ((rows) > 0) record("broadcastConcatForward", (tg, tid) -> tg.task(tid, ChannelKernels::broadcastConcatForward, out, a, v, 0, rows, CA, D, HW), 1, 0, out, a, v);
+    }
+
+    @Override
+    public void broadcastConcatBackward(float[] da, float[] dv, float[] dout, int rows, int CA, int D, int HW) {
+        if (onHost(2, da, dv, dout)) cpu.broadcastConcatBackward(da, dv, dout, rows, CA, D, HW);
+        else if ((rows) > 0) record("broadcastConcatBackward", (tg, tid) -> tg.task(tid, ChannelKernels::broadcastConcatBackward, da, dv, dout, 0, rows, CA, D, HW), 0, 2, da, dv, dout);
+    }
+
+    @Override
+    public void mseRowSums(float[] rowSum, float[] pred, float[] target, int B, int per) {
+        if (onHost(1, rowSum, pred, target)) cpu.mseRowSums(rowSum, pred, target, B, per);
+        else if ((B) > 0) record("mseRowSums", (tg, tid) -> tg.task(tid, LossKernels::mseRowSums, rowSum, pred, target, 0, B, per), 1, 0, rowSum, pred, target);
+    }
+
+    @Override
+    public void mseBackward(float[] dpred, float[] pred, float[] target, int n, float scale) {
+        if (onHost(1, dpred, pred, target)) cpu.mseBackward(dpred, pred, target, n, scale);
+        else if ((n) > 0) record("mseBackward", (tg, tid) -> tg.task(tid, LossKernels::mseBackward, dpred, pred, target, 0, n, scale), 0, 1, dpred, pred, target);
+    }
+
+    @Override
+    public void interpolate(float[] xt, float[] x, float[] eps, float[] t, int n, int per) {
+        if (onHost(1, xt, x, eps, t)) cpu.interpolate(xt, x, eps, t, n, per);
+        else if ((n) > 0) record("interpolate", (tg, tid) -> tg.task(tid, FlowKernels::interpolate, xt, x, eps, t, 0, n, per), 1, 0, xt, x, eps, t);
+    }
+
+    @Override
+    public void velocityTarget(float[] v, float[] x, float[] eps, int n) {
+        if (onHost(1, v, x, eps)) cpu.velocityTarget(v, x, eps, n);
+        else if ((n) > 0) record("velocityTarget", (tg, tid) -> tg.task(tid, FlowKernels::velocityTarget, v, x, eps, 0, n), 1, 0, v, x, eps);
+    }
+
+    @Override
+    public void guidanceCombine(float[] v, int vOff, float[] out, int cOff, float w, int n) {
+        if (onHost(1, v, out)) cpu.guidanceCombine(v, vOff, out, cOff, w, n);
+        else if ((n) > 0) record("guidanceCombine", (tg, tid) -> tg.task(tid, FlowKernels::guidanceCombine, v, vOff, out, cOff, w, 0, n), 1, 0, v, out);
+    }
+
+    @Override
+    public void sumSquaresChunks(float[] partial, int off, float[] g, int n) {
+        if (onHost(1, partial, g)) cpu.sumSquaresChunks(partial, off, g, n);
+        else if (((n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK) > 0) record("sumSquaresChunks", (tg, tid) -> tg.task(tid, OptimizerKernels::sumSquaresChunks, partial, off, g, 0, (n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK, n), 1, 0, partial, g);
+    }
+
+    @Override
+    public void sumTo(float[] out, int k, float[] x, int n, float scale) {
+        if (onHost(1, out, x)) cpu.sumTo(out, k, x, n, scale);
+        else if ((1) > 0) record("sumTo", (tg, tid) -> tg.task(tid, OptimizerKernels::sumTo, out, k, x, n, scale, 0, 1), 1, 0, out, x);
+    }
+
+    @Override
+    public void adamw(float[] p, float[] g, float[] m, float[] v, float[] hp, int n) {
+        if (onHost(3, p, m, v, g, hp)) cpu.adamw(p, g, m, v, hp, n);
+        else if ((n) > 0) record("adamw", (tg, tid) -> tg.task(tid, OptimizerKernels::adamw, p, g, m, v, hp, 0, n), 0, 3, p, m, v, g, hp);
+    }
+
+    @Override
+    public void ema(float[] e, float[] p, float decay, int n) {
+        if (onHost(1, e, p)) cpu.ema(e, p, decay, n);
+        else if ((n) > 0) record("ema", (tg, tid) -> tg.task(tid, OptimizerKernels::ema, e, p, decay, 1f - decay, 0, n), 0, 1, e, p);
+    }
+
+    @Override
+    public void matmulForward(float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
+        if (onHost(1, out, x, w, b)) cpu.matmulForward(out, x, w, b, R, IN, OUT);
+        else if ((R) > 0) record("matmulForward", (tg, tid) -> tg.task(tid, MatmulKernels::matmulForward, out, x, w, b, 0, R, IN, OUT), 1, 0, out, x, w, b);
+    }
+
+    @Override
+    public void matmulBackwardInput(float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
+        if (onHost(1, dx, dout, w)) cpu.matmulBackwardInput(dx, dout, w, R, IN, OUT);
+        else if ((R) > 0) record("matmulBackwardInput", (tg, tid) -> tg.task(tid, MatmulKernels::matmulBackwardInput, dx, dout, w, 0, R, IN, OUT), 0, 1, dx, dout, w);
+    }
+
+    @Override
+    public void matmulBackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int R, int IN, int OUT) {
+        if (onHost(2, dw, db, dout, x)) cpu.matmulBackwardWeight(dw, db, dout, x, R, IN, OUT);
+        else if ((R == 0 ? 0 : OUT) > 0) record("matmulBackwardWeight", (tg, tid) -> tg.task(tid, MatmulKernels::matmulBackwardWeight, dw, db, dout, x, 0, OUT, R, IN, OUT), 0, 2, dw, db, dout, x);
+    }
+
+    @Override
+    public void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
+        if (onHost(1, out, x, w, bias)) cpu.conv3x3Forward(out, x, w, bias, B, CI, CO, H, W);
+        else if ((B * CO) > 0) record("conv3x3Forward", (tg, tid) -> tg.task(tid, ConvKernels::conv3x3Forward, out, x, w, bias, 0, B * CO, CI, CO, H, W), 1, 0, out, x, w, bias);
+    }
+
+    @Override
+    public void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
+        if (onHost(1, dx, dout, w)) cpu.conv3x3BackwardInput(dx, dout, w, B, CI, CO, H, W);
+        else if ((B * CI) > 0) record("conv3x3BackwardInput", (tg, tid) -> tg.task(tid, ConvKernels::conv3x3BackwardInput, dx, dout, w, 0, B * CI, CI, CO, H, W), 0, 1, dx, dout, w);
+    }
+
+    @Override
+    public void conv3x3BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+        if (onHost(2, dw, db, dout, x)) cpu.conv3x3BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
+        else if ((B == 0 ? 0 : CO * CI) > 0) record("conv3x3BackwardWeight", (tg, tid) -> tg.task(tid, ConvKernels::conv3x3BackwardWeight, dw, db, dout, x, 0, CO * CI, B, CI, CO, H, W), 0, 2, dw, db, dout, x);
+    }
+
+    @Override
+    public void conv1x1Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int HW) {
+        if (onHost(1, out, x, w, bias)) cpu.conv1x1Forward(out, x, w, bias, B, CI, CO, HW);
+        else if ((B * CO) > 0) record("conv1x1Forward", (tg, tid) -> tg.task(tid, ConvKernels::conv1x1Forward, out, x, w, bias, 0, B * CO, CI, CO, HW), 1, 0, out, x, w, bias);
+    }
+
+    @Override
+    public void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int HW) {
+        if (onHost(1, dx, dout, w)) cpu.conv1x1BackwardInput(dx, dout, w, B, CI, CO, HW);
+        else if ((B * CI) > 0) record("conv1x1BackwardInput", (tg, tid) -> tg.task(tid, ConvKernels::conv1x1BackwardInput, dx, dout, w, 0, B * CI, CI, CO, HW), 0, 1, dx, dout, w);
+    }
+
+    @Override
+    public void conv1x1BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int HW) {
+        if (onHost(2, dw, db, dout, x)) cpu.conv1x1BackwardWeight(dw, db, dout, x, B, CI, CO, HW);
+        else if ((B == 0 ? 0 : CO * CI) > 0) record("conv1x1BackwardWeight", (tg, tid) -> tg.task(tid, ConvKernels::conv1x1BackwardWeight, dw, db, dout, x, 0, CO * CI, B, CI, CO, HW), 0, 2, dw, db, dout, x);
+    }
+
+    @Override
+    public void convTranspose2x2Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
+        if (onHost(1, out, x, w, bias)) cpu.convTranspose2x2Forward(out, x, w, bias, B, CI, CO, H, W);
+        else if ((B * CO) > 0) record("convTranspose2x2Forward", (tg, tid) -> tg.task(tid, ConvTransposeKernels::convTranspose2x2Forward, out, x, w, bias, 0, B * CO, CI, CO, H, W), 1, 0, out, x, w, bias);
+    }
+
+    @Override
+    public void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
+        if (onHost(1, dx, dout, w)) cpu.convTranspose2x2BackwardInput(dx, dout, w, B, CI, CO, H, W);
+        else if ((B * CI) > 0) record("convTranspose2x2BackwardInput", (tg, tid) -> tg.task(tid, ConvTransposeKernels::convTranspose2x2BackwardInput, dx, dout, w, 0, B * CI, CI, CO, H, W), 0, 1, dx, dout, w);
+    }
+
+    @Override
+    public void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+        if (onHost(2, dw, db, dout, x)) cpu.convTranspose2x2BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
+        else if ((B == 0 ? 0 : CI * CO) > 0) record("convTranspose2x2BackwardWeight", (tg, tid) -> tg.task(tid, ConvTransposeKernels::convTranspose2x2BackwardWeight, dw, db, dout, x, 0, CI * CO, B, CI, CO, H, W), 0, 2, dw, db, dout, x);
+    }
+
+    @Override
+    public void attentionForward(float[] out, float[] att, float[] q, float[] k, float[] v, int BH, int N, int HS, float scale) {
+        if (onHost(2, out, att, q, k, v)) cpu.attentionForward(out, att, q, k, v, BH, N, HS, scale);
+        else if ((BH * N) > 0) record("attentionForward", (tg, tid) -> tg.task(tid, AttentionKernels::attentionForward, out, att, q, k, v, 0, BH * N, N, HS, scale), 2, 0, out, att, q, k, v);
     }
 }
