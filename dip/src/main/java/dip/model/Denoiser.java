@@ -1,6 +1,8 @@
 package dip.model;
 
 import dip.layers.ParamRegistry;
+import dip.tornado.exec.Engine;
+import dip.tornado.exec.JavaEngine;
 
 /**
  * What the trainer and the sampler need of a model: v = f(x_t, t, y), its backward, and its parameters.
@@ -21,4 +23,14 @@ public interface Denoiser {
 
     /** Given dL/dv (B, C, H, W) for the last forward, accumulates dL/dθ into every param's grad. */
     void backward(float[] dv);
+
+    /**
+     * The engine the model's kernels run on; the trainer and the sampler run their own kernels (loss, optimiser,
+     * ODE step) on it too, in the same passes. A model that computes in plain Java (a test stand-in) keeps the
+     * default, a one-thread Java engine.
+     */
+    default Engine engine() { return SERIAL; }
+
+    /** The default engine of {@link #engine()}. */
+    Engine SERIAL = new JavaEngine(1);
 }

@@ -195,7 +195,7 @@ public final class Dip implements Denoiser {
 
     @Override public int maxBatch() { return maxBatch; }
 
-    public Engine engine() { return engine; }
+    @Override public Engine engine() { return engine; }
 
     /**
      * Fails with a message naming both shapes when images of C×H×W cannot feed this config

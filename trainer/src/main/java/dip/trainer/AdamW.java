@@ -1,6 +1,8 @@
 package dip.trainer;
 
 import dip.layers.Param;
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.OptimizerKernels;
 import dip.layers.ParamRegistry;
 
 import java.util.List;
@@ -9,7 +11,8 @@ import java.util.List;
  * AdamW with decoupled weight decay, exactly as torch.optim.AdamW (single-tensor path, PyTorch 1.13): per step
  * p ← p·(1 − lr·wd); m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²; p ← p − (lr / (1 − β1ᵗ))·m / (√v / √(1 − β2ᵗ) + ε).
  * Scalars are formed in double and rounded to float once, as torch does with Python scalars, so the update matches
- * PyTorch to the last bit on the test fixture. Holds the moments m, v (one pair per Param, same order as the
+ * PyTorch to the last bit on the test fixture. The per-element math is OptimizerKernels.adamw, run on the host by
+ * {@link #step(double)} and on the engine, inside the training pass, by {@link #step(Engine, float[], float[])}. Holds the moments m, v (one pair per Param, same order as the
  * registry) and the step count t; the checkpoint saves all three. Not the learning-rate schedule (see LrSchedule).
  */
 public final class AdamW {
@@ -40,39 +43,49 @@ public final class AdamW {
         }
     }
 
-    /** One update of every parameter from its accumulated grad, with learning rate lr. */
+    /** One update of every parameter from its accumulated grad, with learning rate lr, on the host. */
     public void step(double lr) {
-        t++;
-        float decay = (float) (1 - lr * weightDecay);
-        float b1 = (float) beta1, oneMinusB1 = (float) (1 - beta1);
-        float b2 = (float) beta2, oneMinusB2 = (float) (1 - beta2);
-        float stepSize = (float) (lr / (1 - Math.pow(beta1, t)));
-        float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, t));
-        float epsF = (float) eps;
+        float[] hp = new float[OptimizerKernels.HP_SIZE];
+        hyper(lr, hp);
         for (int i = 0; i < params.size(); i++) {
-            update(params.get(i).data(), params.get(i).grad(), m[i], v[i], 0, m[i].length,
-                    decay, b1, oneMinusB1, b2, oneMinusB2, stepSize, bc2Sqrt, epsF);
+            OptimizerKernels.adamw(params.get(i).data(), params.get(i).grad(), m[i], v[i], hp, OPEN, 0, m[i].length);
         }
+        t++;
     }
 
     /**
-     * The per-element update over [r0, r1), in the kernel style (plain arrays, no allocation) so it can move to the
-     * engine later. p, m, v modified; g read. The float operation order is torch's (mul_, add_, addcmul_, addcdiv_);
-     * torch's vectorised CPU kernels contract the two moment updates into fused multiply-adds, and so do we (checked
-     * bit for bit against PyTorch 1.13 in AdamWTest).
+     * Fills hp (OptimizerKernels.HP_*) with the numbers of the next step (step count t + 1) at learning rate lr.
+     * Scalars are formed in double and rounded to float once, as torch does with Python scalars.
      */
-    // TODO(perf): run through Engine.parallelFor / a TaskGraph once training runs on the GPU; it is O(params) per step.
-    static void update(float[] p, float[] g, float[] m, float[] v, int r0, int r1, float decay,
-                       float b1, float oneMinusB1, float b2, float oneMinusB2,
-                       float stepSize, float bc2Sqrt, float eps) {
-        for (int r = r0; r < r1; r++) {
-            p[r] = p[r] * decay;                                   // param.mul_(1 - lr * wd)
-            m[r] = Math.fma(g[r], oneMinusB1, m[r] * b1);          // exp_avg.mul_(b1).add_(g, alpha=1-b1)
-            v[r] = Math.fma(oneMinusB2 * g[r], g[r], v[r] * b2);   // exp_avg_sq.mul_(b2).addcmul_(g, g, value=1-b2)
-            float denom = (float) Math.sqrt(v[r]) / bc2Sqrt + eps; // (v.sqrt() / sqrt(bc2)).add_(eps)
-            p[r] = p[r] + (-stepSize) * m[r] / denom;              // param.addcdiv_(m, denom, value=-step_size)
+    public void hyper(double lr, float[] hp) {
+        long next = t + 1;
+        hp[OptimizerKernels.HP_DECAY] = (float) (1 - lr * weightDecay);
+        hp[OptimizerKernels.HP_B1] = (float) beta1;
+        hp[OptimizerKernels.HP_ONE_MINUS_B1] = (float) (1 - beta1);
+        hp[OptimizerKernels.HP_B2] = (float) beta2;
+        hp[OptimizerKernels.HP_ONE_MINUS_B2] = (float) (1 - beta2);
+        hp[OptimizerKernels.HP_STEP_SIZE] = (float) (lr / (1 - Math.pow(beta1, next)));
+        hp[OptimizerKernels.HP_BC2_SQRT] = (float) Math.sqrt(1 - Math.pow(beta2, next));
+        hp[OptimizerKernels.HP_EPS] = (float) eps;
+    }
+
+    /**
+     * The update as kernel calls on the engine (inside a training pass): every parameter from its grad with the
+     * numbers in hp (see {@link #hyper}), scaled and gated by gate (OptimizerKernels.clipGate). Call
+     * {@link #advance()} once the step is known to be applied.
+     */
+    public void step(Engine engine, float[] hp, float[] gate) {
+        for (int i = 0; i < params.size(); i++) {
+            Param p = params.get(i);
+            engine.adamw(p.data(), p.grad(), m[i], v[i], hp, gate, p.size());
         }
     }
+
+    /** Counts one applied step (the bias corrections of the next one use t + 1). */
+    public void advance() { t++; }
+
+    /** A gate that always applies, unclipped: the host path. */
+    static final float[] OPEN = {1f, 1f};
 
     public long stepCount() { return t; }
 
@@ -88,4 +101,12 @@ public final class AdamW {
     public float[] secondMoment(int i) { return v[i]; }
 
     public List<Param> params() { return params; }
+
+    /** Every moment array, m then v, registry order (for the engine: download before reading, upload after changing). */
+    public Object[] arrays() {
+        Object[] a = new Object[2 * m.length];
+        System.arraycopy(m, 0, a, 0, m.length);
+        System.arraycopy(v, 0, a, m.length, v.length);
+        return a;
+    }
 }

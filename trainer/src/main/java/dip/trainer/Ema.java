@@ -2,6 +2,8 @@ package dip.trainer;
 
 import dip.layers.Param;
 import dip.layers.ParamRegistry;
+import dip.tornado.exec.Engine;
+import dip.tornado.kernels.OptimizerKernels;
 
 import java.util.List;
 
@@ -23,14 +25,21 @@ public final class Ema {
         for (int i = 0; i < params.size(); i++) shadow[i] = params.get(i).data().clone();
     }
 
-    /** ema ← decay·ema + (1 − decay)·θ, as torch's ema.mul_(decay).add_(θ, alpha=1 − decay). */
+    /** ema ← decay·ema + (1 − decay)·θ, as torch's ema.mul_(decay).add_(θ, alpha=1 − decay), on the host. */
     public void update() {
-        float oneMinus = 1f - decay;
         for (int i = 0; i < params.size(); i++) {
-            float[] e = shadow[i], p = params.get(i).data();
-            for (int j = 0; j < e.length; j++) e[j] = e[j] * decay + oneMinus * p[j];
+            float[] e = shadow[i];
+            OptimizerKernels.ema(e, params.get(i).data(), AdamW.OPEN, decay, 1f - decay, 0, e.length);
         }
     }
+
+    /** The same update as kernel calls on the engine (inside a training pass), applied when gate says so. */
+    public void update(Engine engine, float[] gate) {
+        for (int i = 0; i < params.size(); i++) engine.ema(shadow[i], params.get(i).data(), gate, decay, shadow[i].length);
+    }
+
+    /** Every EMA array, registry order (for the engine: download before reading, upload after changing). */
+    public Object[] arrays() { return shadow.clone(); }
 
     /** Exchanges the EMA weights and the model's weights. Call twice to restore. */
     public void swap() {

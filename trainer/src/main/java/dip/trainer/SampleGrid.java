@@ -49,11 +49,15 @@ public final class SampleGrid {
         for (int i = 0; i < total; i++) labels[i] = i / o.perClass();
         new Rng(o.seed()).fillNormal(all, all.length, 1f);   // the whole grid's noise, drawn up front
         EulerSampler sampler = new EulerSampler(m, o.steps(), o.cfgScale(), o.guidanceLow(), o.guidanceHigh());
+        var engine = m.engine();
+        engine.download(s.stateArrays());                     // a device engine copies the weights back first
         s.ema.swap();
+        engine.upload(s.stateArrays());
         try {
             sampler.sample(all, labels, total);                 // chunks to the model's maxBatch by itself
         } finally {
             s.ema.swap();
+            engine.upload(s.stateArrays());
         }
         return all;
     }

@@ -3,7 +3,11 @@ package dip.trainer;
 import dip.data.Dataset;
 import dip.data.Loader;
 import dip.flow.FlowPath;
+import dip.layers.Param;
 import dip.model.Denoiser;
+import dip.tornado.exec.Engine;
+import dip.tornado.exec.Pass;
+import dip.tornado.kernels.OptimizerKernels;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,8 +15,12 @@ import java.nio.file.Path;
 /**
  * The flow-matching training loop (DIP-SPEC §3). One step: take the next B images x and labels y; replace each label
  * by the null class (numClasses) with probability p; draw t = σ(n), n ~ N(0, 1) per image and ε ~ N(0, I);
- * x_t = t·x + (1 − t)·ε and target v = x − ε (FlowPath); loss = mean((f(x_t, t, y) − v)²) over all B·C·H·W values;
- * backward; optional global-norm clip; AdamW at the scheduled lr; EMA update. All randomness comes from the state's
+ * x_t = t·x + (1 − t)·ε and target v = x − ε; loss = mean((f(x_t, t, y) − v)²) over all B·C·H·W values;
+ * backward; optional global-norm clip; AdamW at the scheduled lr; EMA update. The host draws the randomness and
+ * prepares the batch; everything from x_t to the EMA is one {@link Pass} of kernel calls on the model's engine, so a
+ * device engine runs the whole step with weights, moments and EMA resident, taking the batch in and giving back
+ * {loss, gradient norm} (a step whose loss or norm is not finite is computed but never applied: the kernels' gate
+ * holds the weights back, and the host then throws). All randomness comes from the state's
  * Rng, drawn in a fixed order (per image: dropout uniform, then n; then ε for the whole batch), and the batches from
  * a dip.data.Loader (background thread, shuffle fixed by the data seed, restartable at any (epoch, batch)), so a
  * seed fixes the run and a restored state continues it bit for bit.
@@ -39,8 +47,14 @@ public final class TrainLoop {
     private final int checkpointEvery;
     private final int B, per, nullClass;
     private final int[] y;                   // (B) labels after dropout
-    private final float[] eps, t, xt, v;     // eps, xt, v: (B, C, H, W); t: (B)
+    private final float[] x0, eps, t, xt, v; // x0, eps, xt, v: (B, C, H, W); t: (B)
     private final float[] dv;                // dL/d(prediction): (B, C, H, W)
+    private final float[] rowSum;            // (B) per-image squared-error sums
+    private final float[] partial;           // per parameter, its gradient's squared sums in chunks
+    private final float[] lossNorm = new float[2];                                  // {loss, gradient norm}
+    private final float[] hp = new float[OptimizerKernels.HP_SIZE];                 // this step's AdamW numbers
+    private final float[] gate = new float[OptimizerKernels.GATE_SIZE];             // clip factor, apply flag
+    private final Pass pass;
     private volatile boolean stopRequested;
     private long lastSaved = -1;
 
@@ -71,11 +85,19 @@ public final class TrainLoop {
         this.nullClass = cfg.numClasses();
         y = new int[B];
         t = new float[B];
+        x0 = new float[B * per];
         eps = new float[B * per];
+        rowSum = new float[B];
         xt = new float[B * per];
         v = new float[B * per];
         dv = new float[B * per];
+        int chunks = 0;
+        for (Param p : state.model.params().all()) chunks += chunks(p.size());
+        partial = new float[chunks];
+        pass = new Pass("train.step.B" + B, new Object[] {x0, eps, t, y, hp}, new Object[] {lossNorm}, this::stepKernels);
     }
+
+    private static int chunks(int n) { return (n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK; }
 
     /** Asks the loop to stop at the next step boundary (then it checkpoints and returns STOPPED). Any thread. */
     public void requestStop() { stopRequested = true; }
@@ -116,6 +138,7 @@ public final class TrainLoop {
 
     private void save() throws IOException {
         if (lastSaved == s.step()) return;
+        s.model.engine().download(s.stateArrays());                  // a device engine copies the weights back now
         Path p = checkpointer.save(s);
         lastSaved = s.step();
         listener.onCheckpoint(s.step(), p);
@@ -123,7 +146,6 @@ public final class TrainLoop {
 
     /** One optimiser step on images x (B, C, H, W) with labels (B). Returns {loss, grad norm (before clipping), lr}. */
     double[] step(float[] x, int[] labels) {
-        Denoiser model = s.model;
         for (int b = 0; b < B; b++) {
             int label = labels[b];
             if (label < 0 || label >= nullClass) {
@@ -134,32 +156,45 @@ public final class TrainLoop {
             t[b] = FlowPath.logitNormal(s.noiseRng.nextGaussian());
         }
         s.noiseRng.fillNormal(eps, B * per, 1f);
-        FlowPath.interpolate(xt, x, eps, t, B, per);
-        FlowPath.velocityTarget(v, x, eps, B * per);   // v now holds the target
-
-        float[] pred = model.forward(xt, t, y, B);
-        int n = B * per;
-        double sum = 0;
-        float scale = 2f / n;                           // d mean(d²) / d pred = 2·d / n
-        for (int j = 0; j < n; j++) {
-            float d = pred[j] - v[j];
-            sum += (double) d * d;
-            dv[j] = scale * d;
-        }
-        double loss = sum / n;
+        System.arraycopy(x, 0, x0, 0, B * per);
+        double lr = s.config.schedule().at(s.step());
+        s.adamw.hyper(lr, hp);
+        s.model.engine().run(pass);
+        double loss = lossNorm[0], norm = lossNorm[1];
         long stepNo = s.step() + 1;
         if (!Double.isFinite(loss)) throw new NonFiniteLossException(stepNo, "the loss", loss);
-
-        model.params().zeroGrad();
-        model.backward(dv);
-        double norm = Grads.globalNorm(model.params());
         if (!Double.isFinite(norm)) throw new NonFiniteLossException(stepNo, "the gradient norm", norm);
-        if (s.config.clipNorm() > 0) Grads.clip(model.params(), norm, s.config.clipNorm());
-        double lr = s.config.schedule().at(s.step());
-        s.adamw.step(lr);
-        s.ema.update();
+        s.adamw.advance();
         s.advance();
         return new double[]{loss, norm, lr};
+    }
+
+    /**
+     * The training step as kernel calls: x_t and the target, forward, loss, backward, gradient norm and clip factor,
+     * AdamW, EMA. Fixed arrays only, the same calls every step (the engine may record and replay them).
+     */
+    private void stepKernels() {
+        Denoiser model = s.model;
+        Engine e = model.engine();
+        int n = B * per;
+        e.interpolate(xt, x0, eps, t, n, per);                          // x_t = t·x + (1 − t)·ε
+        e.velocityTarget(v, x0, eps, n);                                // v = x − ε
+        float[] pred = model.forward(xt, t, y, B);
+        e.mseRowSums(rowSum, pred, v, B, per);
+        e.sumTo(lossNorm, 0, rowSum, B, 1f / n);                        // loss = Σ (pred − v)² / n
+        for (Param p : model.params().all()) e.zero(p.grad(), p.size());
+        e.zero(dv, n);
+        e.mseBackward(dv, pred, v, n, 2f / n);                          // d mean(d²) / d pred = 2·d / n
+        model.backward(dv);
+        int off = 0;
+        for (Param p : model.params().all()) {
+            e.sumSquaresChunks(partial, off, p.grad(), p.size());
+            off += chunks(p.size());
+        }
+        e.sumTo(lossNorm, 1, partial, partial.length, 1f);              // Σ g² over every parameter
+        e.clipGate(gate, lossNorm, (float) s.config.clipNorm());       // norm, clip factor, finite?
+        s.adamw.step(e, hp, gate);
+        s.ema.update(e, gate);
     }
 
 }

@@ -46,6 +46,17 @@ public final class TrainState {
 
     public long step() { return step; }
 
+    /** Everything a checkpoint holds that a device engine may keep on the device: weights, moments, EMA. */
+    public Object[] stateArrays() {
+        var ps = model.params().all();
+        Object[] m = adamw.arrays(), e = ema.arrays();
+        Object[] all = new Object[ps.size() + m.length + e.length];
+        for (int i = 0; i < ps.size(); i++) all[i] = ps.get(i).data();
+        System.arraycopy(m, 0, all, ps.size(), m.length);
+        System.arraycopy(e, 0, all, ps.size() + m.length, e.length);
+        return all;
+    }
+
     /** The data loader's shuffle seed, from the run's seed. */
     public long dataSeed() { return config.seed() ^ DATA_STREAM; }
 

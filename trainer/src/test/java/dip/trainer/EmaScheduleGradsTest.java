@@ -2,6 +2,7 @@ package dip.trainer;
 
 import dip.layers.Param;
 import dip.layers.ParamRegistry;
+import dip.tornado.kernels.OptimizerKernels;
 import org.junit.jupiter.api.Test;
 
 
@@ -41,16 +42,51 @@ class EmaScheduleGradsTest {
     }
 
     @Test
-    void clipScalesToTheMaxNormOnlyWhenAbove() {
-        ParamRegistry reg = new ParamRegistry();
-        Param a = reg.add("a", 1), b = reg.add("b", 1);
-        a.grad()[0] = 3f;
-        b.grad()[0] = 4f;
-        double n = Grads.globalNorm(reg);
-        assertEquals(5.0, n, 0);
-        assertEquals(1.0, Grads.clip(reg, n, 10), 0);
-        assertEquals(3f, a.grad()[0], 0f);
-        Grads.clip(reg, n, 1.0);
-        assertEquals(1.0, Grads.globalNorm(reg), 1e-6);
+    void clipGateScalesToTheMaxNormOnlyWhenAboveAndHoldsBackNonFiniteSteps() {
+        float[] gate = new float[OptimizerKernels.GATE_SIZE];
+        float[] partial = new float[2];
+        OptimizerKernels.sumSquaresChunks(partial, 0, new float[] {3f}, 0, 1, 1);
+        OptimizerKernels.sumSquaresChunks(partial, 1, new float[] {4f}, 0, 1, 1);
+        float[] lossNorm = {0.5f, 0f};
+        OptimizerKernels.sumTo(lossNorm, 1, partial, 2, 1f, 0, 1);            // 9 + 16
+        OptimizerKernels.clipGate(gate, lossNorm, 10f, 0, 1);
+        assertEquals(5f, lossNorm[1], 0f, "the norm replaces the sum of squares");
+        assertEquals(1f, gate[OptimizerKernels.GATE_CLIP], 0f, "below the max norm: no clipping");
+        assertEquals(1f, gate[OptimizerKernels.GATE_APPLY], 0f);
+        lossNorm[1] = 25f;
+        OptimizerKernels.clipGate(gate, lossNorm, 1f, 0, 1);
+        assertEquals(1f / (5f + 1e-6f), gate[OptimizerKernels.GATE_CLIP], 0f, "torch's clip_coef");
+        lossNorm[1] = 25f;
+        OptimizerKernels.clipGate(gate, lossNorm, 0f, 0, 1);
+        assertEquals(1f, gate[OptimizerKernels.GATE_CLIP], 0f, "max norm 0 never clips");
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+            float[] ln = {bad, 1f};
+            OptimizerKernels.clipGate(gate, ln, 1f, 0, 1);
+            assertEquals(0f, gate[OptimizerKernels.GATE_APPLY], 0f, "loss " + bad);
+            float[] p = {2f}, m = {0f}, v = {0f};
+            OptimizerKernels.adamw(p, new float[] {1f}, m, v, hyper(), gate, 0, 1);
+            assertEquals(2f, p[0], 0f, "a held-back step leaves the weights alone");
+            float[] e = {7f};
+            OptimizerKernels.ema(e, p, gate, 0.5f, 0.5f, 0, 1);
+            assertEquals(7f, e[0], 0f, "and the EMA");
+        }
+    }
+
+    @Test
+    void squaredSumsDoNotDependOnTheSplit() {
+        float[] g = new dip.util.Rng(3).normal(3 * OptimizerKernels.CHUNK + 17);
+        float[] whole = new float[4], split = new float[4];
+        OptimizerKernels.sumSquaresChunks(whole, 0, g, 0, 4, g.length);
+        for (int c = 0; c < 4; c++) OptimizerKernels.sumSquaresChunks(split, 0, g, c, c + 1, g.length);
+        assertArrayEquals(whole, split, 0f);
+        double ref = 0;
+        for (float x : g) ref += (double) x * x;
+        assertEquals(ref, whole[0] + whole[1] + whole[2] + whole[3], 1e-5 * ref);
+    }
+
+    private static float[] hyper() {
+        float[] hp = new float[OptimizerKernels.HP_SIZE];
+        new AdamW(new ParamRegistry(), 0.9, 0.999, 1e-8, 0).hyper(0.1, hp);
+        return hp;
     }
 }

@@ -385,13 +385,18 @@ public interface Engine extends AutoCloseable {
         OptimizerKernels.sumTo(out, k, x, n, scale, 0, 1);
     }
 
-    default void adamw(float[] p, float[] g, float[] m, float[] v, float[] hp, int n) {
-        parallelFor(n, (lo, hi) -> OptimizerKernels.adamw(p, g, m, v, hp, lo, hi));
+    /** gate = clip factor and apply flag from lossNorm = {loss, Σ g²}; lossNorm[1] becomes the norm. */
+    default void clipGate(float[] gate, float[] lossNorm, float maxNorm) {
+        OptimizerKernels.clipGate(gate, lossNorm, maxNorm, 0, 1);
     }
 
-    default void ema(float[] e, float[] p, float decay, int n) {
+    default void adamw(float[] p, float[] g, float[] m, float[] v, float[] hp, float[] gate, int n) {
+        parallelFor(n, (lo, hi) -> OptimizerKernels.adamw(p, g, m, v, hp, gate, lo, hi));
+    }
+
+    default void ema(float[] e, float[] p, float[] gate, float decay, int n) {
         float oneMinus = 1f - decay;
-        parallelFor(n, (lo, hi) -> OptimizerKernels.ema(e, p, decay, oneMinus, lo, hi));
+        parallelFor(n, (lo, hi) -> OptimizerKernels.ema(e, p, gate, decay, oneMinus, lo, hi));
     }
 
     @Override

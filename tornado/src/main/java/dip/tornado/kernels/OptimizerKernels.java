@@ -16,7 +16,10 @@ public final class OptimizerKernels {
 
     /** Slots of the AdamW hyper-parameter array hp. */
     public static final int HP_DECAY = 0, HP_B1 = 1, HP_ONE_MINUS_B1 = 2, HP_B2 = 3, HP_ONE_MINUS_B2 = 4,
-            HP_STEP_SIZE = 5, HP_BC2_SQRT = 6, HP_EPS = 7, HP_CLIP = 8, HP_SIZE = 9;
+            HP_STEP_SIZE = 5, HP_BC2_SQRT = 6, HP_EPS = 7, HP_SIZE = 8;
+
+    /** Slots of the gate array written by {@link #clipGate}: the clip factor, and 1 when the step may be applied. */
+    public static final int GATE_CLIP = 0, GATE_APPLY = 1, GATE_SIZE = 2;
 
     /**
      * partial[off + c] = Σ g[j]² over chunk c (j in [c·CHUNK, min(n, (c+1)·CHUNK))), for chunks c in [c0, c1),
@@ -43,16 +46,35 @@ public final class OptimizerKernels {
     }
 
     /**
-     * AdamW with decoupled weight decay, torch.optim.AdamW's single-tensor path, for i in [i0, i1); the gradient is
-     * first scaled by the clip factor hp[HP_CLIP] (1 when not clipping, an exact no-op):
+     * Reads the loss lossNorm[0] and the summed squared gradients lossNorm[1]; writes the gradient norm
+     * lossNorm[1] = √(Σ g²), the clip factor gate[GATE_CLIP] = maxNorm / (norm + 1e-6) when that is below 1, else 1
+     * (torch's clip_grad_norm_; maxNorm ≤ 0 never clips), and gate[GATE_APPLY] = 1 only when loss and norm are both
+     * finite, so a step that diverged never touches the weights. One work-item (r1 - r0 = 1).
+     */
+    public static void clipGate(float[] gate, float[] lossNorm, float maxNorm, int r0, int r1) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            float loss = lossNorm[0];
+            float norm = (float) Math.sqrt(lossNorm[1]);
+            lossNorm[1] = norm;
+            float coef = maxNorm / (norm + 1e-6f);
+            gate[GATE_CLIP] = maxNorm > 0f && coef < 1f ? coef : 1f;
+            gate[GATE_APPLY] = loss - loss == 0f && norm - norm == 0f ? 1f : 0f;    // x − x is 0 unless x is NaN or ±∞
+        }
+    }
+
+    /**
+     * AdamW with decoupled weight decay, torch.optim.AdamW's single-tensor path, for i in [i0, i1), applied only
+     * when gate[GATE_APPLY] is 1; the gradient is first scaled by the clip factor gate[GATE_CLIP] (1 when not
+     * clipping, an exact no-op):
      * p ← p·decay; m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²; p ← p − stepSize·m / (√v / √(1 − β2ᵗ) + ε).
      * The float operation order is torch's (mul_, add_, addcmul_, addcdiv_), with the two moment updates
      * contracted into fused multiply-adds as torch's vectorised CPU kernels do. p, m, v modified; g read.
      */
-    public static void adamw(float[] p, float[] g, float[] m, float[] v, float[] hp, int i0, int i1) {
+    public static void adamw(float[] p, float[] g, float[] m, float[] v, float[] hp, float[] gate, int i0, int i1) {
         for (@Parallel int it = 0; it < i1 - i0; it++) {
             int i = i0 + it;
-            float gi = g[i] * hp[HP_CLIP];
+            if (gate[GATE_APPLY] == 0f) continue;
+            float gi = g[i] * gate[GATE_CLIP];
             float pi = p[i] * hp[HP_DECAY];                                        // param.mul_(1 - lr * wd)
             float mi = Math.fma(gi, hp[HP_ONE_MINUS_B1], m[i] * hp[HP_B1]);        // exp_avg.mul_(b1).add_(g, 1-b1)
             float vi = Math.fma(hp[HP_ONE_MINUS_B2] * gi, gi, v[i] * hp[HP_B2]);   // exp_avg_sq...addcmul_(g, g, 1-b2)
@@ -63,10 +85,14 @@ public final class OptimizerKernels {
         }
     }
 
-    /** ema ← decay·ema + (1 − decay)·θ for i in [i0, i1), as torch's ema.mul_(decay).add_(θ, alpha=1 − decay). */
-    public static void ema(float[] e, float[] p, float decay, float oneMinusDecay, int i0, int i1) {
+    /**
+     * ema ← decay·ema + (1 − decay)·θ for i in [i0, i1), as torch's ema.mul_(decay).add_(θ, alpha=1 − decay); only
+     * when gate[GATE_APPLY] is 1.
+     */
+    public static void ema(float[] e, float[] p, float[] gate, float decay, float oneMinusDecay, int i0, int i1) {
         for (@Parallel int it = 0; it < i1 - i0; it++) {
             int i = i0 + it;
+            if (gate[GATE_APPLY] == 0f) continue;
             e[i] = e[i] * decay + oneMinusDecay * p[i];
         }
     }

@@ -921,15 +921,21 @@ public final class TornadoEngine implements Engine {
     }
 
     @Override
-    public void adamw(float[] p, float[] g, float[] m, float[] v, float[] hp, int n) {
-        if (onHost(3, p, m, v, g, hp)) cpu.adamw(p, g, m, v, hp, n);
-        else if ((n) > 0) record("adamw", (tg, tid) -> tg.task(tid, OptimizerKernels::adamw, p, g, m, v, hp, 0, n), 0, 3, p, m, v, g, hp);
+    public void clipGate(float[] gate, float[] lossNorm, float maxNorm) {
+        if (onHost(2, gate, lossNorm)) cpu.clipGate(gate, lossNorm, maxNorm);
+        else if ((1) > 0) record("clipGate", (tg, tid) -> tg.task(tid, OptimizerKernels::clipGate, gate, lossNorm, maxNorm, 0, 1), 1, 1, gate, lossNorm);
     }
 
     @Override
-    public void ema(float[] e, float[] p, float decay, int n) {
-        if (onHost(1, e, p)) cpu.ema(e, p, decay, n);
-        else if ((n) > 0) record("ema", (tg, tid) -> tg.task(tid, OptimizerKernels::ema, e, p, decay, 1f - decay, 0, n), 0, 1, e, p);
+    public void adamw(float[] p, float[] g, float[] m, float[] v, float[] hp, float[] gate, int n) {
+        if (onHost(3, p, m, v, g, hp, gate)) cpu.adamw(p, g, m, v, hp, gate, n);
+        else if ((n) > 0) record("adamw", (tg, tid) -> tg.task(tid, OptimizerKernels::adamw, p, g, m, v, hp, gate, 0, n), 0, 3, p, m, v, g, hp, gate);
+    }
+
+    @Override
+    public void ema(float[] e, float[] p, float[] gate, float decay, int n) {
+        if (onHost(1, e, p, gate)) cpu.ema(e, p, gate, decay, n);
+        else if ((n) > 0) record("ema", (tg, tid) -> tg.task(tid, OptimizerKernels::ema, e, p, gate, decay, 1f - decay, 0, n), 0, 1, e, p, gate);
     }
 
     @Override
