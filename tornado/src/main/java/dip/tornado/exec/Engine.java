@@ -374,6 +374,18 @@ public interface Engine extends AutoCloseable {
         parallelFor(n, (lo, hi) -> FlowKernels.guidanceCombine(v, vOff, out, cOff, w, lo, hi));
     }
 
+    default void guidanceCombineSplit(float[] v, int vOff, float[] u, float[] c, float w, int n) {
+        parallelFor(n, (lo, hi) -> FlowKernels.guidanceCombineSplit(v, vOff, u, c, w, lo, hi));
+    }
+
+    default void eulerTo(float[] out, float[] x, float[] v, float[] s, int k, int n) {
+        parallelFor(n, (lo, hi) -> FlowKernels.eulerTo(out, x, v, s, k, lo, hi));
+    }
+
+    default void heunCorrect(float[] x, float[] v, float[] vp, float[] s, int k, int n) {
+        parallelFor(n, (lo, hi) -> FlowKernels.heunCorrect(x, v, vp, s, k, lo, hi));
+    }
+
     /** partial[off + c] = Σ g² over chunk c of {@link OptimizerKernels#CHUNK} elements; chunks = ⌈n / CHUNK⌉. */
     default void sumSquaresChunks(float[] partial, int off, float[] g, int n) {
         int chunks = (n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK;

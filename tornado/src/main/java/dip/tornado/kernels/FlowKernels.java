@@ -41,4 +41,28 @@ public final class FlowKernels {
             v[vOff + i] = u + w * (out[cOff + i] - u);
         }
     }
+
+    /** As {@link #guidanceCombine} with u and c in two arrays: v[vOff + i] = u[i] + w·(c[i] − u[i]). */
+    public static void guidanceCombineSplit(float[] v, int vOff, float[] u, float[] c, float w, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            v[vOff + i] = u[i] + w * (c[i] - u[i]);
+        }
+    }
+
+    /** The Euler predictor out = x + v·s[k] (dt = s[k]), i in [i0, i1); as the official ode_step_fn. */
+    public static void eulerTo(float[] out, float[] x, float[] v, float[] s, int k, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            out[i] = x[i] + v[i] * s[k];
+        }
+    }
+
+    /** Heun's corrector x ← x + ½(v + vp)·s[k] (dt = s[k]), i in [i0, i1). */
+    public static void heunCorrect(float[] x, float[] v, float[] vp, float[] s, int k, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            x[i] = x[i] + ((v[i] + vp[i]) / 2f) * s[k];
+        }
+    }
 }

@@ -92,7 +92,7 @@ public final class TornadoEngine implements Engine {
             + " (TornadoVM's JVM flags, then the project's @Parallel; see docs/tornadovm.md)";
 
     /** Tasks per TaskGraph; arrays per upload/download graph. */
-    static final int MAX_TASKS = 40, MAX_ARRAYS = 64;
+    static final int MAX_TASKS = 40, MAX_ARRAYS = 200;
 
     private final JavaEngine cpu;
     private final TornadoDevice device;
@@ -173,8 +173,8 @@ public final class TornadoEngine implements Engine {
             } finally {
                 recording = null;
             }
+            r.classify();
             retireSharing(r);
-            r.build();
             passes.put(pass.name(), r);
         } else {
             replaying = r;
@@ -193,30 +193,21 @@ public final class TornadoEngine implements Engine {
     }
 
     /**
-     * TornadoVM keeps one device state per Java array, so two execution plans over the same array break each other
-     * (a device buffer vanishes under the older plan). Before a new pass is built, every recorded pass that shares an
-     * array with it copies back what it keeps and is dropped; it is recorded and compiled again if it runs again.
+     * TornadoVM keeps device buffers per execution plan and breaks when two plans hold the same Java array. Before
+     * a new pass is built, every recorded pass that shares an array with it copies back what it keeps and is
+     * dropped (it is recorded and compiled again if it runs again).
      */
     private void retireSharing(Recording fresh) {
-        Set<Object> mine = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Call c : fresh.calls) Collections.addAll(mine, c.arrays);
+        Set<Object> mine = identitySet(fresh.arrays.toArray());
         for (var it = passes.values().iterator(); it.hasNext(); ) {
             Recording old = it.next();
             boolean shares = false;
-            for (Call c : old.calls) {
-                for (Object a : c.arrays) if (mine.contains(a)) { shares = true; break; }
-                if (shares) break;
+            for (Object a : old.arrays) if (mine.contains(a)) { shares = true; break; }
+            if (shares) {
+                old.retire();
+                it.remove();
+                stats.rebuilds++;
             }
-            if (!shares) continue;
-            old.download();
-            for (Object a : old.written) if (newest.get(a) == old) newest.remove(a);
-            try {
-                old.plan.close();
-            } catch (Exception e) {
-                throw new IllegalStateException("freeing the device memory of pass " + old.name + " failed", e);
-            }
-            it.remove();
-            stats.retired++;
         }
     }
 
@@ -227,7 +218,7 @@ public final class TornadoEngine implements Engine {
             if (owner == null) continue;                          // the host copy is the newest
             if (!owner.kept.contains(a)) {
                 throw new IllegalStateException("pass " + owner.name + " does not keep this array (it writes it"
-                        + " before reading it, so it is a temporary of the pass): it cannot be downloaded");
+                        + " before reading it: it is a temporary of the pass), so it cannot be downloaded");
             }
             owner.download();
         }
@@ -247,9 +238,9 @@ public final class TornadoEngine implements Engine {
         RuntimeException first = null;
         for (Recording r : passes.values()) {
             try {
-                if (r.plan != null) r.plan.close();
-            } catch (Exception e) {
-                if (first == null) first = new IllegalStateException("freeing TornadoVM device memory failed", e);
+                r.closePlan();
+            } catch (RuntimeException e) {
+                if (first == null) first = e;
             }
         }
         passes.clear();
@@ -259,7 +250,7 @@ public final class TornadoEngine implements Engine {
 
     /**
      * True when no pass is recording or replaying: the call then runs on the host, after the host copies of its
-     * arrays are made current, and the arrays count as changed by the host.
+     * arrays are made current; its first {@code written} arrays count as changed by the host.
      */
     private boolean onHost(int written, Object... arrays) {
         if (recording != null || replaying != null) return false;
@@ -310,21 +301,31 @@ public final class TornadoEngine implements Engine {
         return version.getOrDefault(a, 0L);
     }
 
-    /** One recorded pass and its execution plan. */
+    /**
+     * One recorded pass and its execution plan: a chain of TaskGraphs run in order. TornadoVM hands a graph the
+     * device buffers it consumes only from the graph executed just before it, so each graph consumes from its
+     * predecessor, and persists for its successor, every array used both before and after it (the live set):
+     * <pre>
+     *   graph j:  consume(live(j-1)) · transfer(arrays first used here: inputs every run, the rest once)
+     *             · tasks · copy back(outputs last used here) · persist(live(j)) · on demand(kept arrays last used here)
+     * </pre>
+     * A graph is cut at {@link #MAX_TASKS} tasks or {@link #MAX_ARRAYS} arrays (TornadoVM's 1,024-node limit).
+     * Carried arrays go to the device once; when the host changes one later, the plan is rebuilt (compiled again).
+     */
     private final class Recording {
         final String name;
         final Set<Object> in, out;
         final List<Call> calls = new ArrayList<>();
+        final List<Object> arrays = new ArrayList<>();                                    // first-touch order
         final Set<Object> carried = Collections.newSetFromMap(new IdentityHashMap<>());   // first touched by a read
         final Set<Object> written = Collections.newSetFromMap(new IdentityHashMap<>());
         final Set<Object> kept = Collections.newSetFromMap(new IdentityHashMap<>());      // carried and written
-        final Map<Object, Long> seen = new IdentityHashMap<>();   // versions of the carried arrays on the device
+        final Map<Object, Long> sent = new IdentityHashMap<>();     // version of each carried array the plan holds
         TornadoExecutionPlan plan;
-        long[] declaredIn, declaredOut;      // per graph: bytes it sends every run / copies back every run
-        long[] firstRunIn;                   // per graph: bytes it sends on its first run only (temporaries)
+        final List<List<Object>> onDemand = new ArrayList<>();      // per graph: kept arrays it can copy back
+        final List<uk.ac.manchester.tornado.api.TornadoExecutionResult> results = new ArrayList<>();
+        long[] declaredIn, declaredOut, firstRunIn;
         final Set<Integer> ranOnce = new java.util.HashSet<>();
-        int uploads, steps, downloads;     // graph index ranges: [0, uploads), [uploads, +steps), [.., +downloads)
-        boolean uploaded;
 
         Recording(String name, Object[] in, Object[] out) {
             this.name = name;
@@ -332,166 +333,179 @@ public final class TornadoEngine implements Engine {
             this.out = identitySet(out);
         }
 
-        /** Classifies the arrays and builds the plan: upload graphs, step graphs, download graphs. */
-        void build() {
-            Map<Object, Boolean> firstIsWrite = new IdentityHashMap<>();
+        void classify() {
+            Set<Object> seenSet = Collections.newSetFromMap(new IdentityHashMap<>());
             for (Call c : calls) {
                 for (int i = 0; i < c.arrays.length; i++) {
                     Object a = c.arrays[i];
-                    firstIsWrite.putIfAbsent(a, i < c.overwritten);
+                    if (seenSet.add(a)) {
+                        arrays.add(a);
+                        if (i >= c.overwritten && !in.contains(a)) carried.add(a);
+                    }
                     if (i < c.overwritten + c.accumulated) written.add(a);
                 }
             }
-            for (var e : firstIsWrite.entrySet()) {
-                if (!e.getValue() && !in.contains(e.getKey())) carried.add(e.getKey());
-            }
-            for (Object a : carried) {
-                if (!written.contains(a)) continue;
-                if (!(a instanceof float[])) {
-                    throw new IllegalStateException("pass " + name + " reads and then writes an int array; only float"
-                            + " arrays can be kept on the device between runs (make it an input of the pass)");
-                }
-                kept.add(a);
-            }
             for (Object a : out) {
-                if (!firstIsWrite.containsKey(a)) throw new IllegalStateException("pass " + name + " declares an output it never touches");
+                if (!seenSet.contains(a)) throw new IllegalStateException("pass " + name + " declares an output it never touches");
             }
+            for (Object a : carried) if (written.contains(a)) kept.add(a);
+        }
 
+        /** Cuts the calls into graphs and builds the plan. */
+        void build() {
+            // graph boundaries: at most MAX_TASKS tasks, and at most MAX_ARRAYS arrays used or passed through
+            Map<Object, Integer> lastCall = new IdentityHashMap<>();
+            for (int ci = 0; ci < calls.size(); ci++) for (Object a : calls.get(ci).arrays) lastCall.put(a, ci);
+            List<int[]> cuts = new ArrayList<>();
+            Set<Object> live = Collections.newSetFromMap(new IdentityHashMap<>());    // introduced, used later
+            int start = 0;
+            Set<Object> cur = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (int ci = 0; ci < calls.size(); ci++) {
+                Set<Object> next = Collections.newSetFromMap(new IdentityHashMap<>());
+                next.addAll(cur);
+                Collections.addAll(next, calls.get(ci).arrays);
+                int size = next.size() + (int) live.stream().filter(a -> !next.contains(a)).count();
+                if (ci > start && (ci - start >= MAX_TASKS || size > MAX_ARRAYS)) {
+                    cuts.add(new int[] {start, ci});
+                    for (Object a : cur) live.add(a);
+                    final int cut = ci;
+                    live.removeIf(a -> lastCall.get(a) < cut);
+                    start = ci;
+                    cur.clear();
+                }
+                Collections.addAll(cur, calls.get(ci).arrays);
+            }
+            cuts.add(new int[] {start, calls.size()});
+
+            Map<Object, Integer> firstGraph = new IdentityHashMap<>(), lastGraph = new IdentityHashMap<>();
+            for (int gi = 0; gi < cuts.size(); gi++) {
+                for (int ci = cuts.get(gi)[0]; ci < cuts.get(gi)[1]; ci++) {
+                    for (Object a : calls.get(ci).arrays) {
+                        firstGraph.putIfAbsent(a, gi);
+                        lastGraph.put(a, gi);
+                    }
+                }
+            }
             List<TaskGraph> graphs = new ArrayList<>();
-            List<long[]> bytes = new ArrayList<>();               // {every-run in, every-run out, first-run in}
-            Map<Object, String> owner = new IdentityHashMap<>();           // the graph that first holds each array
-            List<Object> carriedList = new ArrayList<>(carried);
-            for (int i = 0; i < carriedList.size(); i += MAX_ARRAYS) {
-                List<Object> part = carriedList.subList(i, Math.min(carriedList.size(), i + MAX_ARRAYS));
-                String gname = name + ".upload" + graphs.size();
-                float[] token = new float[1];
-                TaskGraph g = new TaskGraph(gname)
-                        .transferToDevice(DataTransferMode.EVERY_EXECUTION, part.toArray())
-                        .transferToDevice(DataTransferMode.FIRST_EXECUTION, token)
-                        .task("touch", ElementwiseKernels::zero, token, 0, 1)
-                        .persistOnDevice(part.toArray());
-                for (Object a : part) owner.put(a, gname);
-                graphs.add(g);
-                bytes.add(new long[] {bytesOf(part), 0, 0});
-            }
-            uploads = graphs.size();
-
-            Map<Object, Integer> lastUse = new IdentityHashMap<>();
-            for (int ci = 0; ci < calls.size(); ci++) for (Object a : calls.get(ci).arrays) lastUse.put(a, ci / MAX_TASKS);
-            for (int c0 = 0, gi = 0; c0 < calls.size(); c0 += MAX_TASKS, gi++) {
-                String gname = name + ".step" + gi;
-                TaskGraph g = new TaskGraph(gname);
-                Map<Object, Boolean> used = new LinkedHashMap<>();     // insertion order: deterministic graphs
-                Map<Object, Boolean> usedId = new IdentityHashMap<>();
-                List<Call> part = calls.subList(c0, Math.min(calls.size(), c0 + MAX_TASKS));
-                for (Call c : part) for (Object a : c.arrays) if (usedId.put(a, true) == null) used.put(new Ref(a), true);
-                Map<String, List<Object>> consume = new LinkedHashMap<>();
-                List<Object> everyRun = new ArrayList<>(), once = new ArrayList<>(), all = new ArrayList<>(), back = new ArrayList<>();
-                for (Object key : used.keySet()) {
-                    Object a = ((Ref) key).a;
-                    all.add(a);
-                    String o = owner.get(a);
-                    if (o != null) consume.computeIfAbsent(o, k -> new ArrayList<>()).add(a);
-                    else {
-                        (in.contains(a) ? everyRun : once).add(a);
-                        owner.put(a, gname);
+            List<long[]> bytes = new ArrayList<>();
+            for (int gi = 0; gi < cuts.size(); gi++) {
+                final int g = gi;
+                TaskGraph tg = new TaskGraph(name.replaceAll("[^A-Za-z0-9_]", "_") + "_g" + gi);
+                List<Object> consume = new ArrayList<>(), everyRun = new ArrayList<>(), once = new ArrayList<>();
+                List<Object> persist = new ArrayList<>(), back = new ArrayList<>(), demand = new ArrayList<>();
+                for (Object a : arrays) {
+                    int f = firstGraph.get(a), l = lastGraph.get(a);
+                    boolean usedHere = false;
+                    for (int ci = cuts.get(g)[0]; ci < cuts.get(g)[1] && !usedHere; ci++) {
+                        for (Object b : calls.get(ci).arrays) if (b == a) { usedHere = true; break; }
                     }
-                    if (out.contains(a) && lastUse.get(a) == gi) back.add(a);
+                    boolean alive = f <= g && l >= g && (usedHere || (f < g && l > g));
+                    if (!alive) continue;
+                    if (f == g) (in.contains(a) ? everyRun : once).add(a);
+                    else consume.add(a);
+                    if (l > g) persist.add(a);
+                    if (l == g && out.contains(a)) back.add(a);
+                    if (l == g && kept.contains(a)) demand.add(a);
                 }
-                consume.forEach((o, list) -> g.consumeFromDevice(o, list.toArray()));
-                if (!everyRun.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, everyRun.toArray());
-                if (!once.isEmpty()) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
-                for (int t = 0; t < part.size(); t++) part.get(t).adder.add(g, part.get(t).kernel + "_" + (c0 + t));
-                g.persistOnDevice(all.toArray());
-                if (!back.isEmpty()) g.transferToHost(DataTransferMode.EVERY_EXECUTION, back.toArray());
-                graphs.add(g);
-                bytes.add(new long[] {bytesOf(everyRun), bytesOf(back), bytesOf(once)});
+                if (!consume.isEmpty()) tg.consumeFromDevice(consume.toArray());
+                if (!everyRun.isEmpty()) tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, everyRun.toArray());
+                if (!once.isEmpty()) tg.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
+                for (int ci = cuts.get(g)[0]; ci < cuts.get(g)[1]; ci++) calls.get(ci).adder.add(tg, calls.get(ci).kernel + "_" + ci);
+                if (!persist.isEmpty()) tg.persistOnDevice(persist.toArray());
+                if (!back.isEmpty()) tg.transferToHost(DataTransferMode.EVERY_EXECUTION, back.toArray());
+                if (!demand.isEmpty()) tg.transferToHost(DataTransferMode.UNDER_DEMAND, demand.toArray());
+                graphs.add(tg);
+                onDemand.add(demand);
+                results.add(null);
+                List<Object> carriedOnce = once.stream().filter(carried::contains).toList();
+                bytes.add(new long[] {bytesOf(everyRun), bytesOf(back), bytesOf(once), bytesOf(carriedOnce)});
             }
-            steps = graphs.size() - uploads;
-
-            List<Object> keptList = new ArrayList<>(kept);
-            for (int i = 0; i < keptList.size(); i += MAX_ARRAYS) {
-                List<Object> part = keptList.subList(i, Math.min(keptList.size(), i + MAX_ARRAYS));
-                String gname = name + ".download" + (graphs.size() - uploads - steps);
-                TaskGraph g = new TaskGraph(gname);
-                Map<String, List<Object>> consume = new LinkedHashMap<>();
-                for (Object a : part) consume.computeIfAbsent(owner.get(a), k -> new ArrayList<>()).add(a);
-                consume.forEach((o, list) -> g.consumeFromDevice(o, list.toArray()));
-                // TornadoVM copies back only arrays a task of the graph uses: keep8 touches them, eight per task,
-                // padded with private one-float arrays (a task must not get the same array twice).
-                List<Object> pads = new ArrayList<>();
-                for (int k = 0; k < part.size(); k += 8) {
-                    float[][] a8 = new float[8][];
-                    for (int j = 0; j < 8; j++) {
-                        if (k + j < part.size() && part.get(k + j) instanceof float[] f) a8[j] = f;
-                        else { a8[j] = new float[1]; pads.add(a8[j]); }
-                    }
-                    if (!pads.isEmpty()) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, pads.toArray());
-                    pads.clear();
-                    g.task("keep" + k, ElementwiseKernels::keep8, a8[0], a8[1], a8[2], a8[3], a8[4], a8[5], a8[6], a8[7], 0, 1);
-                }
-                g.persistOnDevice(part.toArray())
-                        .transferToHost(DataTransferMode.EVERY_EXECUTION, part.toArray());
-                graphs.add(g);
-                bytes.add(new long[] {0, bytesOf(part), 0});
-            }
-            downloads = graphs.size() - uploads - steps;
             declaredIn = bytes.stream().mapToLong(b -> b[0]).toArray();
             declaredOut = bytes.stream().mapToLong(b -> b[1]).toArray();
             firstRunIn = bytes.stream().mapToLong(b -> b[2]).toArray();
             plan = new TornadoExecutionPlan(graphs.stream().map(TaskGraph::snapshot)
                     .toArray(uk.ac.manchester.tornado.api.ImmutableTaskGraph[]::new))
                     .withDevice(device).withProfiler(ProfilerMode.SILENT);
+            ranOnce.clear();
+            for (Object a : carried) sent.put(a, versionOf(a));
             stats.tasks += calls.size();
+            stats.graphs += graphs.size();
         }
 
-        /** Brings stale carried arrays up to date, runs the step graphs, and marks what this pass wrote. */
+        /** Runs the chain; rebuilds it first when the host changed a carried array since the plan sent it. */
         void execute() {
-            boolean stale = !uploaded;
             for (Object a : carried) {
                 Recording o = newest.get(a);
-                if (o != null && o != this) {
-                    if (!o.kept.contains(a)) {
-                        throw new IllegalStateException("pass " + name + " reads an array that pass " + o.name
-                                + " wrote as a temporary; do both in one pass");
+                if (o != null && o != this) o.download();                    // another pass holds a newer copy
+            }
+            if (plan != null) {
+                for (Object a : carried) {
+                    Long s = sent.get(a);
+                    if (newest.get(a) != this && (s == null || s != versionOf(a))) {
+                        closePlan();                                          // the host changed it: send again
+                        stats.rebuilds++;
+                        break;
                     }
-                    o.download();
                 }
-                Long s = seen.get(a);
-                if (s == null || s != versionOf(a)) stale = true;
             }
-            if (stale) {
-                for (int g = 0; g < uploads; g++) runGraph(g, Kind.UPLOAD);
-                for (Object a : carried) seen.put(a, versionOf(a));
-                uploaded = true;
+            if (plan == null) build();
+            for (int g = 0; g < results.size(); g++) {
+                uk.ac.manchester.tornado.api.TornadoExecutionResult res;
+                try {
+                    res = plan.withGraph(g).execute();
+                } catch (RuntimeException | Error e) {
+                    throw deviceFailure(name + " (graph " + g + " of " + results.size() + ")", e);
+                }
+                results.set(g, res);
+                long inBytes = declaredIn[g] + (ranOnce.add(g) ? firstRunIn[g] : 0);
+                stats.add(Kind.STEP, inBytes, declaredOut[g], res.getProfilerResult());
+                if (Boolean.getBoolean("dip.tornado.profileLog")) System.err.println(res.getProfilerResult().getProfileLog());
             }
-            for (int g = uploads; g < uploads + steps; g++) runGraph(g, Kind.STEP);
             for (Object a : written) {
                 long v = versionOf(a) + 1;
                 version.put(a, v);
-                if (carried.contains(a)) seen.put(a, v);
+                if (carried.contains(a)) sent.put(a, v);
                 newest.put(a, this);
             }
-            for (Object a : out) newest.remove(a);          // copied back by this run: the host copy is newest
+            for (Object a : out) newest.remove(a);                           // copied back by this run
             stats.passRuns++;
         }
 
-        /** Copies every array this pass keeps and writes back to the host. */
+        /** Copies every kept array back to the host (TornadoVM's on-demand transfers of the last run). */
         void download() {
-            for (int g = uploads + steps; g < uploads + steps + downloads; g++) runGraph(g, Kind.DOWNLOAD);
+            for (int g = 0; g < onDemand.size(); g++) {
+                List<Object> list = onDemand.get(g);
+                if (list.isEmpty() || results.get(g) == null) continue;
+                try {
+                    results.get(g).transferToHost(list.toArray());
+                } catch (RuntimeException | Error e) {
+                    throw deviceFailure(name + " (copying back)", e);
+                }
+                stats.downloadRuns++;
+                stats.downloadBytes += bytesOf(list);
+                stats.bytesOut += bytesOf(list);
+            }
             for (Object a : kept) if (newest.get(a) == this) newest.remove(a);
         }
 
-        private void runGraph(int g, Kind kind) {
-            TornadoProfilerResult p;
+        /** The kept state back to the host, the device memory freed. */
+        void retire() {
+            download();
+            for (Object a : arrays) if (newest.get(a) == this) newest.remove(a);
+            closePlan();
+        }
+
+        void closePlan() {
+            if (plan == null) return;
             try {
-                p = plan.withGraph(g).execute().getProfilerResult();
-            } catch (RuntimeException | Error e) {
-                throw deviceFailure(name, e);
+                plan.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("freeing the device memory of pass " + name + " failed", e);
+            } finally {
+                plan = null;
+                onDemand.clear();
+                results.clear();
             }
-            long in = declaredIn[g] + (ranOnce.add(g) ? firstRunIn[g] : 0);
-            stats.add(kind, in, declaredOut[g], p);
-            if (Boolean.getBoolean("dip.tornado.profileLog")) System.err.println(name + " graph " + g + ": " + p.getProfileLog());
         }
     }
 
@@ -530,7 +544,7 @@ public final class TornadoEngine implements Engine {
         @Override public int hashCode() { return System.identityHashCode(a); }
     }
 
-    enum Kind { UPLOAD, STEP, DOWNLOAD }
+    enum Kind { UPLOAD, STEP, OUTPUT, DOWNLOAD }
 
     /**
      * What crossed the bus and how long the device worked. Bytes are this engine's own accounting of the transfers
@@ -538,7 +552,7 @@ public final class TornadoEngine implements Engine {
      * so its figures are kept apart, in profilerBytesIn/Out); times come from TornadoVM's profiler.
      */
     public static final class Stats {
-        public long uploadRuns, stepRuns, downloadRuns, passRuns, tasks, retired;
+        public long uploadRuns, stepRuns, outputRuns, downloadRuns, passRuns, tasks, graphs, rebuilds;
         public long bytesIn, bytesOut, uploadBytes, downloadBytes, profilerBytesIn, profilerBytesOut;
         public long kernelNanos, totalNanos;
 
@@ -546,6 +560,7 @@ public final class TornadoEngine implements Engine {
             switch (kind) {
                 case UPLOAD -> { uploadRuns++; uploadBytes += in; }
                 case DOWNLOAD -> { downloadRuns++; downloadBytes += out; }
+                case OUTPUT -> outputRuns++;
                 default -> stepRuns++;
             }
             bytesIn += in;
@@ -557,10 +572,10 @@ public final class TornadoEngine implements Engine {
         }
 
         /** Graph executions of every kind. */
-        public long graphRuns() { return uploadRuns + stepRuns + downloadRuns; }
+        public long graphRuns() { return uploadRuns + stepRuns + outputRuns + downloadRuns; }
 
         public void reset() {
-            uploadRuns = stepRuns = downloadRuns = passRuns = 0;
+            uploadRuns = stepRuns = outputRuns = downloadRuns = passRuns = 0;
             bytesIn = bytesOut = uploadBytes = downloadBytes = profilerBytesIn = profilerBytesOut = 0;
             kernelNanos = totalNanos = 0;
         }
@@ -568,7 +583,7 @@ public final class TornadoEngine implements Engine {
         /** A copy, to subtract from a later reading. */
         public Stats copy() {
             Stats s = new Stats();
-            s.uploadRuns = uploadRuns; s.stepRuns = stepRuns; s.downloadRuns = downloadRuns; s.passRuns = passRuns;
+            s.uploadRuns = uploadRuns; s.stepRuns = stepRuns; s.outputRuns = outputRuns; s.rebuilds = rebuilds; s.downloadRuns = downloadRuns; s.passRuns = passRuns;
             s.tasks = tasks; s.bytesIn = bytesIn; s.bytesOut = bytesOut; s.uploadBytes = uploadBytes;
             s.downloadBytes = downloadBytes; s.profilerBytesIn = profilerBytesIn; s.profilerBytesOut = profilerBytesOut;
             s.kernelNanos = kernelNanos; s.totalNanos = totalNanos;
@@ -577,9 +592,9 @@ public final class TornadoEngine implements Engine {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%d pass runs, %d graph runs (%d upload, %d step, %d download), "
+            return String.format(Locale.ROOT, "%d pass runs, %d graph runs (%d upload, %d step, %d output, %d download), "
                     + "%,d B in, %,d B out, kernels %.1f ms of %.1f ms in TornadoVM", passRuns, graphRuns(),
-                    uploadRuns, stepRuns, downloadRuns, bytesIn, bytesOut, kernelNanos / 1e6, totalNanos / 1e6);
+                    uploadRuns, stepRuns, outputRuns, downloadRuns, bytesIn, bytesOut, kernelNanos / 1e6, totalNanos / 1e6);
         }
     }
 
@@ -906,6 +921,24 @@ public final class TornadoEngine implements Engine {
     public void guidanceCombine(float[] v, int vOff, float[] out, int cOff, float w, int n) {
         if (onHost(1, v, out)) cpu.guidanceCombine(v, vOff, out, cOff, w, n);
         else if ((n) > 0) record("guidanceCombine", (tg, tid) -> tg.task(tid, FlowKernels::guidanceCombine, v, vOff, out, cOff, w, 0, n), 1, 0, v, out);
+    }
+
+    @Override
+    public void guidanceCombineSplit(float[] v, int vOff, float[] u, float[] c, float w, int n) {
+        if (onHost(1, v, u, c)) cpu.guidanceCombineSplit(v, vOff, u, c, w, n);
+        else if ((n) > 0) record("guidanceCombineSplit", (tg, tid) -> tg.task(tid, FlowKernels::guidanceCombineSplit, v, vOff, u, c, w, 0, n), 1, 0, v, u, c);
+    }
+
+    @Override
+    public void eulerTo(float[] out, float[] x, float[] v, float[] s, int k, int n) {
+        if (onHost(1, out, x, v, s)) cpu.eulerTo(out, x, v, s, k, n);
+        else if ((n) > 0) record("eulerTo", (tg, tid) -> tg.task(tid, FlowKernels::eulerTo, out, x, v, s, k, 0, n), 1, 0, out, x, v, s);
+    }
+
+    @Override
+    public void heunCorrect(float[] x, float[] v, float[] vp, float[] s, int k, int n) {
+        if (onHost(1, x, v, vp, s)) cpu.heunCorrect(x, v, vp, s, k, n);
+        else if ((n) > 0) record("heunCorrect", (tg, tid) -> tg.task(tid, FlowKernels::heunCorrect, x, v, vp, s, k, 0, n), 0, 1, x, v, vp, s);
     }
 
     @Override
