@@ -1,11 +1,15 @@
 package dip.sampler;
 
+import dip.tornado.exec.Engine;
+import dip.tornado.exec.Pass;
 import dip.flow.FlowPath;
 import dip.model.Denoiser;
 
 /**
- * The paper's sampler (DIP-SPEC §4): Euler steps x ← x + v(x, t)·dt on t_k = FlowPath.timeGrid(steps), with
- * classifier-free guidance inside the interval. One model evaluation (of 2B rows when guided) per step.
+ * The paper's sampler: Euler steps x ← x + v(x, t)·dt on t_k = FlowPath.timeGrid(steps), with classifier-free
+ * guidance inside the interval. One model evaluation (of 2B rows when guided) per step. A step is one pass of
+ * kernel calls on the model's engine (the forward, the guidance combine, the update), so on a device engine x_t
+ * stays on the device from the starting noise to the final image; only the step's numbers and the labels go in.
  * Not thread-safe: it owns its buffers; give each thread its own sampler.
  */
 public final class EulerSampler implements Sampler {
@@ -13,12 +17,14 @@ public final class EulerSampler implements Sampler {
     private final GuidedVelocity velocity;
     private final int steps;
     private final float[] ts;    // (steps + 1) time grid
+    private final OdeState st;
 
     public EulerSampler(Denoiser model, int steps, Guidance guidance) {
         this.model = model;
         this.steps = steps;
         this.ts = FlowPath.timeGrid(steps);
         this.velocity = new GuidedVelocity(model, guidance);
+        this.st = new OdeState(model.engine(), false);
     }
 
     /** Guidance w on (lo, hi): the trainer's per-epoch grid calls this one. */
@@ -38,18 +44,31 @@ public final class EulerSampler implements Sampler {
     @Override
     public float[] sample(float[] x, int[] y, int B, SamplerListener listener) {
         OdeSteps.checkInputs(model.config(), x, y, B);
-        int n = B * velocity.per();                       // x: (B, C, H, W) state x_t, integrated in place
-        float[] v = new float[n];                         // (B, C, H, W) velocity at (x_t, t)
-        float[] xhat = new float[n];                      // (B, C, H, W) predicted clean image
+        int per = velocity.per(), n = B * per;          // x: (B, C, H, W) state x_t
+        st.load(x, y, B, per);
+        boolean listening = listener != SamplerListener.NONE;
+        Engine e = st.engine;
+        float[] nums = st.nums, xs = st.xs, v = st.v, xprev = st.xprev;
+        int[] ys = st.ys;
+        Pass step = new Pass(st.passName("euler", listening), new Object[] {nums, ys},
+                listening ? new Object[] {xprev, v} : null, () -> {
+                    if (listening) e.copySlice(xprev, 0, xs, 0, n);
+                    velocity.eval(v, xs, nums, OdeState.T, OdeState.W, ys, B);
+                    e.axpyFrom(xs, v, nums, OdeState.DT, n);                      // x ← x + v·dt
+                });
+        float[] xhat = listening ? new float[n] : null;  // (B, C, H, W) predicted clean image
         for (int k = 0; k < steps; k++) {
-            float t = ts[k], dt = ts[k + 1] - ts[k];
-            velocity.eval(v, x, t, y, B);
-            if (listener != SamplerListener.NONE) {
-                OdeSteps.predictClean(xhat, x, v, t, n);
-                listener.onStep(k, steps, t, x, xhat, B);
+            float t = ts[k];
+            nums[OdeState.T] = t;
+            nums[OdeState.DT] = ts[k + 1] - t;
+            nums[OdeState.W] = velocity.weightAt(t);
+            e.run(step);
+            if (listening) {
+                OdeSteps.predictClean(xhat, xprev, v, t, n);
+                listener.onStep(k, steps, t, xprev, xhat, B);
             }
-            OdeSteps.euler(x, x, v, dt, n);
         }
+        st.store(x, n);
         OdeSteps.clamp(x, n);
         listener.onStep(steps, steps, 1f, x, x, B);
         return x;

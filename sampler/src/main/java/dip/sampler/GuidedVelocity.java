@@ -1,19 +1,19 @@
 package dip.sampler;
 
 import dip.model.Denoiser;
+import dip.tornado.exec.Engine;
 
-import java.util.Arrays;
 
 /**
- * The velocity the ODE integrates: the model's prediction, guided or not, for a whole batch, evaluated in chunks
- * that fit the model's preallocated buffers. A guided chunk is one forward of 2·b rows ordered [null; conditional]
- * (the official layout), so b ≤ maxBatch/2; an unguided step runs a plain conditional forward of up to maxBatch
- * rows (half the work of the official 2B forward). The model has no cross-sample operation, so a row's velocity
- * does not depend on the rest of the batch, up to rounding: the engine's matmul may sum in another order for
- * another row count (the Java engine switches from gemv to packed GEMM at VectorMatmul.SMALL_R rows), which moves
- * samples by ~1 ulp per step. So samples are bit-for-bit reproducible for the same seed, --batch and engine, and
- * agree to float rounding across batch sizes (tested in SamplerTest). With maxBatch = 1 a guided sample takes
- * two forwards of one row.
+ * The velocity the ODE integrates: the model's prediction, guided or not, for a whole batch, as kernel calls on
+ * the model's engine, evaluated in chunks that fit the model's preallocated buffers. With guidance (w ≠ 1) every
+ * step runs one forward of 2·b rows ordered [null; conditional] (the official layout, so b ≤ maxBatch/2) and
+ * combines v = u + w_k·(c − u), where w_k is w inside the guidance interval and 1 outside it, as the official
+ * sampler does; so every step makes the same kernel calls and a device engine replays one recording for the whole
+ * run. Without guidance (w = 1) a step is a plain conditional forward of up to maxBatch rows. The model has no
+ * cross-sample operation, so a row's velocity does not depend on the rest of the batch, up to rounding (the
+ * engine's matmul may sum in another order for another row count). With maxBatch = 1 a guided sample takes two
+ * forwards of one row.
  */
 public final class GuidedVelocity {
     private final Denoiser model;
@@ -42,48 +42,48 @@ public final class GuidedVelocity {
 
     public Guidance guidance() { return guidance; }
 
-    /** v(B, C, H, W) = velocity at x(B, C, H, W), time t, labels y(B). Overwrites v. */
-    public void eval(float[] v, float[] x, float t, int[] y, int B) { evalGuidedBy(v, x, t, t, y, B); }
+    /** True when steps run the guided [null; conditional] forward (w ≠ 1). */
+    public boolean guided() { return guidance.scale() != 1f; }
 
-    /** As {@link #eval}, but whether to guide is decided at tGuide (Heun's corrector uses the step's start). */
-    public void evalGuidedBy(float[] v, float[] x, float t, float tGuide, int[] y, int B) {
-        boolean guided = guidance.active(tGuide);
-        if (!guided) {
-            for (int b0 = 0; b0 < B; b0 += maxBatch) conditional(v, x, t, y, b0, Math.min(maxBatch, B - b0));
+    /** The guidance weight of a step that starts at t: w inside the interval, 1 outside. */
+    public float weightAt(float t) { return guidance.active(t) ? guidance.scale() : 1f; }
+
+    /**
+     * v(B, C, H, W) = velocity at x(B, C, H, W) for labels y(B), at time s[tIdx], guided with weight s[wIdx]
+     * (unused without guidance). Kernel calls only: s is an array so a replayed pass reads new numbers each step.
+     */
+    public void eval(float[] v, float[] x, float[] s, int tIdx, int wIdx, int[] y, int B) {
+        Engine e = model.engine();
+        if (!guided()) {
+            for (int b0 = 0; b0 < B; b0 += maxBatch) {
+                int n = Math.min(maxBatch, B - b0);
+                e.copySlice(xin, 0, x, b0 * per, n * per);
+                e.fillFrom(tin, s, tIdx, n);
+                e.copySliceInt(yin, 0, y, b0, n);
+                float[] out = model.forward(xin, tin, yin, n);
+                e.copySlice(v, b0 * per, out, 0, n * per);
+            }
         } else if (maxBatch >= 2) {
             int chunk = maxBatch / 2;
-            for (int b0 = 0; b0 < B; b0 += chunk) guidedChunk(v, x, t, y, b0, Math.min(chunk, B - b0));
+            for (int b0 = 0; b0 < B; b0 += chunk) {
+                int n = Math.min(chunk, B - b0);
+                e.copySlice(xin, 0, x, b0 * per, n * per);          // rows [0, n): null class
+                e.copySlice(xin, n * per, x, b0 * per, n * per);    // rows [n, 2n): conditional
+                e.fillFrom(tin, s, tIdx, 2 * n);
+                e.fillInt(yin, nullLabel, n);
+                e.copySliceInt(yin, n, y, b0, n);
+                float[] out = model.forward(xin, tin, yin, 2 * n);
+                e.guidanceCombine(v, b0 * per, out, n * per, s, wIdx, n * per);
+            }
         } else {
-            for (int b = 0; b < B; b++) guidedOneByOne(v, x, t, y, b);
+            for (int b = 0; b < B; b++) {
+                e.copySlice(xin, 0, x, b * per, per);
+                e.fillFrom(tin, s, tIdx, 1);
+                e.fillInt(yin, nullLabel, 1);
+                e.copySlice(vu, 0, model.forward(xin, tin, yin, 1), 0, per);
+                e.copySliceInt(yin, 0, y, b, 1);
+                e.guidanceCombineSplit(v, b * per, vu, model.forward(xin, tin, yin, 1), s, wIdx, per);
+            }
         }
-    }
-
-    private void conditional(float[] v, float[] x, float t, int[] y, int b0, int n) {
-        System.arraycopy(x, b0 * per, xin, 0, n * per);
-        Arrays.fill(tin, 0, n, t);
-        System.arraycopy(y, b0, yin, 0, n);
-        float[] out = model.forward(xin, tin, yin, n);
-        System.arraycopy(out, 0, v, b0 * per, n * per);
-    }
-
-    private void guidedChunk(float[] v, float[] x, float t, int[] y, int b0, int n) {
-        System.arraycopy(x, b0 * per, xin, 0, n * per);          // rows [0, n): null class
-        System.arraycopy(x, b0 * per, xin, n * per, n * per);    // rows [n, 2n): conditional
-        Arrays.fill(tin, 0, 2 * n, t);
-        Arrays.fill(yin, 0, n, nullLabel);
-        System.arraycopy(y, b0, yin, n, n);
-        float[] out = model.forward(xin, tin, yin, 2 * n);
-        int cOff = n * per, vOff = b0 * per;
-        for (int j = 0; j < n * per; j++) v[vOff + j] = guidance.combine(out[j], out[cOff + j]);
-    }
-
-    private void guidedOneByOne(float[] v, float[] x, float t, int[] y, int b) {
-        System.arraycopy(x, b * per, xin, 0, per);
-        tin[0] = t;
-        yin[0] = nullLabel;
-        System.arraycopy(model.forward(xin, tin, yin, 1), 0, vu, 0, per);
-        yin[0] = y[b];
-        float[] vc = model.forward(xin, tin, yin, 1);
-        for (int j = 0; j < per; j++) v[b * per + j] = guidance.combine(vu[j], vc[j]);
     }
 }

@@ -1,12 +1,15 @@
 package dip.sampler;
 
+import dip.tornado.exec.Engine;
+import dip.tornado.exec.Pass;
 import dip.flow.FlowPath;
 import dip.model.Denoiser;
 
 /**
  * Heun's method (2nd order, trapezoidal) on the same grid as {@link EulerSampler}, as the official HeunSampler
  * with exact_henu: predictor x' = x + v(x, t_k)·dt, corrector x ← x + ½(v(x, t_k) + v(x', t_{k+1}))·dt; the last
- * step (t_{k+1} = 1) is a plain Euler step. Two model evaluations per step but the last. Like the official code,
+ * step (t_{k+1} = 1) is a plain Euler step (the step still evaluates v(x', 1), with weight 0, so every step makes the
+ * same kernel calls and a device engine replays one recording). Two model evaluations per step. Like the official code,
  * both evaluations of a step are guided or not according to t_k (the official Heun tests t_k ≤ hi, not t_k < hi;
  * we keep the strict test of {@link Guidance#active} for both samplers).
  */
@@ -15,12 +18,14 @@ public final class HeunSampler implements Sampler {
     private final GuidedVelocity velocity;
     private final int steps;
     private final float[] ts;    // (steps + 1) time grid
+    private final OdeState st;
 
     public HeunSampler(Denoiser model, int steps, Guidance guidance) {
         this.model = model;
         this.steps = steps;
         this.ts = FlowPath.timeGrid(steps);
         this.velocity = new GuidedVelocity(model, guidance);
+        this.st = new OdeState(model.engine(), true);
     }
 
     public HeunSampler(Denoiser model, int steps) { this(model, steps, Guidance.NONE); }
@@ -31,26 +36,38 @@ public final class HeunSampler implements Sampler {
     @Override
     public float[] sample(float[] x, int[] y, int B, SamplerListener listener) {
         OdeSteps.checkInputs(model.config(), x, y, B);
-        int n = B * velocity.per();                       // x: (B, C, H, W) state x_t, integrated in place
-        float[] v = new float[n];                         // (B, C, H, W) v(x, t_k)
-        float[] xp = new float[n];                        // (B, C, H, W) Euler predictor x'
-        float[] vp = new float[n];                        // (B, C, H, W) v(x', t_{k+1})
-        float[] xhat = new float[n];
+        int per = velocity.per(), n = B * per;          // x: (B, C, H, W) state x_t
+        st.load(x, y, B, per);
+        boolean listening = listener != SamplerListener.NONE;
+        Engine e = st.engine;
+        float[] nums = st.nums, xs = st.xs, v = st.v, xp = st.xp, vp = st.vp, xprev = st.xprev;
+        int[] ys = st.ys;
+        Pass step = new Pass(st.passName("heun", listening), new Object[] {nums, ys},
+                listening ? new Object[] {xprev, v} : null, () -> {
+                    if (listening) e.copySlice(xprev, 0, xs, 0, n);
+                    velocity.eval(v, xs, nums, OdeState.T, OdeState.W, ys, B);         // v(x, t_k)
+                    e.eulerTo(xp, xs, v, nums, OdeState.DT, n);                          // x' = x + v·dt
+                    velocity.eval(vp, xp, nums, OdeState.T_NEXT, OdeState.W, ys, B);   // v(x', t_{k+1})
+                    e.heunCorrect(xs, v, vp, nums, OdeState.DT_CORR, n);               // x ← x + (a·v + b·vp)·dt
+                });
+        float[] xhat = listening ? new float[n] : null;
         for (int k = 0; k < steps; k++) {
             float t = ts[k], tNext = ts[k + 1], dt = tNext - t;
-            velocity.eval(v, x, t, y, B);
-            if (listener != SamplerListener.NONE) {
-                OdeSteps.predictClean(xhat, x, v, t, n);
-                listener.onStep(k, steps, t, x, xhat, B);
+            boolean last = k == steps - 1;                    // the last step is a plain Euler step
+            nums[OdeState.T] = t;
+            nums[OdeState.DT] = dt;
+            nums[OdeState.T_NEXT] = tNext;
+            nums[OdeState.W] = velocity.weightAt(t);
+            nums[OdeState.DT_CORR] = dt;
+            nums[OdeState.A] = last ? 1f : 0.5f;
+            nums[OdeState.B_COEF] = last ? 0f : 0.5f;
+            e.run(step);
+            if (listening) {
+                OdeSteps.predictClean(xhat, xprev, v, t, n);
+                listener.onStep(k, steps, t, xprev, xhat, B);
             }
-            if (k == steps - 1) {
-                OdeSteps.euler(x, x, v, dt, n);
-                break;
-            }
-            OdeSteps.euler(xp, x, v, dt, n);
-            velocity.evalGuidedBy(vp, xp, tNext, t, y, B);
-            for (int j = 0; j < n; j++) x[j] = x[j] + ((v[j] + vp[j]) / 2f) * dt;
         }
+        st.store(x, n);
         OdeSteps.clamp(x, n);
         listener.onStep(steps, steps, 1f, x, x, B);
         return x;

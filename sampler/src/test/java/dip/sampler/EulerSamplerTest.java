@@ -54,9 +54,14 @@ class EulerSamplerTest {
     @Test
     void the100StepPaperIntervalGuides85Steps() {
         LabelVelocity m = new LabelVelocity();
-        new EulerSampler(m, 100, 2.9f, 0.11f, 0.97f).sample(new float[4], new int[]{0}, 1);
-        long guided = m.calls.stream().filter(c -> c[1] == 2f).count();
+        var g = new Guidance(2.9f, 0.11f, 0.97f);
+        new EulerSampler(m, 100, g).sample(new float[4], new int[]{0}, 1);
         assertEquals(100, m.calls.size());
-        assertEquals(85, guided);
+        assertEquals(100, m.calls.stream().filter(c -> c[1] == 2f).count(), "every step runs [null; cond], as the official sampler");
+        var velocity = new GuidedVelocity(m, g);
+        float[] ts = dip.flow.FlowPath.timeGrid(100);
+        int weighted = 0;
+        for (int k = 0; k < 100; k++) if (velocity.weightAt(ts[k]) == 2.9f) weighted++;
+        assertEquals(85, weighted);
     }
 }

@@ -50,10 +50,12 @@ class SamplerTest {
     }
 
     @Test
-    void heunCallsTheModelTwicePerStepButTheLast() {
+    void heunCallsTheModelTwicePerStep() {
+        // The last step is an Euler step, but it still evaluates v(x', 1) (with weight 0), so that every step makes
+        // the same kernel calls and a device engine replays one recording.
         var toy = new GaussianToy(8);
         new HeunSampler(toy, 10).sample(Sampler.noise(3, B, GaussianToy.PER), Y, B);
-        assertEquals(19, toy.calls);
+        assertEquals(20, toy.calls);
     }
 
     @Test
@@ -63,20 +65,27 @@ class SamplerTest {
         var toy = new GaussianToy(16);                          // room for one 2B forward per step
         int[] y = {0, 1, 2, 0, 1};                              // no null label among the requests
         new EulerSampler(toy, 100, g).sample(Sampler.noise(4, B, GaussianToy.PER), y, B);
+        // As the official sampler: every step runs the [null; conditional] forward of 2B rows and combines with
+        // w inside the interval, 1 outside it.
         assertEquals(100, toy.calls);
-        assertEquals(85, toy.guidedCalls, "steps whose forward held the null class");
-        assertEquals(85 * 2 * B + 15 * B, toy.rows, "guided steps run 2B rows, the others B");
-        assertEquals(85 * B, toy.nullRows);
+        assertEquals(100, toy.guidedCalls, "steps whose forward held the null class");
+        assertEquals(100 * 2 * B, toy.rows);
+        assertEquals(100 * B, toy.nullRows);
+        var velocity = new GuidedVelocity(toy, g);
+        float[] ts = FlowPath.timeGrid(100);
+        int weighted = 0;
+        for (int k = 0; k < 100; k++) if (velocity.weightAt(ts[k]) == g.scale()) weighted++;
+        assertEquals(85, weighted, "steps combined with weight w");
     }
 
     @Test
     void heunGuidesBothEvaluationsOfAStepByItsStartTime() {
-        // As the official HeunSampler: the corrector at t_{k+1} is guided iff t_k is. 85 guided steps of 100, each
-        // with two evaluations (the last step, t = 0.99, is unguided and Euler): 170 guided forwards of 199.
+        // As the official HeunSampler: both evaluations of a step use the weight of t_k; every evaluation runs the
+        // [null; conditional] forward (two per step, the last step's second one with weight 0 in the update).
         var toy = new GaussianToy(16);
         new HeunSampler(toy, 100, Guidance.paper()).sample(Sampler.noise(12, B, GaussianToy.PER), new int[]{0, 1, 2, 0, 1}, B);
-        assertEquals(199, toy.calls);
-        assertEquals(170, toy.guidedCalls);
+        assertEquals(200, toy.calls);
+        assertEquals(200, toy.guidedCalls);
     }
 
     @Test

@@ -370,12 +370,12 @@ public interface Engine extends AutoCloseable {
         parallelFor(n, (lo, hi) -> FlowKernels.velocityTarget(v, x, eps, lo, hi));
     }
 
-    default void guidanceCombine(float[] v, int vOff, float[] out, int cOff, float w, int n) {
-        parallelFor(n, (lo, hi) -> FlowKernels.guidanceCombine(v, vOff, out, cOff, w, lo, hi));
+    default void guidanceCombine(float[] v, int vOff, float[] out, int cOff, float[] s, int k, int n) {
+        parallelFor(n, (lo, hi) -> FlowKernels.guidanceCombine(v, vOff, out, cOff, s, k, lo, hi));
     }
 
-    default void guidanceCombineSplit(float[] v, int vOff, float[] u, float[] c, float w, int n) {
-        parallelFor(n, (lo, hi) -> FlowKernels.guidanceCombineSplit(v, vOff, u, c, w, lo, hi));
+    default void guidanceCombineSplit(float[] v, int vOff, float[] u, float[] c, float[] s, int k, int n) {
+        parallelFor(n, (lo, hi) -> FlowKernels.guidanceCombineSplit(v, vOff, u, c, s, k, lo, hi));
     }
 
     default void eulerTo(float[] out, float[] x, float[] v, float[] s, int k, int n) {

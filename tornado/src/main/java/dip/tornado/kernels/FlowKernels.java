@@ -31,22 +31,23 @@ public final class FlowKernels {
     }
 
     /**
-     * Classifier-free guidance of a [null; conditional] batch: v[vOff + i] = u + w·(c − u) with u = out[i] and
-     * c = out[cOff + i], i in [i0, i1) (in float32, as torch's simple guidance function).
+     * Classifier-free guidance of a [null; conditional] batch: v[vOff + i] = u + w·(c − u) with u = out[i],
+     * c = out[cOff + i] and w = s[k], i in [i0, i1) (in float32, as torch's simple guidance function; the official
+     * sampler combines with w = 1 outside the guidance interval).
      */
-    public static void guidanceCombine(float[] v, int vOff, float[] out, int cOff, float w, int i0, int i1) {
+    public static void guidanceCombine(float[] v, int vOff, float[] out, int cOff, float[] s, int k, int i0, int i1) {
         for (@Parallel int it = 0; it < i1 - i0; it++) {
             int i = i0 + it;
             float u = out[i];
-            v[vOff + i] = u + w * (out[cOff + i] - u);
+            v[vOff + i] = u + s[k] * (out[cOff + i] - u);
         }
     }
 
-    /** As {@link #guidanceCombine} with u and c in two arrays: v[vOff + i] = u[i] + w·(c[i] − u[i]). */
-    public static void guidanceCombineSplit(float[] v, int vOff, float[] u, float[] c, float w, int i0, int i1) {
+    /** As {@link #guidanceCombine} with u and c in two arrays: v[vOff + i] = u[i] + s[k]·(c[i] − u[i]). */
+    public static void guidanceCombineSplit(float[] v, int vOff, float[] u, float[] c, float[] s, int k, int i0, int i1) {
         for (@Parallel int it = 0; it < i1 - i0; it++) {
             int i = i0 + it;
-            v[vOff + i] = u[i] + w * (c[i] - u[i]);
+            v[vOff + i] = u[i] + s[k] * (c[i] - u[i]);
         }
     }
 
@@ -58,11 +59,15 @@ public final class FlowKernels {
         }
     }
 
-    /** Heun's corrector x ← x + ½(v + vp)·s[k] (dt = s[k]), i in [i0, i1). */
+    /**
+     * Heun's corrector x ← x + (a·v + b·vp)·dt with dt = s[k], a = s[k + 1], b = s[k + 2], i in [i0, i1): a = b = ½
+     * is the trapezoid ½(v + vp) (scaling by ½ is exact, so this equals (v + vp)/2 to the bit), a = 1, b = 0 the
+     * plain Euler step of the last interval.
+     */
     public static void heunCorrect(float[] x, float[] v, float[] vp, float[] s, int k, int i0, int i1) {
         for (@Parallel int it = 0; it < i1 - i0; it++) {
             int i = i0 + it;
-            x[i] = x[i] + ((v[i] + vp[i]) / 2f) * s[k];
+            x[i] = x[i] + (s[k + 1] * v[i] + s[k + 2] * vp[i]) * s[k];
         }
     }
 }

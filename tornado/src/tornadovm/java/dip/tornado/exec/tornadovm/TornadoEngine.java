@@ -918,15 +918,15 @@ public final class TornadoEngine implements Engine {
     }
 
     @Override
-    public void guidanceCombine(float[] v, int vOff, float[] out, int cOff, float w, int n) {
-        if (onHost(1, v, out)) cpu.guidanceCombine(v, vOff, out, cOff, w, n);
-        else if ((n) > 0) record("guidanceCombine", (tg, tid) -> tg.task(tid, FlowKernels::guidanceCombine, v, vOff, out, cOff, w, 0, n), 1, 0, v, out);
+    public void guidanceCombine(float[] v, int vOff, float[] out, int cOff, float[] s, int k, int n) {
+        if (onHost(1, v, out, s)) cpu.guidanceCombine(v, vOff, out, cOff, s, k, n);
+        else if ((n) > 0) record("guidanceCombine", (tg, tid) -> tg.task(tid, FlowKernels::guidanceCombine, v, vOff, out, cOff, s, k, 0, n), 1, 0, v, out, s);
     }
 
     @Override
-    public void guidanceCombineSplit(float[] v, int vOff, float[] u, float[] c, float w, int n) {
-        if (onHost(1, v, u, c)) cpu.guidanceCombineSplit(v, vOff, u, c, w, n);
-        else if ((n) > 0) record("guidanceCombineSplit", (tg, tid) -> tg.task(tid, FlowKernels::guidanceCombineSplit, v, vOff, u, c, w, 0, n), 1, 0, v, u, c);
+    public void guidanceCombineSplit(float[] v, int vOff, float[] u, float[] c, float[] s, int k, int n) {
+        if (onHost(1, v, u, c, s)) cpu.guidanceCombineSplit(v, vOff, u, c, s, k, n);
+        else if ((n) > 0) record("guidanceCombineSplit", (tg, tid) -> tg.task(tid, FlowKernels::guidanceCombineSplit, v, vOff, u, c, s, k, 0, n), 1, 0, v, u, c, s);
     }
 
     @Override
