@@ -9,7 +9,6 @@ import dip.layers.Silu;
 import dip.layers.TimestepEmbedder;
 import dip.layers.Unpatchify;
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.ElementwiseKernels;
 import dip.util.Rng;
 
 import java.util.Arrays;
@@ -141,13 +140,13 @@ public final class Dip implements Denoiser {
         te = tEmbedder.forward(t, B);                                            // (B, D)
         float[] ye = yEmbedder.forward(y, B);                                    // (B, D)
         float[] tev = te;
-        engine.parallelFor(B * D, (lo, hi) -> ElementwiseKernels.add(cPre, tev, ye, lo, hi));
+        engine.add(cPre, tev, ye, B * D);
         c = cSilu.forward(cPre, B * D);                                          // c = silu(te + ye)
         for (DitBlock block : blocks) s = block.forward(s, c, B);
         float[] out;
         if (head != null) {
             float[] sv = s;
-            engine.parallelFor(B * N, (lo, hi) -> ElementwiseKernels.addRowBroadcast(gPre, sv, tev, lo, hi, N, D));
+            engine.addRowBroadcast(gPre, sv, tev, B * N, N, D);
             float[] g = gSilu.forward(gPre, B * N * D);                          // g = silu(te[b] + s)
             out = head.forward(sEmbedder.tokens(), g, B * N);                    // noisy patches + token → (B·N, C, P, P)
         } else {
@@ -160,8 +159,8 @@ public final class Dip implements Denoiser {
 
     @Override
     public void backward(float[] dv) {
-        Arrays.fill(dc, 0, B * D, 0f);
-        Arrays.fill(dte, 0, B * D, 0f);
+        engine.zero(dc, B * D);
+        engine.zero(dte, B * D);
         // forward was: v = fold(out)
         float[] dout = fold.backward(dv);
         float[] ds;
@@ -171,7 +170,7 @@ public final class Dip implements Denoiser {
             // forward was: g = silu(gPre), gPre = s + te[b]
             ds = gSilu.backward(head.dS());
             float[] dsv = ds;
-            engine.parallelFor(B * D, (lo, hi) -> ElementwiseKernels.addRowBroadcastBackwardVec(dte, dsv, lo, hi, N, D));
+            engine.addRowBroadcastBackwardVec(dte, dsv, B, N, D);
         } else {
             // forward was: out = final_layer(s, c)
             ds = finalLayer.backward(dout, dc);
@@ -182,7 +181,7 @@ public final class Dip implements Denoiser {
         sEmbedder.backward(ds);
         // forward was: c = silu(te + ye)
         float[] dcPre = cSilu.backward(dc);
-        engine.parallelFor(B * D, (lo, hi) -> ElementwiseKernels.addInPlace(dte, dcPre, lo, hi));
+        engine.addInPlace(dte, dcPre, B * D);
         yEmbedder.backward(dcPre);
         tEmbedder.backward(dte);
     }

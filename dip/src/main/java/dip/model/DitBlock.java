@@ -6,10 +6,7 @@ import dip.layers.ParamRegistry;
 import dip.layers.RmsNorm;
 import dip.layers.SwiGlu;
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.AdaLnKernels;
-import dip.tornado.kernels.ElementwiseKernels;
 
-import java.util.Arrays;
 
 /**
  * One DiP backbone block (official FlattenDiTBlock, DIP-SPEC §1): pre-norm RMSNorm, QK-normed RoPE attention and a
@@ -71,20 +68,16 @@ public final class DitBlock {
         float[] md = adaLn.forward(c, B);                                               // (B, 6D)
         mod = md;
         n1 = norm1.forward(x, R);
-        engine.parallelFor(R, (lo, hi) ->                                               // h1 = n1·(1+scale)+shift
-                AdaLnKernels.modulateForward(h1, n1, md, lo, hi, N, D, CHUNKS, SHIFT_MSA, SCALE_MSA));
+        engine.modulateForward(h1, n1, md, R, N, D, CHUNKS, SHIFT_MSA, SCALE_MSA);
         float[] av = attn.forward(h1, B);
         a = av;
-        engine.parallelFor(R, (lo, hi) ->                                               // x1 = x + gate·attn(h1)
-                AdaLnKernels.gateResidualForward(x1, x, av, md, lo, hi, N, D, CHUNKS, GATE_MSA));
+        engine.gateResidualForward(x1, x, av, md, R, N, D, CHUNKS, GATE_MSA);
         n2 = norm2.forward(x1, R);
         float[] nv2 = n2;
-        engine.parallelFor(R, (lo, hi) ->                                               // h2 = n2·(1+scale)+shift
-                AdaLnKernels.modulateForward(h2, nv2, md, lo, hi, N, D, CHUNKS, SHIFT_MLP, SCALE_MLP));
+        engine.modulateForward(h2, nv2, md, R, N, D, CHUNKS, SHIFT_MLP, SCALE_MLP);
         float[] mv = mlp.forward(h2, R);
         m = mv;
-        engine.parallelFor(R, (lo, hi) ->                                               // x2 = x1 + gate·mlp(h2)
-                AdaLnKernels.gateResidualForward(x2, x1, mv, md, lo, hi, N, D, CHUNKS, GATE_MLP));
+        engine.gateResidualForward(x2, x1, mv, md, R, N, D, CHUNKS, GATE_MLP);
         return x2;
     }
 
@@ -96,50 +89,44 @@ public final class DitBlock {
     public float[] backward(float[] dx2, float[] dc) {
         int R = B * N, n = R * D;
         float[] md = mod;
-        Arrays.fill(dmod, 0, B * CHUNKS * D, 0f);
+        engine.zero(dmod, B * CHUNKS * D);
         // forward was: x2 = x1 + gate_mlp·m
-        Arrays.fill(dx1, 0, n, 0f);
-        Arrays.fill(dbr, 0, n, 0f);
-        engine.parallelFor(R, (lo, hi) ->
-                AdaLnKernels.gateResidualBackwardInput(dx1, dbr, dx2, md, lo, hi, N, D, CHUNKS, GATE_MLP));
+        engine.zero(dx1, n);
+        engine.zero(dbr, n);
+        engine.gateResidualBackwardInput(dx1, dbr, dx2, md, R, N, D, CHUNKS, GATE_MLP);
         float[] mv = m;
-        engine.parallelFor(B * D, (lo, hi) ->
-                AdaLnKernels.gateResidualBackwardMod(dmod, dx2, mv, lo, hi, N, D, CHUNKS, GATE_MLP));
+        engine.gateResidualBackwardMod(dmod, dx2, mv, B, N, D, CHUNKS, GATE_MLP);
         // forward was: m = mlp(h2)
         float[] dh2 = mlp.backward(dbr);
         // forward was: h2 = n2·(1 + scale_mlp) + shift_mlp
         modulateBackward(dh2, n2, SHIFT_MLP, SCALE_MLP, R);
         // forward was: n2 = norm2(x1); x1 also feeds the residual, so its grads add up
         float[] dx1n = norm2.backward(dn);
-        engine.parallelFor(n, (lo, hi) -> ElementwiseKernels.addInPlace(dx1, dx1n, lo, hi));
+        engine.addInPlace(dx1, dx1n, n);
         // forward was: x1 = x + gate_msa·a
-        Arrays.fill(dx, 0, n, 0f);
-        Arrays.fill(dbr, 0, n, 0f);
-        engine.parallelFor(R, (lo, hi) ->
-                AdaLnKernels.gateResidualBackwardInput(dx, dbr, dx1, md, lo, hi, N, D, CHUNKS, GATE_MSA));
+        engine.zero(dx, n);
+        engine.zero(dbr, n);
+        engine.gateResidualBackwardInput(dx, dbr, dx1, md, R, N, D, CHUNKS, GATE_MSA);
         float[] av = a;
-        engine.parallelFor(B * D, (lo, hi) ->
-                AdaLnKernels.gateResidualBackwardMod(dmod, dx1, av, lo, hi, N, D, CHUNKS, GATE_MSA));
+        engine.gateResidualBackwardMod(dmod, dx1, av, B, N, D, CHUNKS, GATE_MSA);
         // forward was: a = attn(h1)
         float[] dh1 = attn.backward(dbr);
         // forward was: h1 = n1·(1 + scale_msa) + shift_msa
         modulateBackward(dh1, n1, SHIFT_MSA, SCALE_MSA, R);
         // forward was: n1 = norm1(x)
         float[] dxn = norm1.backward(dn);
-        engine.parallelFor(n, (lo, hi) -> ElementwiseKernels.addInPlace(dx, dxn, lo, hi));
+        engine.addInPlace(dx, dxn, n);
         // forward was: mod = adaLN_modulation.0(c)
         float[] dcLocal = adaLn.backward(dmod);
-        engine.parallelFor(B * D, (lo, hi) -> ElementwiseKernels.addInPlace(dc, dcLocal, lo, hi));
+        engine.addInPlace(dc, dcLocal, B * D);
         return dx;
     }
 
     /** dn = dh·(1 + scale) (overwritten); dshift, dscale accumulated into dmod. Forward was: h = nrm·(1+scale)+shift. */
     private void modulateBackward(float[] dh, float[] nrm, int shiftIdx, int scaleIdx, int R) {
         float[] md = mod;
-        Arrays.fill(dn, 0, R * D, 0f);
-        engine.parallelFor(R, (lo, hi) ->
-                AdaLnKernels.modulateBackwardInput(dn, dh, md, lo, hi, N, D, CHUNKS, scaleIdx));
-        engine.parallelFor(B * D, (lo, hi) ->
-                AdaLnKernels.modulateBackwardMod(dmod, dh, nrm, lo, hi, N, D, CHUNKS, shiftIdx, scaleIdx));
+        engine.zero(dn, R * D);
+        engine.modulateBackwardInput(dn, dh, md, R, N, D, CHUNKS, scaleIdx);
+        engine.modulateBackwardMod(dmod, dh, nrm, B, N, D, CHUNKS, shiftIdx, scaleIdx);
     }
 }

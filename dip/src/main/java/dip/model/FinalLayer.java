@@ -4,10 +4,7 @@ import dip.layers.LayerNormNoAffine;
 import dip.layers.Linear;
 import dip.layers.ParamRegistry;
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.AdaLnKernels;
-import dip.tornado.kernels.ElementwiseKernels;
 
-import java.util.Arrays;
 
 /**
  * The standard DiT final layer, used only by the DiT-only variant (HeadType.DIT_ONLY; the DiP model itself has no
@@ -56,7 +53,7 @@ public final class FinalLayer {
         float[] nv = norm.forward(x, R);                                                 // (B·N, D)
         mod = md;
         nrm = nv;
-        engine.parallelFor(R, (lo, hi) -> AdaLnKernels.modulateForward(h, nv, md, lo, hi, N, D, CHUNKS, SHIFT, SCALE));
+        engine.modulateForward(h, nv, md, R, N, D, CHUNKS, SHIFT, SCALE);
         return linear.forward(h, R);
     }
 
@@ -67,16 +64,15 @@ public final class FinalLayer {
         // forward was: out = linear(h)
         float[] dh = linear.backward(dout);
         // forward was: h = nrm·(1 + scale) + shift
-        Arrays.fill(dn, 0, R * D, 0f);
-        Arrays.fill(dmod, 0, B * CHUNKS * D, 0f);
-        engine.parallelFor(R, (lo, hi) -> AdaLnKernels.modulateBackwardInput(dn, dh, md, lo, hi, N, D, CHUNKS, SCALE));
-        engine.parallelFor(B * D, (lo, hi) ->
-                AdaLnKernels.modulateBackwardMod(dmod, dh, nv, lo, hi, N, D, CHUNKS, SHIFT, SCALE));
+        engine.zero(dn, R * D);
+        engine.zero(dmod, B * CHUNKS * D);
+        engine.modulateBackwardInput(dn, dh, md, R, N, D, CHUNKS, SCALE);
+        engine.modulateBackwardMod(dmod, dh, nv, B, N, D, CHUNKS, SHIFT, SCALE);
         // forward was: nrm = LayerNorm(x)
         float[] dx = norm.backward(dn);
         // forward was: mod = adaLN_modulation.0(c)
         float[] dcLocal = adaLn.backward(dmod);
-        engine.parallelFor(B * D, (lo, hi) -> ElementwiseKernels.addInPlace(dc, dcLocal, lo, hi));
+        engine.addInPlace(dc, dcLocal, B * D);
         return dx;
     }
 }

@@ -2,16 +2,12 @@ package dip.model;
 
 import dip.layers.Conv2d;
 import dip.layers.ConvTranspose2d;
-import dip.layers.Init;
 import dip.layers.MaxPool2d;
 import dip.layers.Param;
 import dip.layers.ParamRegistry;
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.ActivationKernels;
-import dip.tornado.kernels.ChannelKernels;
 import dip.util.Rng;
 
-import java.util.Arrays;
 
 /**
  * The Patch Detailer Head (= {@code LocalDecoder} in the official dip.py): a small conv U-Net run on every patch
@@ -150,14 +146,13 @@ public final class PatchDetailerHead {
         int bs = side[S + 1], CA = w[S], hwB = bs * bs;
         float[] bIn = this.bIn, pooled = h;
         int D = this.D;
-        engine.parallelFor(BN * (CA + D), (lo, hi) ->                              // bIn = [pooled, s repeated]
-                ChannelKernels.broadcastConcatForward(bIn, pooled, s, lo, hi, CA, D, hwB));
+        engine.broadcastConcatForward(bIn, pooled, s, BN * (CA + D), CA, D, hwB);
         silu(bAct, bottleneck.forward(bIn, BN), BN * w[S] * hwB);                    // b = SiLU(bottleneck(bIn))
         float[] g = bAct;
         for (int i = S; i >= 1; i--) {
             float[] u = up[i].forward(g, BN), sk = skip[i], ct = cat[i];            // u = up_i(g)
             int wi = w[i], hw = side[i] * side[i];
-            engine.parallelFor(BN * 2 * wi, (lo, hi) -> ChannelKernels.concatForward(ct, u, sk, lo, hi, wi, wi, hw));
+            engine.concatForward(ct, u, sk, BN * 2 * wi, wi, wi, hw);
             silu(decAct[i], dec[i].forward(ct, BN), BN * w[Math.max(i - 1, 1)] * hw); // g = SiLU(dec_i([u, skip_i]))
             g = decAct[i];
         }
@@ -181,18 +176,17 @@ public final class PatchDetailerHead {
             float[] dCat = dec[i].backward(dPre);
             // forward was: cat_i = [u, skip_i]
             float[] dUp = this.dUp, dSk = dSkip[i];
-            Arrays.fill(dUp, 0, BN * wi * hw, 0f);
-            Arrays.fill(dSk, 0, BN * wi * hw, 0f);
-            engine.parallelFor(BN * 2 * wi, (lo, hi) -> ChannelKernels.concatBackward(dUp, dSk, dCat, lo, hi, wi, wi, hw));
+            engine.zero(dUp, BN * wi * hw);
+            engine.zero(dSk, BN * wi * hw);
+            engine.concatBackward(dUp, dSk, dCat, BN * 2 * wi, wi, wi, hw);
             dg = up[i].backward(dUp);                           // forward was: u = up_i(g)
         }
         int bs = side[S + 1], CA = w[S], hwB = bs * bs, D = this.D;
         siluBackward(dPre, dg, bottleneck.output(), BN * CA * hwB);   // forward was: b = SiLU(bottleneck(bIn))
         float[] dBIn = bottleneck.backward(dPre), dPooled = this.dPooled, dS = this.dS;
-        Arrays.fill(dPooled, 0, BN * CA * hwB, 0f);
-        Arrays.fill(dS, 0, BN * D, 0f);
-        engine.parallelFor(BN * (CA + D), (lo, hi) ->           // forward was: bIn = [pooled, s repeated]
-                ChannelKernels.broadcastConcatBackward(dPooled, dS, dBIn, lo, hi, CA, D, hwB));
+        engine.zero(dPooled, BN * CA * hwB);
+        engine.zero(dS, BN * D);
+        engine.broadcastConcatBackward(dPooled, dS, dBIn, BN * (CA + D), CA, D, hwB);
         float[] dh = dPooled;
         for (int i = S; i >= 1; i--) {
             pool[i].backwardInto(dSkip[i], dh);                 // forward was: h = maxpool(skip_i); adds to the concat's part
@@ -213,13 +207,13 @@ public final class PatchDetailerHead {
     // helpers
 
     private void silu(float[] out, float[] x, int n) {
-        engine.parallelFor(n, (lo, hi) -> ActivationKernels.siluForward(out, x, lo, hi));
+        engine.siluForward(out, x, n);
     }
 
     /** dx[0..n) = dout·SiLU'(x): zeroes dx, then accumulates. */
     private void siluBackward(float[] dx, float[] dout, float[] x, int n) {
-        Arrays.fill(dx, 0, n, 0f);
-        engine.parallelFor(n, (lo, hi) -> ActivationKernels.siluBackward(dx, dout, x, lo, hi));
+        engine.zero(dx, n);
+        engine.siluBackward(dx, dout, x, n);
     }
 
     /** S: number of down/up stages. */

@@ -1,10 +1,7 @@
 package dip.layers;
 
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.AttentionKernels;
-import dip.tornado.kernels.RopeKernels;
 
-import java.util.Arrays;
 
 /**
  * Multi-head self-attention of a DiP block (PixNerd's RAttention): qkv Linear (no bias), per-head QK-RMSNorm
@@ -58,7 +55,7 @@ public final class Attention {
         cos = new float[N * HS / 2];
         sin = new float[N * HS / 2];
         int hsz = HS;
-        engine.parallelFor(N, (lo, hi) -> RopeKernels.ropeTables(cos, sin, lo, hi, grid, hsz));
+        engine.ropeTables(cos, sin, N, grid, hsz);
         q = new float[headRows * HS]; k = new float[headRows * HS]; v = new float[headRows * HS];
         qr = new float[headRows * HS]; kr = new float[headRows * HS]; o = new float[headRows * HS];
         att = new float[headRows * N]; dpre = new float[headRows * N];
@@ -76,13 +73,13 @@ public final class Attention {
         this.B = B;
         int headRows = B * NH * N;
         float[] qkvOut = qkv.forward(x, B * N);                                              // (B·N, 3D)
-        engine.parallelFor(headRows, (lo, hi) -> AttentionKernels.qkvSplit(q, k, v, qkvOut, lo, hi, N, NH, HS));
+        engine.qkvSplit(q, k, v, qkvOut, headRows, N, NH, HS);
         float[] qn = qNorm.forward(q, headRows);                                             // per-head RMSNorm
         float[] kn = kNorm.forward(k, headRows);
-        engine.parallelFor(headRows, (lo, hi) -> RopeKernels.ropeForward(qr, qn, cos, sin, lo, hi, N, HS));
-        engine.parallelFor(headRows, (lo, hi) -> RopeKernels.ropeForward(kr, kn, cos, sin, lo, hi, N, HS));
+        engine.ropeForward(qr, qn, cos, sin, headRows, N, HS);
+        engine.ropeForward(kr, kn, cos, sin, headRows, N, HS);
         engine.attentionForward(o, att, qr, kr, v, B * NH, N, HS, scale);
-        engine.parallelFor(headRows, (lo, hi) -> AttentionKernels.headsMerge(merged, o, lo, hi, N, NH, HS));
+        engine.headsMerge(merged, o, headRows, N, NH, HS);
         return proj.forward(merged, B * N);                                                  // (B·N, D)
     }
 
@@ -92,23 +89,23 @@ public final class Attention {
         // forward was: y = proj(merged)
         float[] dmerged = proj.backward(dy);
         // forward was: merged = headsMerge(o)
-        Arrays.fill(dO, 0, headRows * hs, 0f);
-        engine.parallelFor(headRows, (lo, hi) -> AttentionKernels.headsMergeBackward(dO, dmerged, lo, hi, N, NH, HS));
+        engine.zero(dO, headRows * hs);
+        engine.headsMergeBackward(dO, dmerged, headRows, N, NH, HS);
         // forward was: o = softmax(qr·krᵀ·scale) v
-        Arrays.fill(dqr, 0, headRows * hs, 0f);
-        Arrays.fill(dkr, 0, headRows * hs, 0f);
-        Arrays.fill(dv, 0, headRows * hs, 0f);
+        engine.zero(dqr, headRows * hs);
+        engine.zero(dkr, headRows * hs);
+        engine.zero(dv, headRows * hs);
         engine.attentionBackward(dqr, dkr, dv, dpre, dO, qr, kr, v, att, B * NH, N, HS, scale);
         // forward was: qr = rope(q_norm(q)), kr = rope(k_norm(k))
-        Arrays.fill(dqn, 0, headRows * hs, 0f);
-        Arrays.fill(dkn, 0, headRows * hs, 0f);
-        engine.parallelFor(headRows, (lo, hi) -> RopeKernels.ropeBackward(dqn, dqr, cos, sin, lo, hi, N, HS));
-        engine.parallelFor(headRows, (lo, hi) -> RopeKernels.ropeBackward(dkn, dkr, cos, sin, lo, hi, N, HS));
+        engine.zero(dqn, headRows * hs);
+        engine.zero(dkn, headRows * hs);
+        engine.ropeBackward(dqn, dqr, cos, sin, headRows, N, HS);
+        engine.ropeBackward(dkn, dkr, cos, sin, headRows, N, HS);
         float[] dq = qNorm.backward(dqn);
         float[] dk = kNorm.backward(dkn);
         // forward was: q, k, v = split(qkv(x))
-        Arrays.fill(dqkv, 0, B * N * 3 * D, 0f);
-        engine.parallelFor(headRows, (lo, hi) -> AttentionKernels.qkvSplitBackward(dqkv, dq, dk, dv, lo, hi, N, NH, HS));
+        engine.zero(dqkv, B * N * 3 * D);
+        engine.qkvSplitBackward(dqkv, dq, dk, dv, headRows, N, NH, HS);
         return qkv.backward(dqkv);
     }
 }

@@ -3,7 +3,6 @@ package dip.layers;
 import dip.tornado.exec.Engine;
 import dip.util.Rng;
 
-import java.util.Arrays;
 
 /**
  * torch.nn.Conv2d(in, out, k, padding = k/2) with bias, stride 1, for k = 3 (padding 1) or k = 1, on a fixed H×W:
@@ -58,7 +57,7 @@ public final class Conv2d {
     public float[] backward(float[] dy) {
         float[] dx = this.dx, x = this.x, w = weight.data(), dw = weight.grad(), db = bias.grad();
         int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W;
-        Arrays.fill(dx, 0, B * in * H * W, 0f);
+        engine.zero(dx, B * in * H * W);
         if (k == 3) {
             engine.conv3x3BackwardInput(dx, dy, w, B, in, out, H, W);
             engine.conv3x3BackwardWeight(dw, db, dy, x, B, in, out, H, W);

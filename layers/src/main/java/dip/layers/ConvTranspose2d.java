@@ -3,7 +3,6 @@ package dip.layers;
 import dip.tornado.exec.Engine;
 import dip.util.Rng;
 
-import java.util.Arrays;
 
 /**
  * torch.nn.ConvTranspose2d(in, out, kernel_size=2, stride=2) with bias, on a fixed H×W input:
@@ -54,7 +53,7 @@ public final class ConvTranspose2d {
     public float[] backward(float[] dy) {
         float[] dx = this.dx, x = this.x, w = weight.data(), dw = weight.grad(), db = bias.grad();
         int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W;
-        Arrays.fill(dx, 0, B * in * H * W, 0f);
+        engine.zero(dx, B * in * H * W);
         engine.convTranspose2x2BackwardInput(dx, dy, w, B, in, out, H, W);
         engine.convTranspose2x2BackwardWeight(dw, db, dy, x, B, in, out, H, W);
         return dx;

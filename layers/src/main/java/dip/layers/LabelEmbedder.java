@@ -1,7 +1,6 @@
 package dip.layers;
 
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.EmbedKernels;
 
 import java.util.Arrays;
 
@@ -43,7 +42,7 @@ public final class LabelEmbedder {
         System.arraycopy(y, 0, labels, 0, B);
         this.B = B;
         float[] w = table.data();
-        engine.parallelFor(B, (lo, hi) -> EmbedKernels.embeddingForward(out, w, labels, lo, hi, D));
+        engine.embeddingForward(out, w, labels, B, D);
         return out;
     }
 
@@ -51,7 +50,7 @@ public final class LabelEmbedder {
     public void backward(float[] dout) {
         int batch = B;
         float[] g = table.grad();
-        engine.parallelFor(numClasses + 1, (lo, hi) -> EmbedKernels.embeddingBackward(g, dout, labels, lo, hi, batch, D));
+        engine.embeddingBackward(g, dout, labels, numClasses + 1, batch, D);
     }
 
     /** The labels of the last forward (a copy; for tests and logs). */

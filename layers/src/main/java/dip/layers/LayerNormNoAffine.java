@@ -1,9 +1,7 @@
 package dip.layers;
 
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.NormKernels;
 
-import java.util.Arrays;
 
 /**
  * LayerNorm over the last axis without affine parameters (torch.nn.LayerNorm(D, elementwise_affine=False, eps),
@@ -34,15 +32,15 @@ public final class LayerNormNoAffine {
         if (R > maxRows) throw new IllegalArgumentException("LayerNormNoAffine: " + R + " rows > maxRows " + maxRows);
         this.x = x;
         this.R = R;
-        engine.parallelFor(R, (lo, hi) -> NormKernels.layerNormForward(y, mean, rstd, x, lo, hi, D, eps));
+        engine.layerNormForward(y, mean, rstd, x, R, D, eps);
         return y;
     }
 
     /** Returns the layer-owned dx (R, D), overwritten. */
     public float[] backward(float[] dy) {
-        Arrays.fill(dx, 0, R * D, 0f);
+        engine.zero(dx, R * D);
         float[] xs = x;
-        engine.parallelFor(R, (lo, hi) -> NormKernels.layerNormBackward(dx, dy, xs, mean, rstd, lo, hi, D));
+        engine.layerNormBackward(dx, dy, xs, mean, rstd, R, D);
         return dx;
     }
 }

@@ -2,7 +2,6 @@ package dip.layers;
 
 import dip.tornado.exec.Engine;
 
-import java.util.Arrays;
 
 /**
  * y = x Wᵀ + b, same layout as torch.nn.Linear. x: (R, in), W: (out, in), b: (out), y: (R, out).
@@ -46,7 +45,7 @@ public final class Linear {
 
     /** Accumulates dW, db; returns the layer-owned dx (R, in), overwritten. */
     public float[] backward(float[] dy) {
-        Arrays.fill(dx, 0, R * in, 0f);
+        engine.zero(dx, R * in);
         engine.matmulBackwardInput(dx, dy, weight.data(), R, in, out);
         engine.matmulBackwardWeight(weight.grad(), bias == null ? scratchDb : bias.grad(), dy, x, R, in, out);
         return dx;

@@ -1,9 +1,7 @@
 package dip.layers;
 
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.PoolKernels;
 
-import java.util.Arrays;
 
 /**
  * torch.nn.MaxPool2d(2, stride=2) on a fixed H×W: x: (B, C, H, W) → y: (B, C, H/2, W/2). No parameters. The backward
@@ -34,7 +32,7 @@ public final class MaxPool2d {
         float[] y = this.y;
         int[] argmax = this.argmax;
         int H = this.H, W = this.W;
-        engine.parallelFor(B * C * (H / 2) * (W / 2), (lo, hi) -> PoolKernels.maxPool2x2Forward(y, argmax, x, lo, hi, H, W));
+        engine.maxPool2x2Forward(y, argmax, x, B * C * (H / 2) * (W / 2), H, W);
         return y;
     }
 
@@ -45,7 +43,7 @@ public final class MaxPool2d {
      */
     public float[] backward(float[] dy) {
         if (dx == null) dx = new float[maxBatch * C * H * W];
-        Arrays.fill(dx, 0, B * C * H * W, 0f);
+        engine.zero(dx, B * C * H * W);
         backwardInto(dx, dy);
         return dx;
     }
@@ -53,7 +51,7 @@ public final class MaxPool2d {
     /** Accumulates the scatter of dy (B, C, H/2, W/2) into a caller's dxAcc (B, C, H, W) (the head adds it to a skip gradient). */
     public void backwardInto(float[] dxAcc, float[] dy) {
         int[] argmax = this.argmax;
-        engine.parallelFor(B * C * (H / 2) * (W / 2), (lo, hi) -> PoolKernels.maxPool2x2Backward(dxAcc, dy, argmax, lo, hi));
+        engine.maxPool2x2Backward(dxAcc, dy, argmax, B * C * (H / 2) * (W / 2));
     }
 
     public float[] output() { return y; }

@@ -1,9 +1,7 @@
 package dip.layers;
 
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.LossKernels;
 
-import java.util.Arrays;
 
 /**
  * L = mean((pred − target)²) over all B·per elements (F.mse_loss, reduction "mean"; DIP-SPEC §3).
@@ -31,7 +29,7 @@ public final class MseLoss {
         this.pred = pred;
         this.target = target;
         this.B = B;
-        engine.parallelFor(B, (lo, hi) -> LossKernels.mseRowSums(rowSum, pred, target, lo, hi, per));
+        engine.mseRowSums(rowSum, pred, target, B, per);
         double s = 0;
         for (int b = 0; b < B; b++) s += rowSum[b];
         return s / ((double) B * per);
@@ -43,10 +41,10 @@ public final class MseLoss {
     /** Returns dL/dpred = 2(pred − target)/(B·per), layer-owned (B, per), overwritten. */
     public float[] backward() {
         int n = B * per;
-        Arrays.fill(dpred, 0, n, 0f);
+        engine.zero(dpred, n);
         float scale = 2f / n;
         float[] p = pred, t = target;
-        engine.parallelFor(n, (lo, hi) -> LossKernels.mseBackward(dpred, p, t, lo, hi, scale));
+        engine.mseBackward(dpred, p, t, n, scale);
         return dpred;
     }
 }

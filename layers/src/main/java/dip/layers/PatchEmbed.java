@@ -4,7 +4,6 @@ import dip.tornado.exec.Engine;
 import dip.tornado.kernels.PatchKernels;
 import dip.util.Rng;
 
-import java.util.Arrays;
 
 /**
  * DiP's patch embedding: unfold the image into P×P patches (kernel = stride = P; tokens row-major over the grid,
@@ -47,7 +46,7 @@ public final class PatchEmbed {
         this.B = B;
         float[] tokens = this.tokens;
         int C = this.C, H = this.H, W = this.W, P = this.P;
-        engine.parallelFor(B * N, (lo, hi) -> PatchKernels.patchifyForward(tokens, img, lo, hi, C, H, W, P));
+        engine.patchifyForward(tokens, img, B * N, C, H, W, P);
         return proj.forward(tokens, B * N);
     }
 
@@ -61,8 +60,8 @@ public final class PatchEmbed {
     public float[] backward(float[] ds) {
         float[] dtok = proj.backward(ds), dimg = this.dimg;
         int C = this.C, H = this.H, W = this.W, P = this.P;
-        Arrays.fill(dimg, 0, B * C * H * W, 0f);
-        engine.parallelFor(B * N, (lo, hi) -> PatchKernels.patchifyBackward(dimg, dtok, lo, hi, C, H, W, P));
+        engine.zero(dimg, B * C * H * W);
+        engine.patchifyBackward(dimg, dtok, B * N, C, H, W, P);
         return dimg;
     }
 

@@ -1,7 +1,6 @@
 package dip.layers;
 
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.NormKernels;
 
 import java.util.Arrays;
 
@@ -38,17 +37,17 @@ public final class RmsNorm {
         this.x = x;
         this.R = R;
         float[] w = weight.data();
-        engine.parallelFor(R, (lo, hi) -> NormKernels.rmsNormForward(y, rstd, x, w, lo, hi, D, eps));
+        engine.rmsNormForward(y, rstd, x, w, R, D, eps);
         return y;
     }
 
     /** Accumulates dweight; returns the layer-owned dx (R, D), overwritten. */
     public float[] backward(float[] dy) {
-        Arrays.fill(dx, 0, R * D, 0f);
+        engine.zero(dx, R * D);
         float[] w = weight.data(), dw = weight.grad(), xs = x;
         int rows = R;
-        engine.parallelFor(rows, (lo, hi) -> NormKernels.rmsNormBackward(dx, dy, xs, w, rstd, lo, hi, D));
-        engine.parallelFor(D, (lo, hi) -> NormKernels.rmsNormWeightBackward(dw, dy, xs, rstd, lo, hi, rows, D));
+        engine.rmsNormBackward(dx, dy, xs, w, rstd, rows, D);
+        engine.rmsNormWeightBackward(dw, dy, xs, rstd, rows, D);
         return dx;
     }
 }

@@ -1,9 +1,7 @@
 package dip.layers;
 
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.ActivationKernels;
 
-import java.util.Arrays;
 
 /**
  * SiLU as a layer, out = x·σ(x) (torch.nn.SiLU), over a flat array of n ≤ maxSize elements. No parameters.
@@ -28,15 +26,15 @@ public final class Silu {
         if (n > maxSize) throw new IllegalArgumentException("Silu: " + n + " elements > maxSize " + maxSize);
         this.x = x;
         this.n = n;
-        engine.parallelFor(n, (lo, hi) -> ActivationKernels.siluForward(out, x, lo, hi));
+        engine.siluForward(out, x, n);
         return out;
     }
 
     /** Returns the layer-owned dx (n), overwritten. Forward was: out = x·σ(x). */
     public float[] backward(float[] dout) {
-        Arrays.fill(dx, 0, n, 0f);
+        engine.zero(dx, n);
         float[] xs = x;
-        engine.parallelFor(n, (lo, hi) -> ActivationKernels.siluBackward(dx, dout, xs, lo, hi));
+        engine.siluBackward(dx, dout, xs, n);
         return dx;
     }
 }

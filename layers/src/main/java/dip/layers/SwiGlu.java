@@ -1,10 +1,7 @@
 package dip.layers;
 
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.ElementwiseKernels;
-import dip.tornado.kernels.SwigluKernels;
 
-import java.util.Arrays;
 
 /**
  * The DiP block's MLP (official FeedForward): out = w2(silu(w1 x) · w3 x), no biases. x, out: (R, D);
@@ -43,7 +40,7 @@ public final class SwiGlu {
         float[] bv = w3.forward(x, R);                                  // b = w3 x   (R, hidden)
         a = av;
         b = bv;
-        engine.parallelFor(R * hidden, (lo, hi) -> SwigluKernels.swigluForward(h, av, bv, lo, hi)); // h = silu(a)·b
+        engine.swigluForward(h, av, bv, R * hidden); // h = silu(a)·b
         return w2.forward(h, R);                                        // out = w2 h (R, D)
     }
 
@@ -53,14 +50,14 @@ public final class SwiGlu {
         float[] dh = w2.backward(dout);
         // forward was: h = silu(a)·b
         int n = R * hidden;
-        Arrays.fill(da, 0, n, 0f);
-        Arrays.fill(db, 0, n, 0f);
+        engine.zero(da, n);
+        engine.zero(db, n);
         float[] av = a, bv = b;
-        engine.parallelFor(n, (lo, hi) -> SwigluKernels.swigluBackward(da, db, dh, av, bv, lo, hi));
+        engine.swigluBackward(da, db, dh, av, bv, n);
         // forward was: a = w1 x, b = w3 x: x feeds both, so dx = dx(w1) + dx(w3)
         float[] dx1 = w1.backward(da);
         float[] dx3 = w3.backward(db);
-        engine.parallelFor(R * D, (lo, hi) -> ElementwiseKernels.add(dx, dx1, dx3, lo, hi));
+        engine.add(dx, dx1, dx3, R * D);
         return dx;
     }
 }

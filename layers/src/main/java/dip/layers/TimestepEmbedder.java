@@ -1,7 +1,6 @@
 package dip.layers;
 
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.EmbedKernels;
 
 /**
  * Embeds the diffusion time t ∈ [0, 1] (used directly, no ×1000) into D dims (DIP-SPEC §1; DiT TimestepEmbedder):
@@ -33,7 +32,7 @@ public final class TimestepEmbedder {
     /** Returns t_emb (B, D), owned by mlp.2 and valid until the next forward. */
     public float[] forward(float[] t, int B) {
         if (B > maxBatch) throw new IllegalArgumentException("TimestepEmbedder: batch " + B + " > maxBatch " + maxBatch);
-        engine.parallelFor(B, (lo, hi) -> EmbedKernels.timestepFeatures(freq, t, lo, hi, FREQ_DIM, MAX_PERIOD));
+        engine.timestepFeatures(freq, t, B, FREQ_DIM, MAX_PERIOD);
         float[] h = mlp0.forward(freq, B);                                     // (B, D)
         return mlp2.forward(act.forward(h, B * mlp0.out()), B);               // (B, D)
     }

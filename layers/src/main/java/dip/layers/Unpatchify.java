@@ -1,9 +1,7 @@
 package dip.layers;
 
 import dip.tornado.exec.Engine;
-import dip.tornado.kernels.PatchKernels;
 
-import java.util.Arrays;
 
 /**
  * Fold P×P patches back into images (kernel = stride = P, no overlap), as
@@ -36,7 +34,7 @@ public final class Unpatchify {
         this.B = B;
         float[] img = this.img;
         int C = this.C, H = this.H, W = this.W, P = this.P;
-        engine.parallelFor(B * N, (lo, hi) -> PatchKernels.unpatchifyForward(img, tok, lo, hi, C, H, W, P));
+        engine.unpatchifyForward(img, tok, B * N, C, H, W, P);
         return img;
     }
 
@@ -44,8 +42,8 @@ public final class Unpatchify {
     public float[] backward(float[] dimg) {
         float[] dtok = this.dtok;
         int C = this.C, H = this.H, W = this.W, P = this.P;
-        Arrays.fill(dtok, 0, B * N * C * P * P, 0f);
-        engine.parallelFor(B * N, (lo, hi) -> PatchKernels.unpatchifyBackward(dtok, dimg, lo, hi, C, H, W, P));
+        engine.zero(dtok, B * N * C * P * P);
+        engine.unpatchifyBackward(dtok, dimg, B * N, C, H, W, P);
         return dtok;
     }
 

@@ -145,7 +145,7 @@ public final class TrainLoop {
     }
 
     /** One optimiser step on images x (B, C, H, W) with labels (B). Returns {loss, grad norm (before clipping), lr}. */
-    double[] step(float[] x, int[] labels) {
+    public double[] step(float[] x, int[] labels) {
         for (int b = 0; b < B; b++) {
             int label = labels[b];
             if (label < 0 || label >= nullClass) {

@@ -1,0 +1,182 @@
+package dip.test.tornadovm;
+
+// The whole DiP on a TornadoVM device against the Java engine: the TINY and MICRO forward, one training step and a
+// guided sampling run, each a pass the TornadoVM engine records and replays; and the host<->device traffic of a
+// training step and a sampling step after the first. Compiled and run only by the `tornadovm` profile (TORNADOVM_HOME
+// set), whose argLine carries the SDK's argfile and turns TornadoVM's bailout recovery off, so a kernel that cannot
+// compile for the device fails here instead of running as Java on the host.
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dip.data.Dataset;
+import dip.model.Dip;
+import dip.model.DipConfig;
+import dip.model.Preset;
+import dip.sampler.EulerSampler;
+import dip.sampler.Guidance;
+import dip.sampler.Sampler;
+import dip.tornado.exec.Engine;
+import dip.tornado.exec.JavaEngine;
+import dip.tornado.exec.Pass;
+import dip.tornado.exec.tornadovm.TornadoEngine;
+import dip.trainer.TrainConfig;
+import dip.trainer.TrainLoop;
+import dip.trainer.TrainState;
+import dip.util.Rng;
+
+import java.util.List;
+import java.util.Locale;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class DeviceModelTest {
+    private static TornadoEngine dev;
+    private static JavaEngine cpu;
+
+    @BeforeAll
+    static void start() {
+        dev = new TornadoEngine();
+        cpu = new JavaEngine(2);
+        System.out.println("DeviceModelTest on " + dev.deviceName());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (dev != null) dev.close();
+        if (cpu != null) cpu.close();
+    }
+
+    @Test
+    void tinyAndMicroForwardMatchTheJavaEngine() {
+        for (Preset p : new Preset[] {Preset.TINY, Preset.MICRO}) {
+            DipConfig cfg = p.config();
+            int B = 3, per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
+            Dip a = Dip.create(cpu, cfg, B).initialize(new Rng(5)), b = Dip.create(dev, cfg, B).initialize(new Rng(5));
+            var rng = new Rng(9);
+            float[] x = rng.normal(B * per), t = {0.1f, 0.5f, 0.9f}, got = new float[B * per];
+            int[] y = {0, 3, cfg.numClasses()};
+            float[] ref = a.forward(x, t, y, B);
+            Pass pass = new Pass("forward-" + p, new Object[] {x, t, y}, new Object[] {got},
+                    () -> dev.copySlice(got, 0, b.forward(x, t, y, B), 0, B * per));
+            for (int run = 0; run < 2; run++) {                 // the second run replays the recording
+                java.util.Arrays.fill(got, Float.NaN);
+                dev.run(pass);
+                assertClose(p + " forward, run " + run, ref, got, 1e-4);
+            }
+        }
+    }
+
+    @Test
+    void oneTrainingStepMatchesTheJavaEngineAndMovesOnlyTheBatchAndTheLoss() {
+        DipConfig cfg = Preset.MICRO.config();
+        int B = 4, per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
+        var conf = new TrainConfig(B, 1e-3, 0.9, 0.999, 0.0, 0.99, 0.1, 0, 1.0, 7);
+        TrainState sc = state(cpu, cfg, conf), sd = state(dev, cfg, conf);
+        TrainLoop lc = loop(sc, cfg), ld = loop(sd, cfg);
+        var rng = new Rng(3);
+        float[] x = rng.normal(B * per);
+        int[] labels = {1, 2, 3, 4};
+        double[] rc = lc.step(x, labels), rd = ld.step(x, labels);
+        System.out.printf(Locale.ROOT, "training step: loss java %.7f tornado %.7f, grad norm java %.7f tornado %.7f%n",
+                rc[0], rd[0], rc[1], rd[1]);
+        assertEquals(rc[0], rd[0], 1e-5 * Math.abs(rc[0]), "loss");
+        assertEquals(rc[1], rd[1], 1e-4 * Math.abs(rc[1]), "gradient norm");
+        dev.download(sd.stateArrays());
+        // After one step from zero moments, m = (1 − β1)·clip·g: every gradient is checked through its first moment.
+        var pc = sc.model.params().all();
+        double worst = 0;
+        for (int i = 0; i < pc.size(); i++) {
+            String n = pc.get(i).name();
+            worst = Math.max(worst, assertClose("exp_avg of " + n, sc.adamw.firstMoment(i), sd.adamw.firstMoment(i), 1e-3));
+            assertClose("exp_avg_sq of " + n, sc.adamw.secondMoment(i), sd.adamw.secondMoment(i), 1e-3);
+            assertClose("weight " + n, pc.get(i).data(), sd.model.params().all().get(i).data(), 1e-4);
+            assertClose("EMA of " + n, sc.ema.weights(i), sd.ema.weights(i), 1e-4);
+        }
+        System.out.printf(Locale.ROOT, "training step: worst relative gradient (exp_avg) error %.2e over %d tensors%n", worst, pc.size());
+
+        long batchBytes = 4L * (3 * B * per + B + B + dip.tornado.kernels.OptimizerKernels.HP_SIZE);   // x0, ε, t, y, hp
+        for (int s = 0; s < 2; s++) {
+            var before = dev.stats().copy();
+            ld.step(x, labels);
+            var after = dev.stats();
+            long in = after.bytesIn - before.bytesIn, out = after.bytesOut - before.bytesOut;
+            System.out.printf(Locale.ROOT, "training step %d: %d graph runs, %,d B in, %,d B out, kernels %.1f ms of %.1f ms%n",
+                    s + 2, after.graphRuns() - before.graphRuns(), in, out,
+                    (after.kernelNanos - before.kernelNanos) / 1e6, (after.totalNanos - before.totalNanos) / 1e6);
+            assertEquals(batchBytes, in, "after the first step only the batch goes in (no weights)");
+            assertEquals(8, out, "and only {loss, norm} comes out");
+            assertEquals(0, after.rebuilds - before.rebuilds, "the plan is replayed, not rebuilt");
+        }
+    }
+
+    @Test
+    void aGuidedSamplingRunMatchesTheJavaEngineAndStaysOnTheDevice() {
+        DipConfig cfg = Preset.TINY.config();
+        int B = 3, per = cfg.channels() * cfg.imageSize() * cfg.imageSize(), steps = 4;
+        Dip a = Dip.create(cpu, cfg, 2 * B).initialize(new Rng(11)), b = Dip.create(dev, cfg, 2 * B).initialize(new Rng(11));
+        var g = new Guidance(2.5f, 0.1f, 0.9f);
+        float[] eps = Sampler.noise(4, B, per);
+        int[] y = {0, 5, 9};
+        float[] ref = new EulerSampler(a, steps, g).sample(eps.clone(), y, B);
+        var before = dev.stats().copy();
+        float[] got = new EulerSampler(b, steps, g).sample(eps.clone(), y, B);
+        var after = dev.stats();
+        assertClose("4-step guided sample", ref, got, 1e-4);
+        long stepIn = 4L * (7 + B);                                          // the step's numbers and the labels
+        System.out.printf(Locale.ROOT, "sampling %d steps: %d pass runs, %,d B in (first run included), %,d B out%n",
+                steps, after.passRuns - before.passRuns, after.bytesIn - before.bytesIn, after.bytesOut - before.bytesOut);
+        assertEquals(steps, after.passRuns - before.passRuns, "one pass per step");
+        assertEquals(4L * B * per, after.bytesOut - before.bytesOut, "only the final image comes back");
+        var s2 = dev.stats().copy();
+        new EulerSampler(b, steps, g);                                       // (a new sampler would record again)
+        float[] x2 = Sampler.noise(5, B, per);
+        var sampler = new EulerSampler(b, steps, g);
+        sampler.sample(x2, y, B);
+        var s3 = dev.stats().copy();
+        sampler.sample(Sampler.noise(6, B, per), y, B);                    // same sampler: replays
+        var s4 = dev.stats();
+        System.out.printf(Locale.ROOT, "sampling again: %,d B in, %,d B out, %d rebuilds%n", s4.bytesIn - s3.bytesIn,
+                s4.bytesOut - s3.bytesOut, s4.rebuilds - s3.rebuilds);
+        assertEquals(4L * B * per, s4.bytesOut - s3.bytesOut);
+        if (s2.passRuns < 0) fail();
+        assertEquals(true, s4.bytesIn - s3.bytesIn >= steps * stepIn, "each step sends its numbers and labels");
+    }
+
+    private static TrainState state(Engine e, DipConfig cfg, TrainConfig conf) {
+        Dip m = Dip.create(e, cfg, conf.batchSize()).initialize(TrainState.initRng(conf.seed()));
+        return new TrainState(m, conf, 64);
+    }
+
+    private static TrainLoop loop(TrainState s, DipConfig cfg) {
+        return new TrainLoop(s, new NoData(cfg), new dip.trainer.ProgressListener() { }, st -> null, 0);
+    }
+
+    /** A dataset of the right shape that is never read: the test feeds the steps itself. */
+    private record NoData(DipConfig cfg) implements Dataset {
+        public int size() { return 64; }
+        public int numClasses() { return cfg.numClasses(); }
+        public List<String> classNames() { return java.util.Collections.nCopies(cfg.numClasses(), "c"); }
+        public int channels() { return cfg.channels(); }
+        public int imageSize() { return cfg.imageSize(); }
+        public int read(int index, float[] dst, int offset) { throw new UnsupportedOperationException(); }
+    }
+
+    /** Max |ref − got| ≤ tol · max(1, max|ref|); returns that relative error. */
+    private static double assertClose(String what, float[] ref, float[] got, double tol) {
+        double scale = 1e-12, worst = 0;
+        for (float v : ref) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < ref.length; i++) {
+            double e = Math.abs((double) ref[i] - got[i]);
+            if (!(e <= worst)) worst = e;
+        }
+        double rel = worst / Math.max(scale, 1e-30);
+        if (!(worst <= tol * Math.max(1.0, scale))) {
+            fail(String.format(Locale.ROOT, "%s: max |java − tornado| %.3g (scale %.3g) > tol %.1g on %s", what, worst,
+                    scale, tol, dev.deviceName()));
+        }
+        return rel;
+    }
+}
