@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The safetensors format (huggingface/safetensors), read and written in plain Java:
@@ -81,15 +82,19 @@ public final class Safetensors {
         });
     }
 
-    /** The JSON header bytes, padded with spaces so that 8 + length is a multiple of 8. */
+    /**
+     * The JSON header bytes, padded with spaces so that 8 + length is a multiple of 8. Metadata keys are written in
+     * sorted order, whatever map they come in: the iteration order of {@code Map.of} changes from one JVM run to the
+     * next, and the same checkpoint must give the same bytes.
+     */
     static byte[] header(List<Tensor> layout, Map<String, String> metadata) {
         ObjectNode root = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = root.putObject(METADATA_KEY);
             metadata.forEach((k, v) -> {
                 if (k == null || v == null) throw new IllegalArgumentException("metadata keys and values must be non-null: " + k + "=" + v);
-                m.put(k, v);
             });
+            new TreeMap<>(metadata).forEach(m::put);
         }
         long off = 0;
         for (Tensor t : layout) {

@@ -69,6 +69,24 @@ class SafetensorsTest {
         assertEquals(8 + n + 8, b.length);
     }
 
+    @Test void metadataKeysAreWrittenSortedWhateverTheMapOrder() throws IOException {
+        // Map.of iterates in an order that changes from one JVM run to the next; the bytes must not.
+        var keys = new java.util.ArrayList<>(List.of("step", "data_kind", "class_names", "adamw_step", "z", "a"));
+        var forward = new java.util.LinkedHashMap<String, String>();
+        for (String k : keys) forward.put(k, k.toUpperCase());
+        java.util.Collections.reverse(keys);
+        var backward = new java.util.LinkedHashMap<String, String>();
+        for (String k : keys) backward.put(k, k.toUpperCase());
+        List<Tensor> ts = List.of(Tensor.f32("a", new int[]{1}, new float[]{1f}));
+        Path f1 = dir.resolve("1.safetensors"), f2 = dir.resolve("2.safetensors");
+        Safetensors.write(f1, ts, forward);
+        Safetensors.write(f2, ts, backward);
+        assertArrayEquals(Files.readAllBytes(f1), Files.readAllBytes(f2));
+        String header = new String(Files.readAllBytes(f1), StandardCharsets.UTF_8);
+        assertTrue(header.contains("{\"a\":\"A\",\"adamw_step\":\"ADAMW_STEP\",\"class_names\":\"CLASS_NAMES\","
+                + "\"data_kind\":\"DATA_KIND\",\"step\":\"STEP\",\"z\":\"Z\"}"), header);
+    }
+
     @Test void readsLargeTensorsInChunks() throws IOException {
         Path f = dir.resolve("big.safetensors");
         float[] a = new float[700_001];                          // > 2 chunks of 1 MiB, odd length

@@ -29,9 +29,11 @@ import static dip.tornado.exec.VectorMatmul.NR;
  * same FLOPs as GEMM + col2im, without the scatter-add). The weight-side operand (B) is packed once per call into
  * VectorMatmul's panels; for the weight gradients B = doutᵀ is packed per chunk. M and N are padded (rows of the
  * column buffer to MR, B's panels to NR), so only whole {@code MR × NR} tiles run; padded rows/columns of C are never
- * read. Threads split the chunks; each uses its own scratch (grown on demand, kept by this object). Forward and
- * backward-input do not depend on the thread count (bit for bit); the weight gradients sum one partial per thread,
- * so they agree across thread counts up to rounding. Not thread-safe: one call at a time.
+ * read. Threads split the chunks; each uses its own scratch (grown on demand, kept by this object). No result depends
+ * on the thread count, bit for bit: forward and backward-input compute each output from one chunk, and the weight
+ * gradients sum a fixed number of partials (set by the shape, see weightChunks) in a fixed order. There are no lane
+ * reductions, so no result depends on whether the JIT has compiled this code either. Not thread-safe: one call at a
+ * time.
  */
 public final class VectorConv {
     /** Pixels per chunk (at least one image): the column buffer of a chunk, K × P floats, should sit in L2. */
@@ -207,26 +209,38 @@ public final class VectorConv {
     }
 
     /**
-     * Like forEachChunk, for the weight gradients: each slot zeroes its C partial (Mp × ldc) and db partial (N) and
-     * accumulates all its chunks into them; the caller sums the {@link #slotsUsed} partials in slot order.
+     * Like forEachChunk, for the weight gradients, but the chunks go to {@code min(chunks, }{@link #WEIGHT_SLOTS}{@code )}
+     * slots, a number that depends on the shape only, never on the thread count: slot s owns chunks
+     * [chunks·s/S, chunks·(s+1)/S), zeroes its C partial (Mp × ldc) and db partial (N) and accumulates its chunks into
+     * them in order; the caller sums the {@link #slotsUsed} partials in slot order. Threads take contiguous runs of
+     * slots, so which sums are combined, and in what order, is the same for any thread count. A run of slots uses the
+     * column and packed-B scratch at the index of its first slot (runs are disjoint, so no two threads share one).
      */
     private void weightChunks(Engine e, int B, int HW, int Mp, int ldc, int N, int panels, WeightBody body) {
-        int nImg = chunkImages(HW), chunks = (B + nImg - 1) / nImg, T = Math.min(e.threads(), chunks);
+        int nImg = chunkImages(HW), chunks = (B + nImg - 1) / nImg, S = Math.min(WEIGHT_SLOTS, chunks);
         int P = nImg * HW;
-        ensureSlots(T, Mp * P, Mp * ldc, panels * P * NR, ldc);
-        slotsUsed = T;
+        ensureSlots(S, 0, Mp * ldc, 0, ldc);
+        slotsUsed = S;
         float[][] col = this.col, cbuf = this.cbuf, bpw = this.bpw, dbp = this.dbp;
-        e.parallelFor(T, (t0, t1) -> {
-            for (int t = t0; t < t1; t++) {
-                Arrays.fill(cbuf[t], 0, Mp * ldc, 0f);
-                Arrays.fill(dbp[t], 0, N, 0f);
-                for (int ch = (int) ((long) chunks * t / T), end = (int) ((long) chunks * (t + 1) / T); ch < end; ch++) {
+        e.parallelFor(S, (s0, s1) -> {
+            float[] colS = col[s0] = grow(col[s0], Mp * P), bwS = bpw[s0] = grow(bpw[s0], panels * P * NR);
+            for (int s = s0; s < s1; s++) {
+                Arrays.fill(cbuf[s], 0, Mp * ldc, 0f);
+                Arrays.fill(dbp[s], 0, N, 0f);
+                for (int ch = (int) ((long) chunks * s / S), end = (int) ((long) chunks * (s + 1) / S); ch < end; ch++) {
                     int b0 = ch * nImg, n = Math.min(nImg, B - b0);
-                    body.run(col[t], n * HW, bpw[t], cbuf[t], dbp[t], b0, n);
+                    body.run(colS, n * HW, bwS, cbuf[s], dbp[s], b0, n);
                 }
             }
         });
     }
+
+    /**
+     * Most partial sums of a weight gradient (see weightChunks): the most threads that can share its work. The
+     * partials cost a zero-fill and one add per element of dW each, against chunk-size (~{@link #CHUNK_PIX}) FMAs per
+     * element for every chunk.
+     */
+    static final int WEIGHT_SLOTS = 16;
 
     private void ensureSlots(int T, int colLen, int cLen, int bwLen, int dbLen) {
         if (col.length < T) {

@@ -3,7 +3,6 @@ package dip.tornado.exec;
 import dip.tornado.kernels.MatmulKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -29,8 +28,9 @@ import jdk.incubator.vector.VectorSpecies;
  * it (GotoBLAS's jc/pc loops), so the copy never leaves the cache. Otherwise (and always for backwardWeight, whose
  * B = x is small) B is packed whole into a shared buffer first and threads split the rows of C.
  * <p>Every element of C is summed in the same order (ascending k, FMA, KC-blocks stored and reloaded exactly)
- * whatever the thread split, so results do not depend on the thread count. Not thread-safe: one caller at a time
- * (the packed-B scratch is shared by the threads of one call).
+ * whatever the thread split, so results do not depend on the thread count. Nor on the JIT: only lane-wise
+ * operations (exact in every mode: FMA, add) and scalar code, no {@code reduceLanes} (see {@link #sumLanes}).
+ * Not thread-safe: one caller at a time (the packed-B scratch is shared by the threads of one call).
  */
 public final class VectorMatmul {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -287,14 +287,15 @@ public final class VectorMatmul {
 
     /**
      * forward for few rows: out[r, o] = b[o] + dot(x[r, :], W[o, :]), four W rows at a time against every x row
-     * (the four rows stay in L1). Threads split OUT. Per element: lane-wise FMA over IN in L-steps, a lane
-     * reduction, then the scalar tail.
+     * (the four rows stay in L1). Threads split OUT. Per element: lane-wise FMA over IN in L-steps, the lanes summed
+     * in a fixed pairwise order ({@link #sumLanes}), then the scalar tail (Math.fma, as the vector part).
      */
     public void forwardGemv(Engine e, float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
         e.parallelFor(OUT, (o0, o1) -> gemvCols(out, x, w, b, R, IN, OUT, o0, o1));
     }
 
     static void gemvCols(float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT, int o0, int o1) {
+        float[] lanes = LANES.get();
         int iv = IN - IN % L;
         int o = o0;
         for (; o + 4 <= o1; o += 4) {
@@ -309,10 +310,10 @@ public final class VectorMatmul {
                     s2 = xv.fma(FloatVector.fromArray(S, w, w2 + i), s2);
                     s3 = xv.fma(FloatVector.fromArray(S, w, w3 + i), s3);
                 }
-                out[r * OUT + o] = b[o] + finishDot(s0, x, xr, w, w0, iv, IN);
-                out[r * OUT + o + 1] = b[o + 1] + finishDot(s1, x, xr, w, w1, iv, IN);
-                out[r * OUT + o + 2] = b[o + 2] + finishDot(s2, x, xr, w, w2, iv, IN);
-                out[r * OUT + o + 3] = b[o + 3] + finishDot(s3, x, xr, w, w3, iv, IN);
+                out[r * OUT + o] = b[o] + finishDot(s0, lanes, x, xr, w, w0, iv, IN);
+                out[r * OUT + o + 1] = b[o + 1] + finishDot(s1, lanes, x, xr, w, w1, iv, IN);
+                out[r * OUT + o + 2] = b[o + 2] + finishDot(s2, lanes, x, xr, w, w2, iv, IN);
+                out[r * OUT + o + 3] = b[o + 3] + finishDot(s3, lanes, x, xr, w, w3, iv, IN);
             }
         }
         for (; o < o1; o++) {
@@ -321,16 +322,33 @@ public final class VectorMatmul {
                 int xr = r * IN;
                 FloatVector s0 = FloatVector.zero(S);
                 for (int i = 0; i < iv; i += L) s0 = FloatVector.fromArray(S, x, xr + i).fma(FloatVector.fromArray(S, w, w0 + i), s0);
-                out[r * OUT + o] = b[o] + finishDot(s0, x, xr, w, w0, iv, IN);
+                out[r * OUT + o] = b[o] + finishDot(s0, lanes, x, xr, w, w0, iv, IN);
             }
         }
     }
 
-    private static float finishDot(FloatVector s, float[] x, int xr, float[] w, int wr, int iv, int IN) {
-        float acc = s.reduceLanes(VectorOperators.ADD);
+    private static float finishDot(FloatVector s, float[] lanes, float[] x, int xr, float[] w, int wr, int iv, int IN) {
+        s.intoArray(lanes, 0);
+        float acc = sumLanes(lanes);
         for (int i = iv; i < IN; i++) acc = Math.fma(x[xr + i], w[wr + i], acc);
         return acc;
     }
+
+    /**
+     * The sum of t[0, L) in a fixed pairwise order (halves folded onto each other: t[i] += t[i + h] for h = L/2, L/4,
+     * …, 1), overwriting t. Not {@code reduceLanes(ADD)}: its order is unspecified, and HotSpot's compiled (C2) form
+     * adds the lanes in another order than the interpreter and C1 (which add them one after the other), so a result
+     * would change when the method gets compiled. Plain scalar adds are never reordered.
+     */
+    static float sumLanes(float[] t) {
+        for (int h = L >> 1; h > 0; h >>= 1) {
+            for (int i = 0; i < h; i++) t[i] += t[i + h];
+        }
+        return t[0];
+    }
+
+    /** Per-thread lane buffer for {@link #sumLanes}. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
 
     /**
      * backwardInput for few rows: dx[r, i] += Σ_o dout[r, o]·W[o, i], ascending o. Threads split IN in whole

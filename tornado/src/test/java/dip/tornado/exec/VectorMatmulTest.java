@@ -136,6 +136,40 @@ class VectorMatmulTest {
         }
     }
 
+    /**
+     * gemv's bits are pinned to one summation order, written out here in scalar Java: per lane an FMA chain over
+     * the full vectors, the lanes folded pairwise (halves onto each other), then the tail by Math.fma, then the bias.
+     * A lane reduction whose order is left to the JIT (reduceLanes) would give other bits for some of these sums.
+     */
+    @Test void gemvSumsInTheDocumentedOrder() {
+        var rng = new Rng(12);
+        int L = VectorMatmul.L, R = 3, IN = 5 * L + 3, OUT = 9, iv = IN - IN % L;
+        float[] x = rng.normal(R * IN), w = rng.normal(OUT * IN), b = rng.normal(OUT);
+        for (int i = 0; i < x.length; i++) x[i] *= (float) Math.pow(2, i % 13);   // wide range: order matters
+        float[] got = new float[R * OUT];
+        new VectorMatmul().forwardGemv(one, got, x, w, b, R, IN, OUT);
+        for (int r = 0; r < R; r++) {
+            for (int o = 0; o < OUT; o++) {
+                float[] lane = new float[L];
+                for (int i = 0; i < iv; i++) lane[i % L] = Math.fma(x[r * IN + i], w[o * IN + i], lane[i % L]);
+                for (int h = L / 2; h > 0; h /= 2) for (int l = 0; l < h; l++) lane[l] += lane[l + h];
+                float acc = lane[0];
+                for (int i = iv; i < IN; i++) acc = Math.fma(x[r * IN + i], w[o * IN + i], acc);
+                assertEquals(Float.floatToRawIntBits(b[o] + acc), Float.floatToRawIntBits(got[r * OUT + o]),
+                        "out[" + r + ", " + o + "]");
+            }
+        }
+    }
+
+    @Test void sumLanesFoldsHalves() {
+        int L = VectorMatmul.L;
+        float[] t = new float[L];
+        t[0] = 1e8f;
+        t[L / 2] = -1e8f;
+        t[1] = 1f;                      // folded (1e8 − 1e8) + … keeps the 1; left to right, 1e8 + 1 would lose it
+        assertEquals(1f, VectorMatmul.sumLanes(t));
+    }
+
     @Test void bigShapesTakeTheFastPath() {
         assertTrue(JavaEngine.useFast(256, 1152, 3456));
         assertEquals(false, JavaEngine.useFast(2, 3, 4));
