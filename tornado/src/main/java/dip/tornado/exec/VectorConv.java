@@ -20,18 +20,18 @@ import static dip.tornado.exec.VectorMatmul.NR;
  * <pre>
  *   conv forward      C(P, CO)  = colᵀ(P, CI·T) · Wᵀ(CI·T, CO)       out[b,co,p] = bias[co] + C[j, co]
  *   conv bwd input    C(P, CI)  = dcolᵀ(P, CO·T) · W'(CO·T, CI)      dx[b,ci,p] += C[j, ci]; W' = W, taps flipped
- *   conv bwd weight   Cᵗ(CI·T, CO) += col(CI·T, P) · doutᵀ(P, CO)    per thread over its chunks; dW += Σ_t Cᵗᵀ
+ *   conv bwd weight   Cᵗ(CI·T, CO) += col(CI·T, P) · doutᵀ(P, CO)    over all chunks in order; dW += Cᵗᵀ
  *   convT forward     C(P, 4CO) = xᵀ(P, CI) · W(CI, 4CO)             C[j, (co,ky,kx)] paints out's 2×2 block of j
  *   convT bwd input   C(P, CI)  = Dᵀ(P, 4CO) · Wᵀ(4CO, CI)           D((co,ky,kx), j) = dout at j's block (space-to-depth)
- *   convT bwd weight  Cᵗ(CI, 4CO) += x(CI, P) · Dᵀ(P, 4CO)           dW += Σ_t Cᵗ
+ *   convT bwd weight  Cᵗ(CI, 4CO) += x(CI, P) · Dᵀ(P, 4CO)           dW += Cᵗ
  * </pre>
  * Backward-input of the 3×3 conv is the forward conv of dout with the kernel rotated by 180° and in/out swapped (the
  * same FLOPs as GEMM + col2im, without the scatter-add). The weight-side operand (B) is packed once per call into
  * VectorMatmul's panels; for the weight gradients B = doutᵀ is packed per chunk. M and N are padded (rows of the
  * column buffer to MR, B's panels to NR), so only whole {@code MR × NR} tiles run; padded rows/columns of C are never
- * read. Threads split the chunks; each uses its own scratch (grown on demand, kept by this object). No result depends
- * on the thread count, bit for bit: forward and backward-input compute each output from one chunk, and the weight
- * gradients sum a fixed number of partials (set by the shape, see weightChunks) in a fixed order. There are no lane
+ * read. Threads split the chunks (the weight gradients: the rows of C); each uses its own scratch (grown on demand, kept by this object). No result depends
+ * on the thread count, bit for bit: forward and backward-input compute each output from one chunk, and for the weight
+ * gradients threads split the rows of C instead, each summing over every chunk in order (see weightGemm). There are no lane
  * reductions, so no result depends on whether the JIT has compiled this code either. Not thread-safe: one call at a
  * time.
  */
@@ -43,7 +43,7 @@ public final class VectorConv {
     private float[] bp = new float[0];          // packed weight operand, shared by the threads of a call
     private float[] wt = new float[0];          // flipped / padded weights, bias padded to the panels
     private float[] bias = new float[0];
-    private float[][] col = new float[0][], cbuf = new float[0][], bpw = new float[0][], dbp = new float[0][];
+    private float[][] col = new float[0][], cbuf = new float[0][], bpw = new float[0][];
 
     // ---------------------------------------------------------------------------------------------- conv 3×3 / 1×1
 
@@ -85,24 +85,15 @@ public final class VectorConv {
     public void convBackwardWeight(Engine e, float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO,
                                    int H, int W, int T) {
         int K = CI * T, HW = H * W, panels = panels(CO), ldc = panels * NR, Mp = rowsUp(K);
-        weightChunks(e, B, HW, Mp, ldc, CO, panels, (col, ld, bw, c, dbs, b0, n) -> {
+        float[] c = weightGemm(e, B, HW, Mp, ldc, CO, db, (col, ld, bw, cw, dbs, b0, n, m0, m1) -> {
             int P = n * HW;
-            im2col(col, ld, x, b0, n, CI, H, W, T);
+            im2col(col, ld, x, b0, n, CI, H, W, T, m0 / T, Math.min(CI, (m1 + T - 1) / T));
             packPixelsT(bw, dbs, dout, b0, n, CO, HW, P);
-            gemm(c, ldc, col, ld, 1, bw, Mp, P, panels, null);
+            gemm(cw, ldc, col, ld, 1, bw, m0, m1, P, panels, null);
         });
-        int S = slotsUsed;
-        float[][] cs = cbuf, dbs = dbp;
         e.parallelFor(CO, (lo, hi) -> {
             for (int co = lo; co < hi; co++) {
-                for (int k = 0; k < K; k++) {
-                    float acc = 0f;
-                    for (int s = 0; s < S; s++) acc += cs[s][k * ldc + co];
-                    dw[co * K + k] += acc;
-                }
-                float acc = 0f;
-                for (int s = 0; s < S; s++) acc += dbs[s][co];
-                db[co] += acc;
+                for (int k = 0; k < K; k++) dw[co * K + k] += c[k * ldc + co];
             }
         });
     }
@@ -154,37 +145,28 @@ public final class VectorConv {
     /** dw(CI, CO, 2, 2) += Σ x·dout-blocks, db(CO) += Σ dout: the weight gradient of {@link #convTForward}. */
     public void convTBackwardWeight(Engine e, float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
         int N = 4 * CO, HW = H * W, panels = panels(N), ldc = panels * NR, Mp = rowsUp(CI);
-        weightChunks(e, B, HW, Mp, ldc, N, panels, (col, ld, bw, c, dbs, b0, n) -> {
+        float[] c = weightGemm(e, B, HW, Mp, ldc, N, db, (col, ld, bw, cw, dbs, b0, n, m0, m1) -> {
             int P = n * HW;
-            im2col(col, ld, x, b0, n, CI, H, W, 1);
+            im2col(col, ld, x, b0, n, CI, H, W, 1, m0, Math.min(CI, m1));
             packBlocksT(bw, dbs, dout, b0, n, CO, H, W, P);
-            gemm(c, ldc, col, ld, 1, bw, Mp, P, panels, null);
+            gemm(cw, ldc, col, ld, 1, bw, m0, m1, P, panels, null);
         });
-        int S = slotsUsed;
-        float[][] cs = cbuf, dbs = dbp;
         e.parallelFor(CI, (lo, hi) -> {
             for (int ci = lo; ci < hi; ci++) {
-                for (int n = 0; n < N; n++) {
-                    float acc = 0f;
-                    for (int s = 0; s < S; s++) acc += cs[s][ci * ldc + n];
-                    dw[ci * N + n] += acc;
-                }
+                for (int n = 0; n < N; n++) dw[ci * N + n] += c[ci * ldc + n];
             }
         });
-        for (int co = 0; co < CO; co++) {
-            float acc = 0f;
-            for (int s = 0; s < S; s++) acc += dbs[s][co];
-            db[co] += acc;
-        }
     }
 
     // ---------------------------------------------------------------------------------------------- chunking
 
     interface ChunkBody { void run(int slot, int b0, int nImg, float[] col, int ld, float[] c); }
 
-    interface WeightBody { void run(float[] col, int ld, float[] bw, float[] c, float[] db, int b0, int nImg); }
+    interface WeightBody {
+        void run(float[] col, int ld, float[] bw, float[] c, float[] db, int b0, int nImg, int m0, int m1);
+    }
 
-    private int slotsUsed;
+    private float[] cw = new float[0];          // the weight gradients' C (rows × ldc), shared by the threads of a call
 
     /** Images per chunk for planes of HW pixels. */
     static int chunkImages(int HW) { return Math.max(1, CHUNK_PIX / HW); }
@@ -196,7 +178,7 @@ public final class VectorConv {
     private void forEachChunk(Engine e, int B, int HW, int K, int ldc, ChunkBody body) {
         int nImg = chunkImages(HW), chunks = (B + nImg - 1) / nImg, T = Math.min(e.threads(), chunks);
         int ld = leading(rowsUp(nImg * HW));
-        ensureSlots(T, K * ld, rowsUp(nImg * HW) * ldc, 0, 0);
+        ensureSlots(T, K * ld, rowsUp(nImg * HW) * ldc);
         float[][] col = this.col, cbuf = this.cbuf;
         e.parallelFor(T, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
@@ -209,51 +191,41 @@ public final class VectorConv {
     }
 
     /**
-     * Like forEachChunk, for the weight gradients, but the chunks go to {@code min(chunks, }{@link #WEIGHT_SLOTS}{@code )}
-     * slots, a number that depends on the shape only, never on the thread count: slot s owns chunks
-     * [chunks·s/S, chunks·(s+1)/S), zeroes its C partial (Mp × ldc) and db partial (N) and accumulates its chunks into
-     * them in order; the caller sums the {@link #slotsUsed} partials in slot order. Threads take contiguous runs of
-     * slots, so which sums are combined, and in what order, is the same for any thread count. A run of slots uses the
-     * column and packed-B scratch at the index of its first slot (runs are disjoint, so no two threads share one).
+     * The weight gradients' GEMM C(Mp, ldc) = Σ over the chunks of B images (in order) of A·B: threads split C's
+     * MR-row tiles, and each runs every chunk on its rows (body fills the column rows [m0, m1) and the packed B, and
+     * multiplies). So every element of C sums the same products in the same order for any thread count, with no
+     * partial sums to add up. The packed B (Σ dout into db, too) is made by every thread for itself; only the thread
+     * with row 0 adds to db (the others get null). Returns C (zeroed first), valid until the next call.
      */
-    private void weightChunks(Engine e, int B, int HW, int Mp, int ldc, int N, int panels, WeightBody body) {
-        int nImg = chunkImages(HW), chunks = (B + nImg - 1) / nImg, S = Math.min(WEIGHT_SLOTS, chunks);
-        int P = nImg * HW;
-        ensureSlots(S, 0, Mp * ldc, 0, ldc);
-        slotsUsed = S;
-        float[][] col = this.col, cbuf = this.cbuf, bpw = this.bpw, dbp = this.dbp;
-        e.parallelFor(S, (s0, s1) -> {
-            float[] colS = col[s0] = grow(col[s0], Mp * P), bwS = bpw[s0] = grow(bpw[s0], panels * P * NR);
-            for (int s = s0; s < s1; s++) {
-                Arrays.fill(cbuf[s], 0, Mp * ldc, 0f);
-                Arrays.fill(dbp[s], 0, N, 0f);
-                for (int ch = (int) ((long) chunks * s / S), end = (int) ((long) chunks * (s + 1) / S); ch < end; ch++) {
-                    int b0 = ch * nImg, n = Math.min(nImg, B - b0);
-                    body.run(colS, n * HW, bwS, cbuf[s], dbp[s], b0, n);
-                }
+    private float[] weightGemm(Engine e, int B, int HW, int Mp, int ldc, int N, float[] db, WeightBody body) {
+        int nImg = chunkImages(HW), chunks = (B + nImg - 1) / nImg, P = nImg * HW, tiles = Mp / MR;
+        cw = grow(cw, Mp * ldc);
+        Arrays.fill(cw, 0, Mp * ldc, 0f);
+        ensureSlots(tiles, 0, 0);
+        float[] c = cw;
+        float[][] col = this.col, bpw = this.bpw;
+        int bwLen = panels(N) * P * NR;
+        e.parallelFor(tiles, (t0, t1) -> {
+            // scratch at the index of the run's first tile: runs are disjoint, so no two threads share one
+            float[] colS = col[t0] = grow(col[t0], Mp * P), bwS = bpw[t0] = grow(bpw[t0], bwLen);
+            for (int ch = 0; ch < chunks; ch++) {
+                int b0 = ch * nImg, n = Math.min(nImg, B - b0);
+                body.run(colS, n * HW, bwS, c, t0 == 0 ? db : null, b0, n, t0 * MR, t1 * MR);
             }
         });
+        return c;
     }
 
-    /**
-     * Most partial sums of a weight gradient (see weightChunks): the most threads that can share its work. The
-     * partials cost a zero-fill and one add per element of dW each, against chunk-size (~{@link #CHUNK_PIX}) FMAs per
-     * element for every chunk.
-     */
-    static final int WEIGHT_SLOTS = 16;
-
-    private void ensureSlots(int T, int colLen, int cLen, int bwLen, int dbLen) {
+    private void ensureSlots(int T, int colLen, int cLen) {
         if (col.length < T) {
             col = Arrays.copyOf(col, T);
             cbuf = Arrays.copyOf(cbuf, T);
             bpw = Arrays.copyOf(bpw, T);
-            dbp = Arrays.copyOf(dbp, T);
         }
+        if (colLen == 0) return;                                  // pointers only; the caller grows what it uses
         for (int t = 0; t < T; t++) {
             col[t] = grow(col[t], colLen);
             cbuf[t] = grow(cbuf[t], cLen);
-            bpw[t] = grow(bpw[t], bwLen);
-            dbp[t] = grow(dbp[t], dbLen);
         }
     }
 
@@ -285,14 +257,20 @@ public final class VectorConv {
      * k in the same order.
      */
     static void gemm(float[] c, int ldc, float[] a, int aRs, int aCs, float[] bp, int Mp, int K, int panels, float[] init) {
-        boolean panelsOuter = Mp <= panels * NR;
+        gemm(c, ldc, a, aRs, aCs, bp, 0, Mp, K, panels, init);
+    }
+
+    /** {@link #gemm} on rows [m0, m1) of C only (both multiples of MR). */
+    static void gemm(float[] c, int ldc, float[] a, int aRs, int aCs, float[] bp, int m0, int m1, int K, int panels, float[] init) {
+        boolean panelsOuter = m1 - m0 <= panels * NR;
+        int t0 = m0 / MR, tiles = (m1 - m0) / MR;
         for (int pc = 0; pc < K; pc += KC) {
             int kc = Math.min(KC, K - pc);
             boolean first = pc == 0 && init != null;
-            int outer = panelsOuter ? panels : Mp / MR, inner = panelsOuter ? Mp / MR : panels;
+            int outer = panelsOuter ? panels : tiles, inner = panelsOuter ? tiles : panels;
             for (int u = 0; u < outer; u++) {
                 for (int v = 0; v < inner; v++) {
-                    int p = panelsOuter ? u : v, m = (panelsOuter ? v : u) * MR;
+                    int p = panelsOuter ? u : v, m = (t0 + (panelsOuter ? v : u)) * MR;
                     int bOff = p * K * NR + pc * NR, n0 = p * NR, cOff = m * ldc + n0, aOff = m * aRs + pc * aCs;
                     if (first) VectorMatmul.tile(a, aOff, aRs, aCs, bp, bOff, kc, init, init == ZERO ? 0 : n0, 0, c, cOff, ldc);
                     else VectorMatmul.tile(a, aOff, aRs, aCs, bp, bOff, kc, c, cOff, ldc, c, cOff, ldc);
@@ -308,14 +286,19 @@ public final class VectorConv {
      * nImg images from b0; tap = 3·ky + kx for T = 9, the pixel itself for T = 1. src: (·, C, H, W).
      */
     static void im2col(float[] col, int ld, float[] src, int b0, int nImg, int C, int H, int W, int T) {
+        im2col(col, ld, src, b0, nImg, C, H, W, T, 0, C);
+    }
+
+    /** {@link #im2col} for channels [c0, c1) only (their rows; the other rows of col are left as they are). */
+    static void im2col(float[] col, int ld, float[] src, int b0, int nImg, int C, int H, int W, int T, int c0, int c1) {
         int HW = H * W;
         if (T == 1) {
-            for (int c = 0; c < C; c++) {
+            for (int c = c0; c < c1; c++) {
                 for (int i = 0; i < nImg; i++) System.arraycopy(src, ((b0 + i) * C + c) * HW, col, c * ld + i * HW, HW);
             }
             return;
         }
-        for (int c = 0; c < C; c++) {
+        for (int c = c0; c < c1; c++) {
             for (int ky = 0; ky < 3; ky++) {
                 for (int kx = 0; kx < 3; kx++) {
                     int row = (c * 9 + ky * 3 + kx) * ld;
@@ -377,7 +360,7 @@ public final class VectorConv {
                     acc += v;
                 }
             }
-            db[co] += acc;
+            if (db != null) db[co] += acc;
         }
     }
 
@@ -403,7 +386,7 @@ public final class VectorConv {
                     }
                 }
             }
-            db[co] += acc;
+            if (db != null) db[co] += acc;
         }
     }
 
