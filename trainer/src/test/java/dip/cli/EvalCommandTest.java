@@ -32,12 +32,14 @@ class EvalCommandTest {
     record Run(int code, String out, String err) { }
 
     static Run run(String... args) {
-        CommandLine cl = new CommandLine(new EvalCommand());
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cl = DipCommand.commandLine();         // the real `dip` command line: its exit codes too
         StringWriter out = new StringWriter(), err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        return new Run(cl.execute(args), out.toString(), err.toString());
+        String[] full = new String[args.length + 1];
+        full[0] = "eval";
+        System.arraycopy(args, 0, full, 1, args.length);
+        return new Run(cl.execute(full), out.toString(), err.toString());
     }
 
     @BeforeAll
