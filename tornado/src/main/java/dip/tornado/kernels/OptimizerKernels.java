@@ -76,8 +76,8 @@ public final class OptimizerKernels {
             if (gate[GATE_APPLY] == 0f) continue;
             float gi = g[i] * gate[GATE_CLIP];
             float pi = p[i] * hp[HP_DECAY];                                        // param.mul_(1 - lr * wd)
-            float mi = Math.fma(gi, hp[HP_ONE_MINUS_B1], m[i] * hp[HP_B1]);        // exp_avg.mul_(b1).add_(g, 1-b1)
-            float vi = Math.fma(hp[HP_ONE_MINUS_B2] * gi, gi, v[i] * hp[HP_B2]);   // exp_avg_sq...addcmul_(g, g, 1-b2)
+            float mi = fma(gi, hp[HP_ONE_MINUS_B1], m[i] * hp[HP_B1]);             // exp_avg.mul_(b1).add_(g, 1-b1)
+            float vi = fma(hp[HP_ONE_MINUS_B2] * gi, gi, v[i] * hp[HP_B2]);        // exp_avg_sq...addcmul_(g, g, 1-b2)
             float denom = (float) Math.sqrt(vi) / hp[HP_BC2_SQRT] + hp[HP_EPS];    // (v.sqrt() / sqrt(bc2)).add_(eps)
             p[i] = pi + (-hp[HP_STEP_SIZE]) * mi / denom;                          // param.addcdiv_(m, denom, -step)
             m[i] = mi;
@@ -95,5 +95,30 @@ public final class OptimizerKernels {
             if (gate[GATE_APPLY] == 0f) continue;
             e[i] = e[i] * decay + oneMinusDecay * p[i];
         }
+    }
+
+    /**
+     * a·b + c rounded once to float: the same bits as {@code Math.fma(float, float, float)}, in plain double
+     * arithmetic that device compilers take (Math.fma's float fallback goes through BigDecimal; OpenCL backends
+     * lack the double↔long bit casts). The product of two floats is exact in double (24 + 24 significant bits ≤ 53);
+     * the double sum s is off the exact sum by err, found exactly by TwoSum. Rounding s to float gives the right
+     * float except when s falls exactly halfway between two floats while err is not 0: then the exact sum lies on
+     * err's side of the midpoint and rounds to that side's float. The other float o = 2s − f of a midpoint is what
+     * identifies it: for any s that is not a midpoint, 2s − f is no float other than f.
+     */
+    static float fma(float a, float b, float c) {
+        double p = (double) a * b;
+        double s = p + c;
+        double t = s - p;
+        double err = (p - (s - t)) + (c - t);                       // TwoSum: s + err == p + c exactly
+        float f = (float) s;
+        if (err != 0.0) {
+            double o = 2.0 * s - f;
+            if (o != f && (double) (float) o == o) {                // s is the midpoint of f and o
+                boolean oAbove = o > f;
+                if ((err > 0.0) == oAbove) f = (float) o;
+            }
+        }
+        return f;
     }
 }
