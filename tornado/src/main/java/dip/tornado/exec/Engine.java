@@ -38,6 +38,11 @@ public interface Engine extends AutoCloseable {
     /** Short name for logs: "java", "tornado". */
     String name();
 
+    /** Running totals of device work and traffic; null for an engine that computes on the host. */
+    default DeviceCounters counters() {
+        return null;
+    }
+
     /** Number of worker threads (1 for a device engine's host side). */
     int threads();
 

@@ -4,6 +4,7 @@ package dip.tornado.exec.tornadovm;
 // them with every array resident on the device. Compiled only by the `tornadovm` Maven profile (TORNADOVM_HOME
 // set), like everything that imports uk.ac.manchester.tornado.*. It holds no math of its own.
 
+import dip.tornado.exec.DeviceCounters;
 import dip.tornado.exec.Engine;
 import dip.tornado.exec.JavaEngine;
 import dip.tornado.exec.Pass;
@@ -92,7 +93,8 @@ public final class TornadoEngine implements Engine {
             + " (TornadoVM's JVM flags, then the project's @Parallel; see docs/tornadovm.md)";
 
     /** Tasks per TaskGraph; arrays per upload/download graph. */
-    static final int MAX_TASKS = 40, MAX_ARRAYS = 200;
+    static final int MAX_TASKS = Integer.getInteger("dip.tornado.maxTasks", 40),
+            MAX_ARRAYS = Integer.getInteger("dip.tornado.maxArrays", 200);
 
     private final JavaEngine cpu;
     private final TornadoDevice device;
@@ -144,8 +146,22 @@ public final class TornadoEngine implements Engine {
         return device.getPhysicalDevice().getDeviceGlobalMemorySize();
     }
 
+    /** System property: MiB of device memory this engine may use (default: all of it), e.g. on a shared GPU. */
+    public static final String MEMORY_LIMIT = "dip.tornado.memoryLimitMiB";
+
+    private long usableMemory() {
+        long limit = Long.getLong(MEMORY_LIMIT, Long.MAX_VALUE >> 20);
+        return Math.min(deviceMemory(), limit << 20);
+    }
+
     /** Counters since the engine started (or since {@link Stats#reset}): graph runs, bytes each way, times. */
     public Stats stats() { return stats; }
+
+    @Override
+    public synchronized DeviceCounters counters() {
+        return new DeviceCounters(stats.passRuns, stats.graphRuns(), stats.rebuilds, stats.bytesIn, stats.bytesOut,
+                stats.kernelNanos, stats.totalNanos);
+    }
 
     /** Number of passes recorded so far. */
     public synchronized int plans() { return passes.size(); }
@@ -325,6 +341,7 @@ public final class TornadoEngine implements Engine {
         final List<List<Object>> onDemand = new ArrayList<>();      // per graph: kept arrays it can copy back
         final List<uk.ac.manchester.tornado.api.TornadoExecutionResult> results = new ArrayList<>();
         long[] declaredIn, declaredOut, firstRunIn;
+        List<int[]> graphCalls = List.of();                         // per graph: its calls [from, to)
         final Set<Integer> ranOnce = new java.util.HashSet<>();
 
         Recording(String name, Object[] in, Object[] out) {
@@ -353,6 +370,12 @@ public final class TornadoEngine implements Engine {
 
         /** Cuts the calls into graphs and builds the plan. */
         void build() {
+            long need = bytesOf(arrays), have = usableMemory();
+            if (have > 0 && need > have) {                        // TornadoVM would fail later, in an allocation
+                throw new IllegalStateException("pass " + name + " needs " + (need >> 20) + " MiB on the device and "
+                        + deviceName() + " has " + (have >> 20) + " MiB" + (have < deviceMemory() ? " (-D" + MEMORY_LIMIT
+                        + ")" : "") + ": use a smaller --batch-size, or --engine java");
+            }
             // graph boundaries: at most MAX_TASKS tasks, and at most MAX_ARRAYS arrays used or passed through
             Map<Object, Integer> lastCall = new IdentityHashMap<>();
             for (int ci = 0; ci < calls.size(); ci++) for (Object a : calls.get(ci).arrays) lastCall.put(a, ci);
@@ -376,6 +399,7 @@ public final class TornadoEngine implements Engine {
                 Collections.addAll(cur, calls.get(ci).arrays);
             }
             cuts.add(new int[] {start, calls.size()});
+            graphCalls = cuts;
 
             Map<Object, Integer> firstGraph = new IdentityHashMap<>(), lastGraph = new IdentityHashMap<>();
             for (int gi = 0; gi < cuts.size(); gi++) {
@@ -448,12 +472,23 @@ public final class TornadoEngine implements Engine {
                     }
                 }
             }
-            if (plan == null) build();
+            if (plan == null) {
+                try {
+                    build();
+                } catch (IllegalStateException e) {                         // this engine's own refusal
+                    throw e;
+                } catch (RuntimeException | Error e) {
+                    throw compileFailure(e, 0, calls.size());
+                }
+            }
             for (int g = 0; g < results.size(); g++) {
                 uk.ac.manchester.tornado.api.TornadoExecutionResult res;
                 try {
                     res = plan.withGraph(g).execute();
                 } catch (RuntimeException | Error e) {
+                    if (!ranOnce.contains(g) && !outOfMemory(e)) {                // compiled on its first run
+                        throw compileFailure(e, graphCalls.get(g)[0], graphCalls.get(g)[1]);
+                    }
                     throw deviceFailure(name + " (graph " + g + " of " + results.size() + ")", e);
                 }
                 results.set(g, res);
@@ -469,6 +504,32 @@ public final class TornadoEngine implements Engine {
             }
             for (Object a : out) newest.remove(a);                           // copied back by this run
             stats.passRuns++;
+        }
+
+        /**
+         * TornadoVM compiles a graph's tasks together and its exception does not say which kernel failed: build
+         * each distinct kernel alone until one fails the same way, so the message can name it.
+         */
+        RuntimeException compileFailure(Throwable e, int from, int to) {
+            String culprit = null;
+            Set<String> tried = new java.util.HashSet<>();
+            for (int ci = from; ci < to && culprit == null; ci++) {
+                Call c = calls.get(ci);
+                if (!tried.add(c.kernel)) continue;
+                try {
+                    TaskGraph tg = new TaskGraph("probe_" + ci);
+                    tg.transferToDevice(DataTransferMode.FIRST_EXECUTION, c.arrays);
+                    c.adder.add(tg, c.kernel + "_probe");
+                    try (TornadoExecutionPlan p = new TornadoExecutionPlan(tg.snapshot()).withDevice(device)) {
+                        p.withPreCompilation();
+                    }
+                } catch (Throwable probe) {
+                    if (probe.getClass() == e.getClass()) culprit = c.kernel;
+                }
+            }
+            return new IllegalStateException("TornadoVM could not compile " + (culprit == null ? "a kernel" : "kernel "
+                    + culprit) + " of pass " + name + " for " + deviceName() + " (" + e.getClass().getSimpleName()
+                    + ": " + e.getMessage() + "); use --engine java, and report it with the kernel's name", e);
         }
 
         /** Copies every kept array back to the host (TornadoVM's on-demand transfers of the last run). */
@@ -511,18 +572,17 @@ public final class TornadoEngine implements Engine {
 
     /** Turns a TornadoVM failure into one line that says what to do. */
     private RuntimeException deviceFailure(String pass, Throwable e) {
-        String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-        if (m.contains("out of memory") || m.contains("outofmemory") || e.getClass().getName().contains("OutOfMemory")
-                || m.contains("memory limit")) {
+        if (outOfMemory(e)) {
             return new IllegalStateException("the device (" + deviceName() + ", " + (deviceMemory() >> 20)
                     + " MiB) ran out of memory running pass " + pass + ": use a smaller --batch-size, or --engine java", e);
         }
-        if (e.getClass().getName().contains("Bailout") || m.contains("bailout") || m.contains("compil")) {
-            return new IllegalStateException("TornadoVM could not compile a kernel of pass " + pass + " for "
-                    + deviceName() + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
-                    + "); use --engine java, and report it with the kernel's name", e);
-        }
         return new IllegalStateException("pass " + pass + " failed on " + deviceName() + ": " + e, e);
+    }
+
+    private static boolean outOfMemory(Throwable e) {
+        String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+        return m.contains("out of memory") || m.contains("outofmemory") || e.getClass().getName().contains("OutOfMemory")
+                || m.contains("memory limit");
     }
 
     /** Bytes of the float and int arrays in the list (what a transfer of them moves). */
