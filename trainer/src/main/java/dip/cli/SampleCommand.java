@@ -246,9 +246,17 @@ public final class SampleCommand implements Callable<Integer> {
     }
 
     private static SamplerListener both(SamplerListener a, SamplerListener b) {
-        return (k, n, t, xt, xhat, B) -> {
-            a.onStep(k, n, t, xt, xhat, B);
-            b.onStep(k, n, t, xt, xhat, B);
+        return new SamplerListener() {
+            @Override
+            public void onStep(int k, int n, float t, float[] xt, float[] xhat, int B) {
+                a.onStep(k, n, t, xt, xhat, B);
+                b.onStep(k, n, t, xt, xhat, B);
+            }
+
+            @Override
+            public boolean needsImages() {
+                return a.needsImages() || b.needsImages();
+            }
         };
     }
 
@@ -261,6 +269,11 @@ public final class SampleCommand implements Callable<Integer> {
             double ms = (System.nanoTime() - t0) / 1e6 / k;
             log.printf(Locale.ROOT, "step %d/%d | t %.3f | %.0f ms/step%n", k, n, t, ms);
             log.flush();
+        }
+
+        @Override
+        public boolean needsImages() {
+            return false;
         }
     }
 }
