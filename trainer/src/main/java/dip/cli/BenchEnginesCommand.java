@@ -1,0 +1,245 @@
+package dip.cli;
+
+import dip.data.Dataset;
+import dip.model.Dip;
+import dip.model.DipConfig;
+import dip.model.Preset;
+import dip.sampler.EulerSampler;
+import dip.sampler.Guidance;
+import dip.sampler.Sampler;
+import dip.sampler.SamplerListener;
+import dip.tornado.exec.DeviceCounters;
+import dip.tornado.exec.Engine;
+import dip.tornado.exec.JavaEngine;
+import dip.trainer.ProgressListener;
+import dip.trainer.TrainConfig;
+import dip.trainer.TrainLoop;
+import dip.trainer.TrainState;
+import dip.util.Rng;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * `dip bench engines`: the java engine beside a device engine (--engine tornado) on the same model, weights and
+ * inputs, for a guided sampling step and a training step per preset. For each it reports the first step (which on a
+ * device engine records and compiles the pass), the median of the following steps, and from the device engine's own
+ * counters the graph executions, the bytes each way and the kernel time inside the step; the kernels' GFLOP/s come
+ * from the multiply-adds counted from the weight shapes. It also reports how far the two engines' results are
+ * apart, so a benchmark on new hardware is a correctness check too. With --report the table is also written as
+ * Markdown.
+ */
+@Command(name = "engines", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Java engine beside the device engine (--engine tornado): sampling and training steps, transfers, kernel time, agreement.")
+public final class BenchEnginesCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--presets", split = ",", defaultValue = "MICRO,SMALL8", paramLabel = "P,..",
+            description = "Presets to run (default: ${DEFAULT-VALUE}).")
+    Preset[] presets;
+    @Option(names = "--batch-size", defaultValue = "4", paramLabel = "B",
+            description = "Images per training step, and per sampling step (a CFG forward of 2B rows) (default: ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--repeat", defaultValue = "5", paramLabel = "N", description = "Timed steps after the first; the median is used (default: ${DEFAULT-VALUE}).")
+    int repeat;
+    @Option(names = "--report", paramLabel = "FILE", description = "Also write the table as Markdown to FILE.")
+    Path report;
+    @Option(names = "--only", paramLabel = "KIND", description = "Only the sample or the train step.")
+    String only;
+    @Option(names = "--no-java", description = "Skip the java engine (XL on a GPU: minutes per step on a CPU); no agreement check then.")
+    boolean noJava;
+    @Option(names = "--check", paramLabel = "TOL",
+            description = "Exit 1 when the device engine's results differ from the java engine's by more than TOL (relative).")
+    Double check;
+
+    @Override
+    public Integer call() throws IOException {
+        if (batch < 1 || repeat < 1) throw new ParameterException(spec.commandLine(), "--batch-size and --repeat must be >= 1");
+        if (only != null && !only.equals("sample") && !only.equals("train")) {
+            throw new ParameterException(spec.commandLine(), "--only takes sample or train, got '" + only + "'");
+        }
+        if (noJava && check != null) throw new ParameterException(spec.commandLine(), "--check needs the java engine: drop --no-java");
+        if (report != null && report.getParent() != null && !Files.isDirectory(report.getParent())) {
+            throw new BadInput("--report " + report + ": folder " + report.getParent() + " does not exist; create it first");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        List<String> md = new ArrayList<>();
+        double worst = 0;
+        try (Engine dev = common.createEngine(); Engine cpu = new JavaEngine(common.threads())) {
+            String head = String.format(Locale.ROOT, "# dip bench engines: %s vs java (%d threads), batch %d, median of %d steps after the first",
+                    dev.name(), cpu.threads(), batch, repeat);
+            out.println(head);
+            String cols = String.format(Locale.ROOT, "%-7s %-6s %-8s %9s %9s %6s %12s %12s %9s %8s %8s %9s",
+                    "preset", "step", "engine", "first s", "step ms", "graphs", "B in", "B out", "kernel ms", "outside", "GFLOP/s", "max diff");
+            out.println(cols);
+            md.add(head.substring(2));
+            md.add("");
+            md.add("| preset | step | engine | first step s | step ms | graph runs | bytes in | bytes out | kernel ms | outside kernels | kernel GFLOP/s | max rel. diff vs java |");
+            md.add("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            for (Preset p : presets) {
+                DipConfig cfg = p.config();
+                for (String kind : only != null ? List.of(only) : List.of("sample", "train")) {
+                    Row j = noJava ? null : kind.equals("sample") ? sampling(cpu, cfg) : training(cpu, cfg);
+                    Row d = dev.name().equals("java") ? null : kind.equals("sample") ? sampling(dev, cfg) : training(dev, cfg);
+                    List<Row> rows = new ArrayList<>();
+                    if (j != null) rows.add(j);
+                    if (d != null) rows.add(d);
+                    for (Row r : rows) {
+                        double diff = r == j || j == null ? Double.NaN : maxRelDiff(j.result, r.result);
+                        if (check != null && r != j && j != null && !(diff <= check)) worst = Math.max(worst, Double.isNaN(diff) ? Double.POSITIVE_INFINITY : diff);
+                        String line = r.format(p.name(), kind, diff);
+                        out.println(line);
+                        out.flush();
+                        md.add(r.markdown(p.name(), kind, diff));
+                    }
+                }
+            }
+        }
+        md.add("");
+        md.add("*first step*: the first pass run (on a device engine it records the pass and compiles its kernels). *outside "
+                + "kernels*: the step's wall time not spent in device kernels (launches, transfers, host work). GFLOP/s: "
+                + "multiply-adds counted from the weight shapes (×2), over kernel time on the device engine and over the step's "
+                + "wall time on the java engine. *max rel. diff*: the largest |java − device| over the sample (sampling) or "
+                + "the updated weights (training), relative to the largest |java| value.");
+        if (report != null) Files.write(report, md);
+        if (worst > 0) {
+            spec.commandLine().getErr().printf(Locale.ROOT, "error: the device engine's results differ from the java engine's by %.3g"
+                    + " (relative), more than --check %.3g%n", worst, check);
+            return 1;
+        }
+        return ExitCodes.OK;
+    }
+
+    /** One engine's numbers for one kind of step. */
+    private record Row(String engine, double firstSec, double stepMs, DeviceCounters perStep, double flops, float[] result) {
+        String format(String preset, String kind, double diff) {
+            if (perStep == null) {
+                return String.format(Locale.ROOT, "%-7s %-6s %-8s %9.2f %9.2f %6s %12s %12s %9s %8s %8.1f %9s", preset, kind, engine,
+                        firstSec, stepMs, "-", "-", "-", "-", "-", flops / stepMs / 1e6, "-");
+            }
+            double kms = perStep.kernelNanos() / 1e6;
+            return String.format(Locale.ROOT, "%-7s %-6s %-8s %9.2f %9.2f %6d %,12d %,12d %9.2f %7.1f%% %8.1f %9s", preset, kind, engine,
+                    firstSec, stepMs, perStep.graphRuns(), perStep.bytesIn(), perStep.bytesOut(), kms,
+                    100 * (1 - kms / stepMs), flops / kms / 1e6, Double.isNaN(diff) ? "-" : String.format(Locale.ROOT, "%.2e", diff));
+        }
+
+        String markdown(String preset, String kind, double diff) {
+            if (perStep == null) {
+                return String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f | – | – | – | – | – | %.1f | – |", preset, kind, engine,
+                        firstSec, stepMs, flops / stepMs / 1e6);
+            }
+            double kms = perStep.kernelNanos() / 1e6;
+            return String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f | %d | %,d | %,d | %.2f | %.1f%% | %.1f | %s |", preset, kind,
+                    engine, firstSec, stepMs, perStep.graphRuns(), perStep.bytesIn(), perStep.bytesOut(), kms,
+                    100 * (1 - kms / stepMs), flops / kms / 1e6, Double.isNaN(diff) ? "–" : String.format(Locale.ROOT, "%.2e", diff));
+        }
+    }
+
+    /** A guided Euler sampling run of repeat + 1 steps from fixed noise: the first step, then the median step. */
+    private Row sampling(Engine e, DipConfig cfg) {
+        int per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
+        Dip model = Dip.create(e, cfg, 2 * batch).initialize(new Rng(common.seed()));
+        double flops = 2 * BenchStepCommand.macsPerImage(model, cfg)[0] * 2 * batch;
+        int[] y = new int[batch];
+        for (int i = 0; i < batch; i++) y[i] = i % cfg.numClasses();
+        float[] x = Sampler.noise(common.seed() + 1, batch, per);
+        StepClock clock = new StepClock(e);
+        new EulerSampler(model, repeat + 1, new Guidance(2f, 0f, 1f)).sample(x, y, batch, SamplerListener.steps((k, steps, t) -> clock.tick()));
+        return clock.row(e, flops, x);
+    }
+
+    /** repeat + 1 training steps on a fixed batch: the first, then the median; the result is the weights after. */
+    private Row training(Engine e, DipConfig cfg) {
+        int per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
+        var conf = new TrainConfig(batch, 1e-3, 0.9, 0.999, 0.0, 0.99, 0.1, 0, 1.0, common.seed());
+        Dip model = Dip.create(e, cfg, batch).initialize(TrainState.initRng(conf.seed()));
+        double flops = 3 * 2 * BenchStepCommand.macsPerImage(model, cfg)[0] * batch;   // forward + two backward products
+        TrainState state = new TrainState(model, conf, 64);
+        TrainLoop loop = new TrainLoop(state, new NoData(cfg), new ProgressListener() { }, s -> null, 0);
+        float[] x = new Rng(common.seed() + 2).normal(batch * per);
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) labels[i] = (3 * i + 1) % cfg.numClasses();
+        StepClock clock = new StepClock(e);
+        clock.tick();
+        for (int s = 0; s <= repeat; s++) {
+            loop.step(x, labels);
+            clock.tick();
+        }
+        e.download(state.stateArrays());
+        int n = 0;
+        for (var p : model.params().all()) n += p.size();
+        float[] w = new float[n];
+        int o = 0;
+        for (var p : model.params().all()) {
+            System.arraycopy(p.data(), 0, w, o, p.size());
+            o += p.size();
+        }
+        return clock.row(e, flops, w);
+    }
+
+    /** Times between ticks, and the device counters at each tick. */
+    private final class StepClock {
+        final Engine e;
+        final List<Long> t = new ArrayList<>();
+        final List<DeviceCounters> c = new ArrayList<>();
+
+        StepClock(Engine e) { this.e = e; }
+
+        void tick() {
+            t.add(System.nanoTime());
+            c.add(e.counters());
+        }
+
+        /** Tick 0 is before step 0, tick k + 1 after step k; the sampler ticks once more after its final copy. */
+        Row row(Engine e, double flops, float[] result) {
+            int steps = Math.min(repeat + 1, t.size() - 1);
+            double first = (t.get(1) - t.get(0)) * 1e-9;
+            List<Double> ms = new ArrayList<>();
+            for (int k = 1; k < steps; k++) ms.add((t.get(k + 1) - t.get(k)) * 1e-6);
+            Collections.sort(ms);
+            double median = ms.size() % 2 == 1 ? ms.get(ms.size() / 2) : (ms.get(ms.size() / 2 - 1) + ms.get(ms.size() / 2)) / 2;
+            DeviceCounters per = null;
+            if (c.get(0) != null) {
+                DeviceCounters d = c.get(steps).minus(c.get(1));
+                int k = steps - 1;
+                per = new DeviceCounters(d.passRuns() / k, d.graphRuns() / k, d.rebuilds(), d.bytesIn() / k, d.bytesOut() / k,
+                        d.kernelNanos() / k, d.totalNanos() / k);
+            }
+            return new Row(e.name(), first, median, per, flops, result);
+        }
+    }
+
+    private static double maxRelDiff(float[] ref, float[] got) {
+        double scale = 1e-30, worst = 0;
+        for (int i = 0; i < ref.length; i++) {
+            scale = Math.max(scale, Math.abs(ref[i]));
+            double d = Math.abs((double) ref[i] - got[i]);
+            if (!(d <= worst)) worst = d;                          // NaN is the worst
+        }
+        return worst / scale;
+    }
+
+    /** A dataset of the right shape that is never read: the benchmark feeds the steps itself. */
+    private record NoData(DipConfig cfg) implements Dataset {
+        public int size() { return 64; }
+        public int numClasses() { return cfg.numClasses(); }
+        public List<String> classNames() { return Collections.nCopies(cfg.numClasses(), "c"); }
+        public int channels() { return cfg.channels(); }
+        public int imageSize() { return cfg.imageSize(); }
+        public int read(int index, float[] dst, int offset) { throw new IllegalStateException("not read"); }
+    }
+}
