@@ -29,8 +29,8 @@ public class EngineOptions {
     /** What `--engine tornado` says when this JVM has no TornadoVM (one line: how to get it). */
     static final String TORNADO_MISSING = "--engine tornado needs TornadoVM, and this JVM was not started with it:"
             + " install the TornadoVM SDK (SDKMAN: sdk install tornadovm, or a release from"
-            + " https://github.com/beehive-lab/TornadoVM/releases), set TORNADOVM_HOME to it, rebuild, and launch"
-            + " with its argfile as in docs/tornadovm.md; or use --engine java";
+            + " https://github.com/beehive-lab/TornadoVM/releases), set TORNADOVM_HOME to it and start through"
+            + " scripts/dip, which launches with the SDK's flags (by hand: docs/tornadovm.md); or use --engine java";
 
     public Engine createEngine() {
         if (threads < 1) throw new ParameterException(mixee.commandLine(), "--threads must be >= 1, got " + threads);
