@@ -118,6 +118,19 @@ class TornadoEngineTest {
     }
 
     @Test
+    void aPassLargerThanTheDeviceMemoryIsRefusedWithWhatToDo() {
+        float[] x = new float[1 << 20], z = new float[1 << 20], y = new float[1 << 20];   // 12 MiB together
+        System.setProperty(TornadoEngine.MEMORY_LIMIT, "4");
+        try {
+            var e = assertThrows(IllegalStateException.class,
+                    () -> dev.run(new Pass("too-big", new Object[] {x, z}, new Object[] {y}, () -> dev.add(y, x, z, x.length))));
+            assertTrue(e.getMessage().contains("needs 12 MiB") && e.getMessage().contains("--batch-size"), e.getMessage());
+        } finally {
+            System.clearProperty(TornadoEngine.MEMORY_LIMIT);
+        }
+    }
+
+    @Test
     void aliasedArgumentsAreRefused() {
         float[] a = new float[8];
         var e = assertThrows(IllegalStateException.class, () -> dev.run(Pass.of("alias", () -> dev.scale(a, a, 2f, 8))));

@@ -73,6 +73,7 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
  * preview sampler) and the host never reads a stale copy.
  *
  * <p>TornadoVM limits a TaskGraph to 1,024 nodes, so a pass is cut into graphs of at most {@link #MAX_TASKS} tasks
+ * (halved while a graph is still too big)
  * (GPULlama3 cuts per layer; a cut by count fits any model), and its bytecode buffer must be raised
  * ({@code -Dtornado.tvm.maxbytecodesize}, set by this engine when the launcher did not). Kernel arguments must not
  * alias (TornadoVM's graph scheduler never returns on a task given the same array twice): recording refuses it.
@@ -93,8 +94,8 @@ public final class TornadoEngine implements Engine {
             + " (TornadoVM's JVM flags, then the project's @Parallel; see docs/tornadovm.md)";
 
     /** Tasks per TaskGraph; arrays per upload/download graph. */
-    static final int MAX_TASKS = Integer.getInteger("dip.tornado.maxTasks", 40),
-            MAX_ARRAYS = Integer.getInteger("dip.tornado.maxArrays", 200);
+    static final int MAX_TASKS = Integer.getInteger("dip.tornado.maxTasks", 60),
+            MAX_ARRAYS = Integer.getInteger("dip.tornado.maxArrays", 600);
 
     private final JavaEngine cpu;
     private final TornadoDevice device;
@@ -325,7 +326,8 @@ public final class TornadoEngine implements Engine {
      *   graph j:  consume(live(j-1)) · transfer(arrays first used here: inputs every run, the rest once)
      *             · tasks · copy back(outputs last used here) · persist(live(j)) · on demand(kept arrays last used here)
      * </pre>
-     * A graph is cut at {@link #MAX_TASKS} tasks or {@link #MAX_ARRAYS} arrays (TornadoVM's 1,024-node limit).
+     * A graph is cut at {@link #MAX_TASKS} tasks or {@link #MAX_ARRAYS} arrays, and finer when TornadoVM finds a
+     * graph over its 1,024-node limit while compiling the plan (before anything runs).
      * Carried arrays go to the device once; when the host changes one later, the plan is rebuilt (compiled again).
      */
     private final class Recording {
@@ -376,7 +378,31 @@ public final class TornadoEngine implements Engine {
                         + deviceName() + " has " + (have >> 20) + " MiB" + (have < deviceMemory() ? " (-D" + MEMORY_LIMIT
                         + ")" : "") + ": use a smaller --batch-size, or --engine java");
             }
-            // graph boundaries: at most MAX_TASKS tasks, and at most MAX_ARRAYS arrays used or passed through
+            // TornadoVM's node count per graph depends on its tasks, their arguments and the arrays passed through;
+            // it says "Graph resize not implemented" when compiling a graph that exceeds it. So cut generously,
+            // compile the whole plan before anything runs, and cut finer if a graph was too big.
+            int maxTasks = MAX_TASKS, maxArrays = MAX_ARRAYS;
+            while (true) {
+                cut(maxTasks, maxArrays);
+                try {
+                    plan.withPreCompilation();
+                    break;
+                } catch (RuntimeException | Error e) {
+                    if (!String.valueOf(e.getMessage()).contains("resize") || maxTasks <= 4) throw e;
+                    closePlan();
+                    maxTasks /= 2;
+                    maxArrays = maxArrays * 2 / 3;
+                }
+            }
+            ranOnce.clear();
+            for (Object a : carried) sent.put(a, versionOf(a));
+            stats.tasks += calls.size();
+            stats.graphs += graphCalls.size();
+        }
+
+        /** Cuts the calls into graphs of at most maxTasks tasks and maxArrays arrays, and makes the plan. */
+        private void cut(int maxTasks, int maxArrays) {
+            // graph boundaries: at most maxTasks tasks, and at most maxArrays arrays used or passed through
             Map<Object, Integer> lastCall = new IdentityHashMap<>();
             for (int ci = 0; ci < calls.size(); ci++) for (Object a : calls.get(ci).arrays) lastCall.put(a, ci);
             List<int[]> cuts = new ArrayList<>();
@@ -388,7 +414,7 @@ public final class TornadoEngine implements Engine {
                 next.addAll(cur);
                 Collections.addAll(next, calls.get(ci).arrays);
                 int size = next.size() + (int) live.stream().filter(a -> !next.contains(a)).count();
-                if (ci > start && (ci - start >= MAX_TASKS || size > MAX_ARRAYS)) {
+                if (ci > start && (ci - start >= maxTasks || size > maxArrays)) {
                     cuts.add(new int[] {start, ci});
                     for (Object a : cur) live.add(a);
                     final int cut = ci;
@@ -450,10 +476,6 @@ public final class TornadoEngine implements Engine {
             plan = new TornadoExecutionPlan(graphs.stream().map(TaskGraph::snapshot)
                     .toArray(uk.ac.manchester.tornado.api.ImmutableTaskGraph[]::new))
                     .withDevice(device).withProfiler(ProfilerMode.SILENT);
-            ranOnce.clear();
-            for (Object a : carried) sent.put(a, versionOf(a));
-            stats.tasks += calls.size();
-            stats.graphs += graphs.size();
         }
 
         /** Runs the chain; rebuilds it first when the host changed a carried array since the plan sent it. */
