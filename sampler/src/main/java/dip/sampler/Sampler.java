@@ -21,6 +21,12 @@ public interface Sampler {
 
     default float[] sample(float[] x, int[] y, int B) { return sample(x, y, B, SamplerListener.NONE); }
 
+    /**
+     * As {@link #sample} but leaves x as the ODE made it, without the final clamp (the last listener call then sees
+     * that unclamped x): what {@code dip sample} stores in samples.safetensors.
+     */
+    float[] integrate(float[] x, int[] y, int B, SamplerListener listener);
+
     /** Starting noise from a seed: B·per standard normals from {@code new Rng(seed)}, in (B, C, H, W) order. */
     static float[] noise(long seed, int B, int per) { return new Rng(seed).normal(B * per); }
 
