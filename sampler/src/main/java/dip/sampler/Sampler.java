@@ -31,6 +31,24 @@ public interface Sampler {
     static float[] noise(long seed, int B, int per) { return new Rng(seed).normal(B * per); }
 
     /**
+     * The starting noise of image {@code index} of a run with this seed: C·H·W standard normals from its own
+     * generator, {@code new Rng(seed ^ h(index))} with h(i) = the first output of {@code new Rng(i)}. So image i is
+     * the same whether it is sampled in a batch of any size, alone, or in a batch that starts elsewhere
+     * ({@code dip sample --first-index}); unlike seeds seed, seed + 1, … (diffusers' habit) runs with neighbouring
+     * seeds share no image.
+     */
+    static float[] imageNoise(long seed, long index, int per) {
+        return new Rng(seed ^ new Rng(index).nextLong()).normal(per);
+    }
+
+    /** Noise for images first .. first + B − 1 of a run, (B, per), each from {@link #imageNoise(long, long, int)}. */
+    static float[] imageNoise(long seed, long first, int B, int per) {
+        float[] out = new float[B * per];
+        for (int b = 0; b < B; b++) System.arraycopy(imageNoise(seed, first + b, per), 0, out, b * per, per);
+        return out;
+    }
+
+    /**
      * Images in [−1, 1] to bytes as the official code: clip((x + 1)·127.5 + 0.5, 0, 255), then truncate
      * (float32 arithmetic). Read a result back with {@code b & 0xFF}.
      */
