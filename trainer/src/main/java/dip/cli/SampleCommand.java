@@ -152,6 +152,11 @@ public final class SampleCommand implements Callable<Integer> {
                         + " training run folder or a .safetensors file");
             }
         }
+        String sha = (replay != null || individual) && Files.isRegularFile(file) ? ImageSettings.sha256(file) : null;
+        if (replay != null && !replay.sha256().equals(sha)) {
+            throw new BadInput("--from-png " + fromPng + " was made with a checkpoint of SHA-256 " + replay.sha256()
+                    + " (" + replay.checkpoint() + ") but " + file + " has " + sha + ": give that checkpoint");
+        }
         CheckpointModel ckpt;
         try {
             ckpt = CheckpointModel.open(file, weights, ConvertCommand.shapeChoice(shape));
@@ -160,11 +165,6 @@ public final class SampleCommand implements Callable<Integer> {
         }
         DipConfig cfg = ckpt.config();
         int C = cfg.channels(), S = cfg.imageSize(), per = C * S * S;
-        String sha = replay != null || individual ? ImageSettings.sha256(file) : null;
-        if (replay != null && !replay.sha256().equals(sha)) {
-            throw new BadInput("--from-png " + fromPng + " was made with a checkpoint of SHA-256 " + replay.sha256()
-                    + " (" + replay.checkpoint() + ") but " + file + " has " + sha + ": give that checkpoint");
-        }
         if (replay != null && replay.imageSize() != S) {
             throw new BadInput("--from-png " + fromPng + " is " + replay.imageSize() + " px but the model makes " + S
                     + " px images: add --image-size " + replay.imageSize());
@@ -210,6 +210,7 @@ public final class SampleCommand implements Callable<Integer> {
             Sampler sampler = solver.create(model, steps, guidance, timeshift);
             float[] all = keepAll ? new float[B * per] : null, allNoise = keepAll ? new float[B * per] : null;
             long t0 = System.nanoTime();
+            if (npz != null && npz.toAbsolutePath().getParent() != null) Files.createDirectories(npz.toAbsolutePath().getParent());
             try (Npz.Writer npzOut = npz != null ? new Npz.Writer(npz, B, S, S, C) : null) {
                 for (int b0 = 0; b0 < B; b0 += chunk) {
                     int n = Math.min(chunk, B - b0);
