@@ -45,25 +45,34 @@ public final class Npz {
     static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     static final int ALIGN = 64;
 
-    /** The .npy v1.0 header for a C-order array of dtype descr and this shape. */
+    /** Spaces numpy (≥ 1.23) reserves so the first dimension can grow in place: 21 minus its digits. */
+    static final int GROWTH_AXIS_MAX_DIGITS = 21;
+
+    /**
+     * The .npy v1.0 header for a C-order array of dtype descr and this shape, byte for byte as numpy's
+     * {@code _write_array_header}: the dict, the growth reserve, then spaces up to a multiple of 64 (a full 64 when
+     * already aligned) and a newline.
+     */
     static byte[] npyHeader(String descr, long... shape) {
         StringBuilder dims = new StringBuilder();
         for (long d : shape) dims.append(d).append(", ");
         String tuple = shape.length == 1 ? "(" + shape[0] + ",)" : "(" + dims.substring(0, dims.length() - 2) + ")";
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + tuple + ", }";
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + tuple + ", }"
+                + " ".repeat(shape.length > 0 ? GROWTH_AXIS_MAX_DIGITS - Long.toString(shape[0]).length() : 0);
         int pre = MAGIC.length + 2 + 2;
-        int total = (pre + dict.length() + 1 + ALIGN - 1) / ALIGN * ALIGN;  // + 1 for the newline
-        byte[] h = new byte[total];
+        int hlen = dict.length() + 1;                                   // + the newline
+        int pad = ALIGN - (pre + hlen) % ALIGN;
+        byte[] h = new byte[pre + hlen + pad];
         System.arraycopy(MAGIC, 0, h, 0, MAGIC.length);
-        h[6] = 1;                                               // version 1.0
+        h[6] = 1;                                                       // version 1.0
         h[7] = 0;
-        int len = total - pre;
+        int len = hlen + pad;
         h[8] = (byte) len;
         h[9] = (byte) (len >>> 8);
         byte[] d = dict.getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(d, 0, h, pre, d.length);
-        Arrays.fill(h, pre + d.length, total - 1, (byte) ' ');
-        h[total - 1] = '\n';
+        Arrays.fill(h, pre + d.length, h.length - 1, (byte) ' ');
+        h[h.length - 1] = '\n';
         return h;
     }
 
