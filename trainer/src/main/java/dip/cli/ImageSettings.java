@@ -18,9 +18,16 @@ import java.util.Locale;
  * JSON, ASCII only): enough for {@code dip sample --from-png} to make it again, bit for bit. The checkpoint is named
  * by its SHA-256 (so a renamed file still matches, and a changed one is caught) and by the path it was given as.
  * Floats are written with Java's shortest round-trip form, so they read back to the same float.
+ * <p>
+ * Why the batch is recorded too: an image's noise depends only on (seed, index), and no operation of the model mixes
+ * images, but the Java engine's matmul sums in another order for fewer than 32 rows (gemv) than for more (GEMM),
+ * so the same image made in another batch size can differ in the last float bits, and rarely by one uint8 step.
+ * So {@code --from-png} remakes the image's whole chunk (same images, labels, --batch and engine): same bits, same
+ * PNG bytes. {@code chunkLabels} is an array, so this record's equals compares it by identity (never used).
  */
 record ImageSettings(String checkpoint, String sha256, String weights, int imageSize, int label, String className,
-                     long seed, long index, String solver, int steps, float cfgScale, float lo, float hi, float timeshift) {
+                     long seed, long index, String solver, int steps, float cfgScale, float lo, float hi, float timeshift,
+                     int batch, long chunkFirst, int[] chunkLabels, String engine) {
     static final String KEYWORD = "dip";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,6 +47,11 @@ record ImageSettings(String checkpoint, String sha256, String weights, int image
         n.put("cfg_scale", Float.toString(cfgScale));
         n.put("cfg_interval", Float.toString(lo) + "," + Float.toString(hi));
         n.put("timeshift", Float.toString(timeshift));
+        n.put("batch", batch);
+        n.put("chunk_first", chunkFirst);
+        var arr = n.putArray("chunk_labels");
+        for (int l : chunkLabels) arr.add(l);
+        n.put("engine", engine);
         try {
             return asciiOnly(JSON.writeValueAsString(n));
         } catch (IOException e) {
@@ -70,7 +82,19 @@ record ImageSettings(String checkpoint, String sha256, String weights, int image
         return new ImageSettings(text(n, "checkpoint"), text(n, "checkpoint_sha256"), text(n, "weights"),
                 integer(n, "image_size"), integer(n, "class"), text(n, "class_name"), number(n, "seed"), number(n, "index"),
                 text(n, "solver"), integer(n, "steps"), real(text(n, "cfg_scale"), "cfg_scale"), real(interval[0], "cfg_interval"),
-                real(interval[1], "cfg_interval"), real(text(n, "timeshift"), "timeshift"));
+                real(interval[1], "cfg_interval"), real(text(n, "timeshift"), "timeshift"), integer(n, "batch"),
+                number(n, "chunk_first"), labels(n), text(n, "engine"));
+    }
+
+    private static int[] labels(JsonNode n) {
+        JsonNode a = field(n, "chunk_labels");
+        if (!a.isArray() || a.isEmpty()) throw new IllegalArgumentException("its 'chunk_labels' is not a list of classes");
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!a.get(i).canConvertToInt()) throw new IllegalArgumentException("its 'chunk_labels' is not a list of classes");
+            out[i] = a.get(i).asInt();
+        }
+        return out;
     }
 
     private static JsonNode field(JsonNode n, String name) {

@@ -130,10 +130,12 @@ public final class SampleCommand implements Callable<Integer> {
 
     @Mixin CommonOptions common;   // --engine, --threads, --seed (the noise seed), --verbose: shared with every `dip` command
 
+    private ImageSettings replay;  // --from-png: the settings read from the PNG
+
     @Override
     public Integer call() throws IOException {
         PrintWriter log = spec.commandLine().getOut();
-        ImageSettings replay = fromPng != null ? readPng(fromPng) : null;
+        replay = fromPng != null ? readPng(fromPng) : null;
         Guidance guidance = parseGuidance();
         if (steps < 1) throw bad("--steps must be >= 1, got " + steps);
         if (perClass < 1) throw bad("--n-per-class must be >= 1, got " + perClass);
@@ -188,6 +190,11 @@ public final class SampleCommand implements Callable<Integer> {
                             + " but " + labels.length + " images of this model need " + Arrays.toString(new int[]{labels.length, C, S, S}));
                 }
             }
+        } else if (replay != null) {
+            labels = replay.chunkLabels();                     // the image's whole chunk, as it was made
+            for (int l : labels) {
+                if (l < 0 || l > cfg.numClasses()) throw new BadInput("--from-png " + fromPng + ": class " + l + " is not a class of " + file);
+            }
         } else {
             labels = labelsFromClasses(ckpt);
         }
@@ -229,7 +236,7 @@ public final class SampleCommand implements Callable<Integer> {
                     }
                     if (keepAll) System.arraycopy(x, 0, all, b0 * per, n * per);
                     if (npzOut != null) npzOut.append(x, n);
-                    if (individual) writeImages(x, b0, n, C, S, names, labels, sha, file, guidance);
+                    if (individual) writeImages(x, b0, n, C, S, names, labels, sha, file, guidance, engine.name());
                     if (chunk < B) {
                         double sec = (System.nanoTime() - t0) / 1e9;
                         log.printf(Locale.ROOT, "images %d/%d | %.2f s/image | eta %.0f s%n", b0 + n, B, sec / (b0 + n),
@@ -248,7 +255,11 @@ public final class SampleCommand implements Callable<Integer> {
                     + (individual ? ", images/" : "") + (trajectory ? ", trajectory.gif, trajectory/" : "")
                     + (npz != null ? ", " + npz + " (" + B + "×" + S + "×" + S + "×" + C + " uint8, arr_0; labels arr_1)" : ""));
             if (replay != null) {
-                Path made = out.resolve("images").resolve(names[0] + ".png");
+                if (!replay.engine().equals(engine.name())) {
+                    log.println("note: " + fromPng + " was made on engine '" + replay.engine() + "', this run used '"
+                            + engine.name() + "': their float rounding differs, so the bytes may too");
+                }
+                Path made = out.resolve("images").resolve(names[(int) (replay.index() - firstIndex)] + ".png");
                 boolean same = Arrays.equals(Files.readAllBytes(made), Files.readAllBytes(fromPng));
                 log.println(same ? "reproduced " + fromPng + " byte for byte: " + made
                         : "made " + made + ", which differs from " + fromPng);
@@ -304,13 +315,16 @@ public final class SampleCommand implements Callable<Integer> {
 
     /** Images b0 .. b0 + n − 1 (x holds them) as PNGs under out/images, each with its settings as a text chunk. */
     private void writeImages(float[] x, int b0, int n, int C, int S, String[] names, int[] labels, String sha, Path file,
-                             Guidance g) throws IOException {
+                             Guidance g, String engineName) throws IOException {
         Path dir = out.resolve("images");
         Files.createDirectories(dir);
+        int[] chunkLabels = Arrays.copyOfRange(labels, b0, b0 + n);
         for (int b = 0; b < n; b++) {
+            if (replay != null && firstIndex + b0 + b != replay.index()) continue;   // --from-png: only the image asked for
             String text = noiseFile != null ? null : new ImageSettings(file.toString(), sha, weights.name().toLowerCase(Locale.ROOT),
                     S, labels[b0 + b], names[b0 + b].substring(0, names[b0 + b].lastIndexOf('_')), common.seed(),
-                    firstIndex + b0 + b, solverName(), steps, g.scale(), g.lo(), g.hi(), timeshift).toJson();
+                    firstIndex + b0 + b, solverName(), steps, g.scale(), g.lo(), g.hi(), timeshift, batch, firstIndex + b0,
+                    chunkLabels, engineName).toJson();
             byte[] png = ImageWriter.pngBytes(ImageWriter.toImage(x, b, C, S, S, 1), ImageSettings.KEYWORD, text);
             Files.write(dir.resolve(names[b0 + b] + ".png"), png);
         }
@@ -336,9 +350,8 @@ public final class SampleCommand implements Callable<Integer> {
         if (!Files.exists(checkpoint)) {
             throw new BadInput("--from-png " + png + " was made with " + s.checkpoint() + ", which is not there: give it with --checkpoint");
         }
-        classes = List.of(Integer.toString(s.label()));
-        perClass = 1;
-        firstIndex = s.index();
+        firstIndex = s.chunkFirst();
+        batch = s.batch();
         common.seed = s.seed();
         steps = s.steps();
         timeshift = s.timeshift();

@@ -201,6 +201,16 @@ class SampleInteropTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("byte for byte"), r.out());
         assertArrayEquals(Files.readAllBytes(png), Files.readAllBytes(again.resolve("images/dog_004.png")));
+        assertEquals(1, Files.list(again.resolve("images")).count(), "only the image asked for");
+        // a run cut into chunks of 2 images (--batch 4): the replay remakes image 1's chunk {0, 1}
+        Path chunked = dir.resolve("png-chunked"), again2 = dir.resolve("png-chunked-again");
+        assertEquals(0, sample("--checkpoint", ckpt.toString(), "--class", "cat", "--n-per-class", "3", "--steps", "2",
+                "--batch", "4", "--individual", "--out", chunked.toString(), "--engine", "java").code());
+        Path png1 = chunked.resolve("images/cat_001.png");
+        assertTrue(PngText.read(png1, "dip").contains("\"chunk_first\":0,\"chunk_labels\":[0,0]"), PngText.read(png1, "dip"));
+        var r2 = sample("--from-png", png1.toString(), "--out", again2.toString(), "--engine", "java");   // path from the PNG
+        assertEquals(0, r2.code(), r2.err());
+        assertArrayEquals(Files.readAllBytes(png1), Files.readAllBytes(again2.resolve("images/cat_001.png")));
         // another checkpoint: refused, naming both hashes
         Path other = dir.resolve("other.safetensors");
         Files.copy(ckpt, other);
