@@ -85,11 +85,17 @@ public final class CheckpointModel {
     public static CheckpointModel open(Path file, Weights which, ShapeChoice shape) throws BadCheckpoint {
         if (!Files.isRegularFile(file)) throw new BadCheckpoint("checkpoint file not found: " + file, null);
         try {
-            if (isTorch(file)) return fromTensors(file, TorchCheckpoint.load(file, which), which, shape);
+            if (isTorch(file)) {
+                try (TorchCheckpoint c = TorchCheckpoint.open(file)) {
+                    Map<String, Tensor> w = c.weights(which);
+                    return fromTensors(file, w, prefix(file, c.stateDict().keySet(), which), shape);
+                }
+            }
             try (SafetensorsReader r = Safetensors.open(file)) {
                 Map<String, String> meta = r.metadata();
                 if (meta.get(ModelWeights.CONFIG_KEY) == null) {
-                    return fromTensors(file, stripped(file, Safetensors.read(file).tensors(), which), which, shape);
+                    Map<String, Tensor> all = Safetensors.read(file).tensors();
+                    return fromTensors(file, stripped(file, all, which), prefix(file, all.keySet(), which), shape);
                 }
                 DipConfig stored = ModelWeights.readConfig(file);
                 DipConfig cfg = shape.choose(stored);
@@ -116,7 +122,7 @@ public final class CheckpointModel {
         return m.startsWith(file.toString()) ? "checkpoint " + m : "checkpoint " + file + ": " + m;
     }
 
-    private static CheckpointModel fromTensors(Path file, Map<String, Tensor> w, Weights which, ShapeChoice shape)
+    private static CheckpointModel fromTensors(Path file, Map<String, Tensor> w, String prefix, ShapeChoice shape)
             throws SafetensorsException, BadCheckpoint {
         DipConfig implied = null;
         SafetensorsException why = null;
@@ -129,7 +135,7 @@ public final class CheckpointModel {
         if (cfg == null) throw why;
         TorchCheckpoint.config(file, w, cfg, 0);                 // every tensor against the config: names and shapes
         List<String> names = classNames(null, cfg.numClasses(), file);
-        return new CheckpointModel(file, cfg, names, which.prefix, w);
+        return new CheckpointModel(file, cfg, names, prefix, w);
     }
 
     /** A safetensors' tensors under their official names: the {@code which} set when prefixed sets exist. */

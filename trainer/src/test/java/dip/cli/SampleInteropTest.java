@@ -110,6 +110,17 @@ class SampleInteropTest {
     }
 
     @Test
+    void liveWeightsThatAreNotThereAreRefused() throws IOException {
+        var ema = Dip.create(new JavaEngine(1), SampleCommandTest.CFG, 1).initialize(new Rng(1));
+        Path onlyEma = dir.resolve("only-ema.safetensors");
+        ModelWeights.save(onlyEma, ema.params(), SampleCommandTest.CFG, ModelWeights.EMA_PREFIX, Map.of());
+        String o = dir.resolve("never").toString();
+        assertBadFile(run("--checkpoint", onlyEma.toString(), "--weights", "live", "--out", o, "--engine", "java"),
+                "no live weights (no tensor name starts with 'denoiser.'), only EMA ones: use --weights ema");
+        assertFalse(Files.exists(Path.of(o)));
+    }
+
+    @Test
     void convertWritesTheProjectsSafetensorsThatSamplesTheSame() throws IOException {
         Path ck = GOLDEN.resolve("torch_tiny_fp32.ckpt"), st = dir.resolve("tiny.safetensors");
         var c = DipCommand.commandLine();
@@ -219,6 +230,13 @@ class SampleInteropTest {
                 "was made with a checkpoint of SHA-256");
         assertBadFile(run("--from-png", ckpt.toString(), "--checkpoint", ckpt.toString(), "--out", again.toString()),
                 "not a PNG file");
+        // a PNG made from a --noise file has no settings to replay
+        Path noiseRun = dir.resolve("png-noise");
+        assertEquals(0, sample("--checkpoint", ckpt.toString(), "--noise", out.resolve("samples.safetensors").toString(),
+                "--steps", "1", "--individual", "--out", noiseRun.toString(), "--engine", "java").code());
+        Path plain = Files.list(noiseRun.resolve("images")).findFirst().orElseThrow();
+        assertBadFile(run("--from-png", plain.toString(), "--checkpoint", ckpt.toString(), "--out", again.toString()),
+                "has no 'dip' text chunk");
     }
 
     // ---------------------------------------------------------------- ADM npz
