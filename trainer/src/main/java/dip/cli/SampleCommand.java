@@ -176,7 +176,7 @@ public final class SampleCommand implements Callable<Integer> {
         int[] labels;
         float[] fileNoise = null;
         if (noiseFile != null) {
-            Noise nf = readNoise(noiseFile, C, S, cfg.numClasses());
+            NoiseFile nf = NoiseFile.read(noiseFile, C, S, cfg.numClasses());
             fileNoise = nf.noise();
             if (nf.labels() != null) {
                 if (classes != null || spec.commandLine().getParseResult().hasMatchedOption("--n-per-class")) {
@@ -390,42 +390,6 @@ public final class SampleCommand implements Callable<Integer> {
             throw bad("--cfg-scale must be a number >= 0 (0 = unconditional, 1 = no guidance, above 1 = stronger), got " + cfgScale);
         }
         return new Guidance(cfgScale, lo, hi);
-    }
-
-    /** A noise file's contents: (count, C, H, W) noise and, when it has them, the labels. */
-    record Noise(int count, float[] noise, int[] labels) { }
-
-    private Noise readNoise(Path file, int C, int S, int numClasses) {
-        Safetensors.Contents c;
-        try {
-            c = Safetensors.read(file);
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            throw new BadInput("cannot use noise file " + file + ": " + e.getMessage());
-        }
-        if (!c.tensors().containsKey("noise")) throw new BadInput("noise file " + file + " has no tensor 'noise' (B, C, H, W)");
-        Tensor t = c.tensor("noise");
-        int[] shape = t.shape();
-        if (shape.length != 4 || shape[1] != C || shape[2] != S || shape[3] != S || shape[0] < 1) {
-            throw new BadInput("noise " + file + " has shape " + Arrays.toString(shape) + " but this model needs [B, "
-                    + C + ", " + S + ", " + S + "]");
-        }
-        int B = shape[0];
-        int[] labels = null;
-        if (c.tensors().containsKey("labels")) {
-            Tensor l = c.tensor("labels");
-            if (!Arrays.equals(l.shape(), new int[]{B})) {
-                throw new BadInput("noise " + file + ": tensor 'labels' has shape " + Arrays.toString(l.shape())
-                        + " but the noise holds " + B + " images: need [" + B + "]");
-            }
-            labels = l.ints();
-            for (int b = 0; b < B; b++) {
-                if (labels[b] < 0 || labels[b] > numClasses) {
-                    throw new BadInput("noise " + file + ": label " + labels[b] + " of image " + b + " is not a class of this"
-                            + " model (0.." + (numClasses - 1) + ", " + numClasses + " = unconditional)");
-                }
-            }
-        }
-        return new Noise(B, t.floats(), labels);
     }
 
     /**
