@@ -4,8 +4,9 @@ import dip.util.Rng;
 
 /**
  * An ODE solver from t = 0 (noise) to t = 1 (data) on the time grid {@code dip.flow.FlowPath.timeGrid(steps)}.
- * Implementations: {@link EulerSampler} (what the paper uses) and {@link HeunSampler}. Both take their randomness as
- * an argument (the starting noise), so a seed or a noise file gives identical images.
+ * Implementations: {@link EulerSampler} (what the paper uses), {@link HeunSampler} and {@link AdamsSampler} (PixNerd's
+ * Adams–Bashforth, order 2), each optionally on a shifted grid ({@code FlowPath.timeGrid(steps, shift)}). All take
+ * their randomness as an argument (the starting noise), so a seed or a noise file gives identical images.
  */
 public interface Sampler {
 
