@@ -260,5 +260,10 @@ class SampleInteropTest {
                 "must end in .npz");
         assertBadInput(run("--checkpoint", ckpt.toString(), "--npz", npz.toString(), "--trajectory", "--out", out.toString()),
                 "drop it with --npz");
+        assertBadInput(run("--checkpoint", ckpt.toString(), "--timeshift", "0", "--out", out.toString()),
+                "--timeshift must be a number > 0 (1 = no shift), got 0.0");
+        assertBadInput(run("--checkpoint", ckpt.toString(), "--first-index", "-1", "--out", out.toString()),
+                "--first-index must be >= 0, got -1");
+        assertBadInput(run("--out", out.toString()), "--checkpoint is required");
     }
 }
