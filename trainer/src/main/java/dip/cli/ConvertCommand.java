@@ -28,7 +28,9 @@ import java.util.concurrent.Callable;
  * runs. Bad input is one line, exit 2, and OUT is not written.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Convert a PyTorch .ckpt/.pt/.pth DiP checkpoint to the project's safetensors (with its dip_config).")
+        description = {"Convert a PyTorch .ckpt/.pt/.pth DiP checkpoint to the project's safetensors (with its dip_config).",
+                "The shape options (--preset, --image-size ...) start from the config inferred from the tensor shapes"
+                + " and are checked against every tensor."})
 public final class ConvertCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 

@@ -45,8 +45,10 @@ import java.util.concurrent.Callable;
  * error, exit 2, before anything is written.
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Sample images from a DiP checkpoint (EMA weights by default) with the Euler, Heun or"
-                + " Adams-Bashforth (ab2) ODE and CFG.")
+        description = {"Sample images from a DiP checkpoint (EMA weights by default) with the Euler, Heun or"
+                + " Adams-Bashforth (ab2) ODE and CFG.",
+                "The shape options (--preset, --image-size ...) start from the checkpoint's own config (stored, or"
+                + " inferred from a PyTorch file's tensor shapes) and are checked against every tensor."})
 public final class SampleCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
