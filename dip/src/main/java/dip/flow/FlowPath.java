@@ -56,6 +56,24 @@ public final class FlowPath {
         return ts;
     }
 
+    /**
+     * The time grid with a timeshift: each t of {@link #timeGrid(int)} becomes t' = t / (t + (1 − t)·shift), in float32
+     * as PixNerd's {@code shift_respace_fn}. t = 0 (noise) and t = 1 (data) stay where they are; shift &gt; 1 moves the
+     * inner points towards t = 0, so more of the steps are spent near the noise, where the coarse layout of the image
+     * is decided (shift 3 turns 0.5 into 0.25). shift = 1 returns the plain grid itself (the formula leaves it
+     * unchanged too, checked bit for bit by scripts/reference/time_grid_torch.py).
+     */
+    public static float[] timeGrid(int steps, float shift) {
+        if (!(shift > 0f) || !Float.isFinite(shift)) throw new IllegalArgumentException("timeshift must be a positive number, got " + shift);
+        float[] ts = timeGrid(steps);
+        if (shift == 1f) return ts;
+        for (int k = 0; k < ts.length; k++) ts[k] = shift(ts[k], shift);
+        return ts;
+    }
+
+    /** t / (t + (1 − t)·s), float32, operation for operation as PixNerd's shift_respace_fn. */
+    public static float shift(float t, float s) { return t / (t + (1f - t) * s); }
+
     /** Float lanes of the AVX2 vectors torch's CPU linspace kernel runs on. */
     private static final int LINSPACE_LANES = 8;
 }

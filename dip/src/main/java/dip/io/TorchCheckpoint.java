@@ -335,7 +335,7 @@ public final class TorchCheckpoint implements Closeable {
             }
             if (size <= 0) {
                 throw new SafetensorsException(file, "the image size is not stored in a torch checkpoint and no preset has this shape (P="
-                        + P + ", C=" + C + ", hidden=" + D + ", depth=" + depth + ", heads=" + D / hd + ", classes=" + classes + "): give it");
+                        + P + ", C=" + C + ", hidden=" + D + ", depth=" + depth + ", heads=" + D / hd + ", classes=" + classes + "): give it (dip: --image-size PX)");
             }
         }
         try {

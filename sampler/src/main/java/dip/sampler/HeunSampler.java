@@ -20,12 +20,15 @@ public final class HeunSampler implements Sampler {
     private final float[] ts;    // (steps + 1) time grid
     private final OdeState st;
 
-    public HeunSampler(Denoiser model, int steps, Guidance guidance) {
+    public HeunSampler(Denoiser model, int steps, Guidance guidance) { this(model, steps, guidance, 1f); }
+
+    /** On the grid shifted by {@code timeshift} ({@link FlowPath#timeGrid(int, float)}; 1 = the paper's grid). */
+    public HeunSampler(Denoiser model, int steps, Guidance guidance, float timeshift) {
         this.model = model;
         this.steps = steps;
-        this.ts = FlowPath.timeGrid(steps);
+        this.ts = FlowPath.timeGrid(steps, timeshift);
         this.velocity = new GuidedVelocity(model, guidance);
-        this.st = new OdeState(model.engine(), true);
+        this.st = new OdeState(model.engine(), Solver.HEUN);
     }
 
     public HeunSampler(Denoiser model, int steps) { this(model, steps, Guidance.NONE); }
@@ -34,7 +37,12 @@ public final class HeunSampler implements Sampler {
     public int steps() { return steps; }
 
     @Override
-    public float[] sample(float[] x, int[] y, int B, SamplerListener listener) {
+    public float[] sample(float[] x, int[] y, int B, SamplerListener listener) { return run(x, y, B, listener, true); }
+
+    @Override
+    public float[] integrate(float[] x, int[] y, int B, SamplerListener listener) { return run(x, y, B, listener, false); }
+
+    private float[] run(float[] x, int[] y, int B, SamplerListener listener, boolean clamp) {
         OdeSteps.checkInputs(model.config(), x, y, B);
         int per = velocity.per(), n = B * per;          // x: (B, C, H, W) state x_t
         st.load(x, y, B, per);
@@ -70,7 +78,7 @@ public final class HeunSampler implements Sampler {
             }
         }
         st.store(x, n);
-        OdeSteps.clamp(x, n);
+        if (clamp) OdeSteps.clamp(x, n);
         listener.onStep(steps, steps, 1f, x, x, B);
         return x;
     }

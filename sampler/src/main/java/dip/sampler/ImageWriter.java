@@ -129,6 +129,13 @@ public final class ImageWriter {
         if (!ImageIO.write(img, "png", file.toFile())) throw new IOException("no PNG writer in this JVM");
     }
 
+    /** The PNG encoding of img, with a tEXt chunk {@code keyword}={@code text} when text is not null. */
+    public static byte[] pngBytes(BufferedImage img, String keyword, String text) throws IOException {
+        var bytes = new java.io.ByteArrayOutputStream();
+        if (!ImageIO.write(img, "png", bytes)) throw new IOException("no PNG writer in this JVM");
+        return text == null ? bytes.toByteArray() : PngText.insert(bytes.toByteArray(), keyword, text);
+    }
+
     /** One PNG per image of x (B, C, H, W) at scale 1: {@code dir/<names[b]>.png}. */
     public static void writeEach(float[] x, int B, int C, int H, int W, String[] names, Path dir) throws IOException {
         for (int b = 0; b < B; b++) writePng(toImage(x, b, C, H, W, 1), dir.resolve(names[b] + ".png"));

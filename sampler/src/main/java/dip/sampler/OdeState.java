@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A sampler's working arrays on its model's engine, allocated for the batch size of the current run (and again
- * when it changes): the state x_t, the velocity, the Heun predictor, the labels, the step's numbers, and the copy of
+ * when it changes): the state x_t, the velocity, the Heun predictor (or the Adams–Bashforth method's previous
+ * velocity), the labels, the step's numbers, and the copy of
  * x_t a listener reads. A sampling step is a pass over these fixed arrays; its name carries this state's id and
  * generation so a device engine never replays a recording made over other arrays.
  */
@@ -19,14 +20,15 @@ final class OdeState {
     final Engine engine;
     final float[] nums = new float[SIZE];
     private final int id = IDS.incrementAndGet();
-    private final boolean heun;
+    private final Solver solver;
     private int batch = -1, generation;
-    float[] xs, v, xprev, xp, vp;
+    float[] xs, v, xprev;
+    float[] xp, vp;     // Heun: the predictor x' and v(x', t_{k+1}); AB2: vp is the previous step's velocity
     int[] ys;
 
-    OdeState(Engine engine, boolean heun) {
+    OdeState(Engine engine, Solver solver) {
         this.engine = engine;
-        this.heun = heun;
+        this.solver = solver;
     }
 
     /** Arrays for B images of per values each; new ones only when B changes. */
@@ -39,10 +41,8 @@ final class OdeState {
         v = new float[n];
         xprev = new float[n];
         ys = new int[B];
-        if (heun) {
-            xp = new float[n];
-            vp = new float[n];
-        }
+        if (solver == Solver.HEUN) xp = new float[n];
+        if (solver != Solver.EULER) vp = new float[n];
     }
 
     /** The pass name for this state's arrays; listening passes also copy x_t and v back every step. */
@@ -56,6 +56,10 @@ final class OdeState {
         System.arraycopy(x, 0, xs, 0, B * per);
         System.arraycopy(y, 0, ys, 0, B);
         engine.upload(xs);
+        if (solver == Solver.AB2) {               // no previous velocity yet (its weight is 0 on the first step)
+            java.util.Arrays.fill(vp, 0f);
+            engine.upload(vp);
+        }
     }
 
     /** Copies the final x_t back into x. */

@@ -51,7 +51,7 @@ public final class SampleOutputs {
     }
 
     /** A class name as a file-name part: letters, digits and '-' kept, anything else '_'. */
-    static String fileSafe(String s) { return s.replaceAll("[^A-Za-z0-9-]", "_"); }
+    public static String fileSafe(String s) { return s.replaceAll("[^A-Za-z0-9-]", "_"); }
 
     static String jsonArray(List<String> names) {
         StringBuilder sb = new StringBuilder("[");

@@ -7,7 +7,7 @@ import picocli.CommandLine.ParseResult;
 import java.io.PrintWriter;
 
 /**
- * The `dip` command line: the root of every subcommand (info, train, sample, eval, bench, experiment), all in this
+ * The `dip` command line: the root of every subcommand (info, train, sample, convert, eval, bench, experiment), all in this
  * package.
  * Exit codes are {@link ExitCodes}: a bad flag or value gives BAD_INPUT with a one-line message and the usage
  * hint; other bad input ({@link BadInput}: a corrupt checkpoint, unusable data or output folder) BAD_INPUT with the
@@ -16,7 +16,7 @@ import java.io.PrintWriter;
 @Command(name = "dip", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "DiP, the pixel-space diffusion model, in pure Java (CPU Vector API or TornadoVM).",
         subcommands = {InfoCommand.class, TrainCommand.class, SampleCommand.class,
-                EvalCommand.class, BenchCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class})
+                ConvertCommand.class, EvalCommand.class, BenchCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class})
 public final class DipCommand implements Runnable {
 
     /** `dip` alone prints the usage. */

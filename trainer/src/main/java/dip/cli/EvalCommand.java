@@ -8,6 +8,7 @@ import dip.eval.ImageSet;
 import dip.data.Dataset;
 import dip.data.FashionMnist;
 import dip.data.Split;
+import dip.io.Npz;
 import dip.io.Safetensors;
 import dip.io.Tensor;
 import dip.tornado.exec.Engine;
@@ -39,7 +40,7 @@ import java.util.concurrent.Callable;
  * datasets do.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate samples: Fréchet distance on a project-trained Fashion-MNIST classifier's features.",
+        description = "Evaluate samples: classifier Fréchet distance on a project-trained Fashion-MNIST classifier's features.",
         subcommands = {EvalCommand.TrainClassifier.class, EvalCommand.Fd.class})
 public final class EvalCommand implements Runnable {
     @Spec CommandSpec spec;
@@ -134,14 +135,15 @@ public final class EvalCommand implements Runnable {
     // ---------------------------------------------------------------------------------------------------- fd
 
     @Command(name = "fd", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Fréchet distance of generated vs real test images of the same classes, and class agreement.")
+            description = "Classifier Fréchet distance of generated vs real test images of the same classes, and class agreement.")
     static final class Fd implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Mixin Where where;
         @Mixin CommonOptions common;
 
         @Option(names = "--samples", required = true, paramLabel = "FILE",
-                description = "samples.safetensors written by `dip sample` (tensors 'samples' (B,1,S,S), 'labels' (B)).")
+                description = "samples.safetensors written by `dip sample` (tensors 'samples' (B,1,S,S), 'labels' (B)), or an"
+                        + " ADM-layout .npz (arr_0 N×S×S×1 uint8, arr_1 labels optional), e.g. from `dip sample --npz`.")
         Path samples;
         @Option(names = "--batch", defaultValue = "100", description = "Classifier batch (default: ${DEFAULT-VALUE}).")
         int batch;
@@ -151,50 +153,90 @@ public final class EvalCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             if (!Files.isRegularFile(samples)) throw new BadInput("samples file not found: " + samples);
             if (batch < 1) throw bad(spec, "--batch must be >= 1, got " + batch);
-            Tensor x, y;
-            try {
-                var contents = Safetensors.read(samples);
-                x = contents.tensor("samples");
-                y = contents.tensor("labels");
-            } catch (IllegalArgumentException | IOException e) {
-                throw new BadInput("cannot read samples " + samples + ": " + e.getMessage());
-            }
-            int[] s = x.shape();
-            if (s.length != 4 || s[1] != 1 || s[2] != s[3]) {
-                throw bad(spec, "samples must be (B, 1, S, S) grayscale, got " + Arrays.toString(s)
-                        + " (RGB sets need a feature extractor; not supported yet)");
-            }
-            int n = s[0], S = s[2];
-            int[] labels = y.ints();
+            Generated g = samples.getFileName().toString().endsWith(".npz") ? readNpz(samples) : readSafetensors(samples);
+            int n = g.n(), S = g.size();
+            int[] labels = g.labels();
             Path file = where.classifierFile(S);
             if (!Files.isRegularFile(file)) {
                 throw new BadInput("no classifier for " + S + " px images at " + file + "; run `dip eval train-classifier"
                         + " --image-size " + S + "` first");
             }
             var test = new FashionMnist(where.data, Split.TEST, S);
+            boolean labelled = labels != null;
+            if (!labelled) {                                   // an npz without arr_1: compare with every class
+                labels = new int[n];
+                for (int i = 0; i < n; i++) labels[i] = i % test.numClasses();
+            }
             for (int l : labels) {
                 if (l < 0 || l >= test.numClasses()) throw bad(spec, "sample label " + l + " is not a Fashion-MNIST class");
             }
-            ImageSet real = sameClasses(test, labels);
+            ImageSet real = sameClasses(test, labelled ? labels : allClasses(test.numClasses()));
             if (n < 2 || real.size() < 2) throw bad(spec, "need at least 2 samples and 2 real images, got " + n + ", " + real.size());
             try (Engine engine = common.createEngine()) {
                 var net = FeatureClassifier.load(engine, file, batch);
                 int F = net.shape().features();
-                ImageSet gen = ImageSet.of(x.floats(), labels, 1, S);
+                ImageSet gen = ImageSet.of(g.x(), labels, 1, S);
                 float[] genF = ClassifierTraining.features(net, gen), realF = ClassifierTraining.features(net, real);
                 double fd = FrechetDistance.distance(FeatureStats.of(genF, n, F), FeatureStats.of(realF, real.size(), F));
                 double agree = ClassifierTraining.accuracy(net, gen);
-                out.printf(Locale.ROOT, "FD %.4f | %d generated vs %d real test images of classes %s | %d features%n",
-                        fd, n, real.size(), classList(labels), F);
-                out.printf(Locale.ROOT, "class agreement %.2f%% (classifier's argmax = requested class)%n", 100 * agree);
+                out.printf(Locale.ROOT, "classifier Fréchet distance %.4f | %d generated vs %d real test images of classes %s"
+                        + " | %d features of the project's Fashion-MNIST classifier, not Inception%n",
+                        fd, n, real.size(), classList(labelled ? labels : allClasses(test.numClasses())), F);
+                if (labelled) out.printf(Locale.ROOT, "class agreement %.2f%% (classifier's argmax = requested class)%n", 100 * agree);
+                else out.println("class agreement: not measured (the npz has no labels, arr_1)");
                 if (real.size() >= 2 * n && n >= 2) {
                     // The same-size real-vs-real distance: FD is biased upwards at small n, this is its floor here.
                     float[] a = Arrays.copyOfRange(realF, 0, n * F), b = Arrays.copyOfRange(realF, n * F, real.size() * F);
                     double floor = FrechetDistance.distance(FeatureStats.of(a, n, F), FeatureStats.of(b, real.size() - n, F));
-                    out.printf(Locale.ROOT, "reference: FD of %d real vs the other %d real images %.4f%n", n, real.size() - n, floor);
+                    out.printf(Locale.ROOT, "reference: classifier Fréchet distance of %d real vs the other %d real images %.4f%n",
+                            n, real.size() - n, floor);
                 }
             }
             return 0;
+        }
+
+        /** Generated images (n, 1, S, S) in [−1, 1] and their labels (null when the file has none). */
+        record Generated(int n, int size, float[] x, int[] labels) { }
+
+        private Generated readSafetensors(Path file) {
+            Tensor x, y;
+            try {
+                var contents = Safetensors.read(file);
+                x = contents.tensor("samples");
+                y = contents.tensor("labels");
+            } catch (IllegalArgumentException | IOException e) {
+                throw new BadInput("cannot read samples " + file + ": " + e.getMessage());
+            }
+            int[] s = x.shape();
+            if (s.length != 4 || s[1] != 1 || s[2] != s[3]) {
+                throw bad(spec, "samples must be (B, 1, S, S) grayscale, got " + Arrays.toString(s)
+                        + " (RGB sets need a feature extractor; not supported yet)");
+            }
+            return new Generated(s[0], s[2], x.floats(), y.ints());
+        }
+
+        /** An ADM-layout npz (arr_0 N×H×W×C uint8, optional arr_1 labels), as `dip sample --npz` writes. */
+        private Generated readNpz(Path file) {
+            Npz.Images im;
+            try {
+                im = Npz.readImages(file);
+            } catch (IOException e) {
+                throw new BadInput(e.getMessage());
+            }
+            if (im.C() != 1) {
+                throw new BadInput(file + ": arr_0 is " + Npz.describe(im) + "; this classifier reads grayscale (C = 1) images"
+                        + " only (RGB sets need a feature extractor; not supported yet)");
+            }
+            int per = im.H() * im.W();
+            float[] x = new float[im.N() * per];
+            for (int b = 0; b < im.N(); b++) im.toFloats(b, x, b * per);
+            return new Generated(im.N(), im.H(), x, im.labels());
+        }
+
+        static int[] allClasses(int n) {
+            int[] c = new int[n];
+            for (int i = 0; i < n; i++) c[i] = i;
+            return c;
         }
 
         /** The test images whose label appears among the samples' labels, in dataset order. */

@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The model-shape options of `dip train`, `dip info`, `dip bench step` and `dip experiment overfit` (a picocli mixin):
+ * The model-shape options of `dip train`, `dip info`, `dip bench step`, `dip experiment overfit`, and of `dip sample`
+ * and `dip convert` for checkpoints that do not store their config (PyTorch files) (a picocli mixin):
  * a --preset and the fields that override it. Each command has its own starting shape (see its description); an
  * option left out keeps that shape's value. Channels and classes come from the data, not from here.
  */

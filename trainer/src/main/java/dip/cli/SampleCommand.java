@@ -9,7 +9,10 @@ import dip.sampler.CheckpointModel;
 import dip.sampler.Sampler;
 import dip.sampler.ImageWriter;
 import dip.sampler.ClassSelection;
+import dip.io.Npz;
 import dip.io.Safetensors;
+import dip.io.TorchCheckpoint.Weights;
+import dip.sampler.PngText;
 import dip.io.Tensor;
 import dip.model.Denoiser;
 import dip.model.DipConfig;
@@ -31,21 +34,33 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+
 /**
- * {@code dip sample}: images from a checkpoint's EMA weights with the Euler (or Heun) ODE and classifier-free
- * guidance. Writes DIR/grid.png (rows = classes), DIR/samples.safetensors (samples as the ODE left them, before
- * any clamp; labels; noise), and on request
- * DIR/images/*.png and DIR/trajectory.gif with DIR/trajectory/frame_*.png. Bad input is a one-line error, exit 2.
+ * {@code dip sample}: images from a checkpoint (the project's safetensors, a training run folder, or a PyTorch
+ * Lightning .ckpt / .pt / .pth) with the Euler, Heun or Adams–Bashforth ODE and classifier-free guidance. Image i
+ * of a run starts from its own noise (seed, i), so it is the same image in any batch or alone. Writes
+ * DIR/grid.png (rows = classes), DIR/samples.safetensors (samples as the ODE left them, before any clamp; labels;
+ * noise), and on request DIR/images/*.png (each with its settings in a PNG text chunk, which --from-png replays),
+ * an ADM-layout .npz (streamed) and DIR/trajectory.gif with DIR/trajectory/frame_*.png. Bad input is a one-line
+ * error, exit 2, before anything is written.
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Sample images from a trained DiP checkpoint (EMA weights) with the Euler or Heun ODE and CFG.")
+        description = {"Sample images from a DiP checkpoint (EMA weights by default) with the Euler, Heun or"
+                + " Adams-Bashforth (ab2) ODE and CFG.",
+                "The shape options (--preset, --image-size ...) start from the checkpoint's own config (stored, or"
+                + " inferred from a PyTorch file's tensor shapes) and are checked against every tensor."})
 public final class SampleCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "FILE|DIR",
-            description = "safetensors checkpoint with 'dip_config' metadata (EMA weights used when present), or a"
-                    + " training run folder (its last.safetensors).")
+    @Option(names = "--checkpoint", paramLabel = "FILE|DIR",
+            description = "The project's .safetensors (config in its 'dip_config' metadata), a training run folder (its"
+                    + " last.safetensors), or a PyTorch .ckpt/.pt/.pth (config inferred from the shapes, or given with"
+                    + " --preset and the shape options). Required, except with --from-png when the PNG's path still exists.")
     Path checkpoint;
+
+    @Option(names = "--weights", defaultValue = "ema", paramLabel = "W",
+            description = "ema or live: which weights of a training checkpoint (default: ${DEFAULT-VALUE}, as the paper samples).")
+    Weights weights;
 
     @Option(names = "--class", split = ",", paramLabel = "C",
             description = "Classes by index or name, comma-separated (default: all). One grid row each.")
@@ -55,12 +70,23 @@ public final class SampleCommand implements Callable<Integer> {
             description = "Images per class (default: ${DEFAULT-VALUE}).")
     int perClass;
 
+    @Option(names = "--first-index", defaultValue = "0", paramLabel = "I",
+            description = "Number of the first image: image b of this run is image I + b of the seed, with noise (seed,"
+                    + " I + b); so --class C --n-per-class 1 --first-index I makes image I of a larger run alone"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long firstIndex;
+
     @Option(names = "--steps", defaultValue = "50", paramLabel = "N", description = "ODE steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = "--solver", defaultValue = "euler", paramLabel = "S",
-            description = "euler or heun (default: ${DEFAULT-VALUE}).")
+            description = "euler, heun or ab2 (PixNerd's Adams-Bashforth, order 2) (default: ${DEFAULT-VALUE}).")
     Solver solver;
+
+    @Option(names = "--timeshift", defaultValue = "1", paramLabel = "S",
+            description = "Time grid t -> t/(t + (1-t)·S); S > 1 spends more steps near the noise, 1 = the paper's grid"
+                    + " (default: ${DEFAULT-VALUE}).")
+    float timeshift;
 
     @Option(names = "--cfg-scale", defaultValue = "2.9", paramLabel = "W",
             description = "Guidance scale w >= 0: 1 = off, 0 = unconditional (default: ${DEFAULT-VALUE}, the paper's).")
@@ -71,17 +97,28 @@ public final class SampleCommand implements Callable<Integer> {
     String cfgInterval;
 
     @Option(names = "--noise", paramLabel = "FILE",
-            description = "Start from the safetensors tensor 'noise' (B, C, H, W) instead of the seed.")
+            description = "Start from the safetensors tensor 'noise' (B, C, H, W) instead of the seed; its tensor"
+                    + " 'labels' (B), when present, gives the classes (e.g. a samples.safetensors).")
     Path noiseFile;
+
+    @Option(names = "--from-png", paramLabel = "FILE",
+            description = "Make again the image FILE (written by --individual) from the settings in its text chunk;"
+                    + " other sampling options are taken from the PNG.")
+    Path fromPng;
 
     @Option(names = "--out", defaultValue = "samples", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
+
+    @Option(names = "--npz", paramLabel = "FILE",
+            description = "Also write the images as an ADM-evaluator .npz (arr_0: N×H×W×C uint8, arr_1: labels), streamed"
+                    + " batch by batch; then no grid.png or samples.safetensors, so N can be 50,000.")
+    Path npz;
 
     @Option(names = "--grid", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Write grid.png (default: on).")
     boolean grid;
 
-    @Option(names = "--individual", description = "Also write one PNG per image under DIR/images.")
+    @Option(names = "--individual", description = "Also write one PNG per image under DIR/images, with its settings.")
     boolean individual;
 
     @Option(names = "--trajectory", description = "Also write trajectory.gif and trajectory/frame_*.png (x_t | x̂ per step).")
@@ -91,16 +128,26 @@ public final class SampleCommand implements Callable<Integer> {
             description = "Most rows per model forward (guided steps run [null; cond] pairs) (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Mixin ModelShape shape;       // --preset, --image-size …: the config of a torch checkpoint (checked against its tensors)
+
     @Mixin CommonOptions common;   // --engine, --threads, --seed (the noise seed), --verbose: shared with every `dip` command
+
+    private ImageSettings replay;  // --from-png: the settings read from the PNG
 
     @Override
     public Integer call() throws IOException {
         PrintWriter log = spec.commandLine().getOut();
+        replay = fromPng != null ? readPng(fromPng) : null;
         Guidance guidance = parseGuidance();
         if (steps < 1) throw bad("--steps must be >= 1, got " + steps);
         if (perClass < 1) throw bad("--n-per-class must be >= 1, got " + perClass);
         if (batch < 1) throw bad("--batch must be >= 1, got " + batch);
+        if (firstIndex < 0) throw bad("--first-index must be >= 0, got " + firstIndex);
+        if (!(timeshift > 0f) || !Float.isFinite(timeshift)) throw bad("--timeshift must be a number > 0 (1 = no shift), got " + timeshift);
         if (common.threads() < 1) throw bad("--threads must be >= 1, got " + common.threads());
+        if (npz != null && trajectory) throw bad("--trajectory keeps every image of the run in memory: drop it with --npz");
+        if (npz != null && !npz.getFileName().toString().endsWith(".npz")) throw bad("--npz " + npz + " must end in .npz");
+        if (checkpoint == null) throw bad("--checkpoint is required: give a .safetensors, .ckpt, .pt/.pth or run folder");
         Path file = checkpoint;
         if (Files.isDirectory(checkpoint)) {                  // a run folder, as --resume takes it
             file = checkpoint.resolve("last.safetensors");
@@ -109,63 +156,223 @@ public final class SampleCommand implements Callable<Integer> {
                         + " training run folder or a .safetensors file");
             }
         }
+        String sha = (replay != null || individual) && Files.isRegularFile(file) ? ImageSettings.sha256(file) : null;
+        if (replay != null && !replay.sha256().equals(sha)) {
+            throw new BadInput("--from-png " + fromPng + " was made with a checkpoint of SHA-256 " + replay.sha256()
+                    + " (" + replay.checkpoint() + ") but " + file + " has " + sha + ": give that checkpoint");
+        }
         CheckpointModel ckpt;
         try {
-            ckpt = CheckpointModel.open(file);
+            ckpt = CheckpointModel.open(file, weights, ConvertCommand.shapeChoice(shape));
         } catch (CheckpointModel.BadCheckpoint e) {
             throw new BadInput(e.getMessage());
         }
         DipConfig cfg = ckpt.config();
-        int[] cls;
-        try {
-            cls = ClassSelection.resolve(classes, ckpt.classNames());
-        } catch (IllegalArgumentException e) {
-            throw bad(e.getMessage());
+        int C = cfg.channels(), S = cfg.imageSize(), per = C * S * S;
+        if (replay != null && replay.imageSize() != S) {
+            throw new BadInput("--from-png " + fromPng + " is " + replay.imageSize() + " px but the model makes " + S
+                    + " px images: add --image-size " + replay.imageSize());
         }
-        int B = cls.length * perClass, C = cfg.channels(), S = cfg.imageSize(), per = C * S * S;
-        int[] labels = new int[B];
-        for (int b = 0; b < B; b++) labels[b] = cls[b / perClass];
-        float[] noise = noiseFile != null ? readNoise(noiseFile, B, C, S) : Sampler.noise(common.seed(), B, per);
-        checkOutputFolder(out);                                // before the sampling, not after it
 
+        // ---- what to sample: labels, and the starting noise of each image
+        int[] labels;
+        float[] fileNoise = null;
+        if (noiseFile != null) {
+            NoiseFile nf = NoiseFile.read(noiseFile, C, S, cfg.numClasses());
+            fileNoise = nf.noise();
+            if (nf.labels() != null) {
+                if (classes != null || spec.commandLine().getParseResult().hasMatchedOption("--n-per-class")) {
+                    throw bad("noise " + noiseFile + " carries its labels: drop --class and --n-per-class");
+                }
+                labels = nf.labels();
+            } else {
+                labels = labelsFromClasses(ckpt);
+                if (labels.length != nf.count()) {
+                    throw new BadInput("noise " + noiseFile + " has shape " + Arrays.toString(new int[]{nf.count(), C, S, S})
+                            + " but " + labels.length + " images of this model need " + Arrays.toString(new int[]{labels.length, C, S, S}));
+                }
+            }
+        } else if (replay != null) {
+            labels = replay.chunkLabels();                     // the image's whole chunk, as it was made
+            for (int l : labels) {
+                if (l < 0 || l > cfg.numClasses()) throw new BadInput("--from-png " + fromPng + ": class " + l + " is not a class of " + file);
+            }
+        } else {
+            labels = labelsFromClasses(ckpt);
+        }
+        int B = labels.length;
+        checkOutputFolder(out);                                // before the sampling, not after it
+        if (npz != null) checkOutputFolder(npz.toAbsolutePath().getParent());
+
+        boolean keepAll = npz == null;                         // grid.png and samples.safetensors need every image
+        String[] names = imageNames(ckpt, labels);
+        String[] rowLabels = rowLabels(ckpt, labels);            // grid rows; B / rows images each
         try (Engine engine = common.createEngine()) {
-            int rows = Math.min(batch, guidance.scale() == 1f ? B : 2 * B);
+            int chunk = npz == null && trajectory ? B : Math.min(B, guidance.scale() == 1f ? batch : Math.max(1, batch / 2));
+            int rows = Math.min(batch, guidance.scale() == 1f ? chunk : 2 * chunk);
             Denoiser model = ckpt.build(engine, rows);
             log.printf(Locale.ROOT, "checkpoint %s (%s weights), %d classes, %dx%dx%d images, engine %s%n", file,
-                    ckpt.prefix().isEmpty() ? "plain" : ckpt.prefix(), cfg.numClasses(), C, S, S, engine.name());
-            log.printf(Locale.ROOT, "sampling %d images: %s, %d steps, cfg %.3g on (%.3g, %.3g) (%d guided steps), %s%n",
-                    B, solver.name().toLowerCase(Locale.ROOT), steps, guidance.scale(), guidance.lo(), guidance.hi(),
-                    guidance.guidedSteps(dip.flow.FlowPath.timeGrid(steps)),
-                    noiseFile != null ? "noise " + noiseFile : "seed " + common.seed());
-            String[] rowLabels = new String[cls.length];
-            for (int r = 0; r < cls.length; r++) rowLabels[r] = ckpt.classNames().get(cls[r]);
-            float[] x = noise.clone();
+                    ckpt.weightsName(), cfg.numClasses(), C, S, S, engine.name());
+            log.printf(Locale.ROOT, "sampling %d images: %s, %d steps, timeshift %s, cfg %.3g on (%.3g, %.3g), %s%n",
+                    B, solverName(), steps, timeshift, guidance.scale(), guidance.lo(), guidance.hi(),
+                    noiseFile != null ? "noise " + noiseFile : "seed " + common.seed() + ", images " + firstIndex + ".." + (firstIndex + B - 1));
+            Sampler sampler = solver.create(model, steps, guidance, timeshift);
+            float[] all = keepAll ? new float[B * per] : null, allNoise = keepAll ? new float[B * per] : null;
             long t0 = System.nanoTime();
-            var progress = new Progress(log, steps, t0);
-            var unclamped = new Unclamped();
-            if (trajectory) {
-                try (var rec = new TrajectoryRecorder(out.resolve("trajectory.gif"), out.resolve("trajectory"), C, S, S,
-                        cls.length, perClass, rowLabels, ImageWriter.defaultScale(S), 80)) {
-                    solver.create(model, steps, guidance).sample(x, labels, B, both(both(progress, unclamped), rec));
+            if (npz != null && npz.toAbsolutePath().getParent() != null) Files.createDirectories(npz.toAbsolutePath().getParent());
+            try (Npz.Writer npzOut = npz != null ? new Npz.Writer(npz, B, S, S, C) : null) {
+                for (int b0 = 0; b0 < B; b0 += chunk) {
+                    int n = Math.min(chunk, B - b0);
+                    float[] x = fileNoise != null ? Arrays.copyOfRange(fileNoise, b0 * per, (b0 + n) * per)
+                            : Sampler.imageNoise(common.seed(), firstIndex + b0, n, per);
+                    if (keepAll) System.arraycopy(x, 0, allNoise, b0 * per, n * per);
+                    int[] y = Arrays.copyOfRange(labels, b0, b0 + n);
+                    SamplerListener listener = chunk == B ? new Progress(log, steps, t0) : SamplerListener.NONE;
+                    if (trajectory) {
+                        try (var rec = new TrajectoryRecorder(out.resolve("trajectory.gif"), out.resolve("trajectory"), C, S, S,
+                                rowLabels.length, B / rowLabels.length, rowLabels, ImageWriter.defaultScale(S), 80)) {
+                            sampler.integrate(x, y, n, both(listener, rec));
+                        }
+                    } else {
+                        sampler.integrate(x, y, n, listener);   // the ODE's own result; the PNGs clip it to uint8
+                    }
+                    if (keepAll) System.arraycopy(x, 0, all, b0 * per, n * per);
+                    if (npzOut != null) npzOut.append(x, n);
+                    if (individual) writeImages(x, b0, n, C, S, names, labels, sha, file, guidance, engine.name());
+                    if (chunk < B) {
+                        double sec = (System.nanoTime() - t0) / 1e9;
+                        log.printf(Locale.ROOT, "images %d/%d | %.2f s/image | eta %.0f s%n", b0 + n, B, sec / (b0 + n),
+                                sec / (b0 + n) * (B - b0 - n));
+                        log.flush();
+                    }
                 }
-            } else {
-                solver.create(model, steps, guidance).sample(x, labels, B, both(progress, unclamped));
+                if (npzOut != null) npzOut.finish(labels);
             }
-            x = unclamped.result(x);                           // the ODE's own result; the PNGs clip it to uint8
             log.printf(Locale.ROOT, "sampled in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-            SampleOutputs.write(out, x, noise, labels, B, cfg, ckpt, rowLabels, perClass, grid, individual, describe(guidance));
-            log.println("wrote " + out + (grid ? "/grid.png, " : "/") + "samples.safetensors"
-                    + (individual ? ", images/" : "") + (trajectory ? ", trajectory.gif, trajectory/" : ""));
+            if (keepAll) {
+                SampleOutputs.write(out, all, allNoise, labels, B, cfg, ckpt, rowLabels, B / rowLabels.length, grid,
+                        false, describe(guidance));
+            }
+            log.println("wrote " + out + (keepAll ? (grid ? "/grid.png, " : "/") + "samples.safetensors" : "")
+                    + (individual ? ", images/" : "") + (trajectory ? ", trajectory.gif, trajectory/" : "")
+                    + (npz != null ? ", " + npz + " (" + B + "×" + S + "×" + S + "×" + C + " uint8, arr_0; labels arr_1)" : ""));
+            if (replay != null) {
+                if (!replay.engine().equals(engine.name())) {
+                    log.println("note: " + fromPng + " was made on engine '" + replay.engine() + "', this run used '"
+                            + engine.name() + "': their float rounding differs, so the bytes may too");
+                }
+                Path made = out.resolve("images").resolve(names[(int) (replay.index() - firstIndex)] + ".png");
+                boolean same = Arrays.equals(Files.readAllBytes(made), Files.readAllBytes(fromPng));
+                log.println(same ? "reproduced " + fromPng + " byte for byte: " + made
+                        : "made " + made + ", which differs from " + fromPng);
+            }
         } catch (CheckpointModel.BadCheckpoint e) {
             throw new BadInput(e.getMessage());
         }
         return ExitCodes.OK;
     }
 
+    private String solverName() { return solver.name().toLowerCase(Locale.ROOT); }
+
+    /** Labels from --class × --n-per-class, in grid order. */
+    private int[] labelsFromClasses(CheckpointModel ckpt) {
+        int[] cls;
+        try {
+            cls = ClassSelection.resolve(classes, ckpt.classNames());
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+        int[] labels = new int[cls.length * perClass];
+        for (int b = 0; b < labels.length; b++) labels[b] = cls[b / perClass];
+        return labels;
+    }
+
+    /** Grid row labels: one row per class when the labels come in runs of --n-per-class, else one unlabelled row per 8. */
+    private String[] rowLabels(CheckpointModel ckpt, int[] labels) {
+        int B = labels.length;
+        boolean runs = B % perClass == 0;
+        for (int b = 0; runs && b < B; b++) runs = labels[b] == labels[b - b % perClass];
+        if (runs && (noiseFile == null || classes != null)) {
+            String[] r = new String[B / perClass];
+            for (int i = 0; i < r.length; i++) r[i] = className(ckpt, labels[i * perClass]);
+            return r;
+        }
+        int cols = Math.min(8, B);
+        String[] r = new String[(B + cols - 1) / cols];
+        return B % cols == 0 ? r : new String[]{null};          // uneven: one row of B
+    }
+
+    private static String className(CheckpointModel ckpt, int label) {
+        return label == ckpt.config().numClasses() ? "null" : ckpt.classNames().get(label);
+    }
+
+    /** File names of the individual PNGs: class name and image number, e.g. dog_007. */
+    private String[] imageNames(CheckpointModel ckpt, int[] labels) {
+        String[] names = new String[labels.length];
+        for (int b = 0; b < labels.length; b++) {
+            names[b] = String.format(Locale.ROOT, "%s_%03d", SampleOutputs.fileSafe(className(ckpt, labels[b])), firstIndex + b);
+        }
+        return names;
+    }
+
+    /** Images b0 .. b0 + n − 1 (x holds them) as PNGs under out/images, each with its settings as a text chunk. */
+    private void writeImages(float[] x, int b0, int n, int C, int S, String[] names, int[] labels, String sha, Path file,
+                             Guidance g, String engineName) throws IOException {
+        Path dir = out.resolve("images");
+        Files.createDirectories(dir);
+        int[] chunkLabels = Arrays.copyOfRange(labels, b0, b0 + n);
+        for (int b = 0; b < n; b++) {
+            if (replay != null && firstIndex + b0 + b != replay.index()) continue;   // --from-png: only the image asked for
+            String text = noiseFile != null ? null : new ImageSettings(file.toString(), sha, weights.name().toLowerCase(Locale.ROOT),
+                    S, labels[b0 + b], names[b0 + b].substring(0, names[b0 + b].lastIndexOf('_')), common.seed(),
+                    firstIndex + b0 + b, solverName(), steps, g.scale(), g.lo(), g.hi(), timeshift, batch, firstIndex + b0,
+                    chunkLabels, engineName).toJson();
+            byte[] png = ImageWriter.pngBytes(ImageWriter.toImage(x, b, C, S, S, 1), ImageSettings.KEYWORD, text);
+            Files.write(dir.resolve(names[b0 + b] + ".png"), png);
+        }
+    }
+
+    /** The settings in a PNG written by --individual, applied to this command's options. */
+    private ImageSettings readPng(Path png) {
+        ImageSettings s;
+        try {
+            if (!Files.isRegularFile(png)) throw new BadInput("--from-png " + png + ": file not found");
+            String text = PngText.read(png, ImageSettings.KEYWORD);
+            if (text == null) {
+                throw new BadInput("--from-png " + png + " has no '" + ImageSettings.KEYWORD + "' text chunk: only PNGs that"
+                        + " dip sample --individual wrote (from a seed, not a --noise file) can be replayed");
+            }
+            s = ImageSettings.fromJson(text);
+            solver = Solver.valueOf(s.solver().toUpperCase(Locale.ROOT));
+            weights = Weights.valueOf(s.weights().toUpperCase(Locale.ROOT));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BadInput("--from-png " + png + ": " + e.getMessage());
+        }
+        if (checkpoint == null) checkpoint = Path.of(s.checkpoint());
+        if (!Files.exists(checkpoint)) {
+            throw new BadInput("--from-png " + png + " was made with " + s.checkpoint() + ", which is not there: give it with --checkpoint");
+        }
+        firstIndex = s.chunkFirst();
+        batch = s.batch();
+        common.seed = s.seed();
+        steps = s.steps();
+        timeshift = s.timeshift();
+        cfgScale = s.cfgScale();
+        cfgInterval = s.lo() + "," + s.hi();
+        if (shape.imageSize == null) shape.imageSize = s.imageSize();
+        individual = true;
+        grid = false;
+        noiseFile = null;
+        npz = null;
+        trajectory = false;
+        return s;
+    }
+
     private String describe(Guidance g) {
-        return String.format(Locale.ROOT, "{\"solver\":\"%s\",\"steps\":%d,\"cfg_scale\":%s,\"cfg_interval\":[%s,%s],\"seed\":%s}",
-                solver.name().toLowerCase(Locale.ROOT), steps, g.scale(), g.lo(), g.hi(),
-                noiseFile != null ? "null" : Long.toString(common.seed()));
+        return String.format(Locale.ROOT, "{\"solver\":\"%s\",\"steps\":%d,\"timeshift\":%s,\"cfg_scale\":%s,"
+                        + "\"cfg_interval\":[%s,%s],\"seed\":%s,\"first_index\":%d,\"weights\":\"%s\"}",
+                solverName(), steps, timeshift, g.scale(), g.lo(), g.hi(),
+                noiseFile != null ? "null" : Long.toString(common.seed()), firstIndex, weights.name().toLowerCase(Locale.ROOT));
     }
 
     private Guidance parseGuidance() {
@@ -185,20 +392,6 @@ public final class SampleCommand implements Callable<Integer> {
             throw bad("--cfg-scale must be a number >= 0 (0 = unconditional, 1 = no guidance, above 1 = stronger), got " + cfgScale);
         }
         return new Guidance(cfgScale, lo, hi);
-    }
-
-    private float[] readNoise(Path file, int B, int C, int S) {
-        try {
-            Tensor t = Safetensors.read(file).tensor("noise");
-            int[] want = {B, C, S, S};
-            if (!Arrays.equals(t.shape(), want)) {
-                throw new BadInput("noise " + file + " has shape " + Arrays.toString(t.shape()) + " but " + B
-                        + " images of this model need " + Arrays.toString(want));
-            }
-            return t.floats();
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            throw new BadInput("cannot use noise file " + file + ": " + e.getMessage());
-        }
     }
 
     /**
@@ -222,23 +415,6 @@ public final class SampleCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new BadInput("cannot write into --out " + dir + ": " + e + ": pick another --out");
         }
-    }
-
-    /**
-     * Keeps the sampler's result before its final clamp to [−1, 1]. Both solvers end with an Euler step from the last
-     * t on the grid to t = 1, so x̂ = x_t + (1 − t)·v passed to the listener before that step is that step's result,
-     * to the bit (dt = 1 − t); SampleCommandTest holds this to the solvers' clamped output.
-     */
-    static final class Unclamped implements SamplerListener {
-        private float[] last;
-
-        @Override
-        public void onStep(int k, int n, float t, float[] xt, float[] xhat, int B) {
-            if (k == n - 1) last = xhat.clone();
-        }
-
-        /** The unclamped final sample, or {@code clamped} when no step was seen. */
-        float[] result(float[] clamped) { return last != null ? last : clamped; }
     }
 
     private ParameterException bad(String message) {

@@ -84,10 +84,22 @@ class EvalCommandTest {
         Run bad = run(concat(new String[]{"fd", "--samples", samples("noise.safetensors", noise, y).toString()}, common));
         assertEquals(0, good.code(), good.err());
         assertEquals(0, bad.code(), bad.err());
-        double fdReal = number(good.out(), "FD ([0-9.]+)"), fdNoise = number(bad.out(), "FD ([0-9.]+)");
+        String fd = "classifier Fréchet distance ([0-9.]+)";
+        double fdReal = number(good.out(), fd), fdNoise = number(bad.out(), fd);
         assertTrue(fdReal < 0.2 * fdNoise, "FD real " + fdReal + " vs noise " + fdNoise);
         assertTrue(number(good.out(), "class agreement ([0-9.]+)%") > 80, good.out());
-        assertTrue(good.out().contains("reference: FD of 120 real"), good.out());
+        assertTrue(good.out().contains("reference: classifier Fréchet distance of 120 real"), good.out());
+        assertTrue(!good.out().contains("FID"), good.out());
+        // the same images as an ADM-layout npz (uint8: the distance moves a little, no more)
+        Path npz = dir.resolve("real.npz");
+        try (var w = new dip.io.Npz.Writer(npz, n, 32, 32, 1)) {
+            w.append(real, n);
+            w.finish(y);
+        }
+        Run fromNpz = run(concat(new String[]{"fd", "--samples", npz.toString()}, common));
+        assertEquals(0, fromNpz.code(), fromNpz.err());
+        assertEquals(fdReal, number(fromNpz.out(), fd), 0.05 * fdReal + 1e-3, fromNpz.out());
+        assertTrue(number(fromNpz.out(), "class agreement ([0-9.]+)%") > 80, fromNpz.out());
     }
 
     @Test

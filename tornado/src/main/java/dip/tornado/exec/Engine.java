@@ -391,6 +391,11 @@ public interface Engine extends AutoCloseable {
         parallelFor(n, (lo, hi) -> FlowKernels.heunCorrect(x, v, vp, s, k, lo, hi));
     }
 
+    /** x ← x + (s[k+1]·vprev + s[k+2]·v)·s[k], then vprev ← v ({@link FlowKernels#adamsBashforth2}). */
+    default void adamsBashforth2(float[] x, float[] vprev, float[] v, float[] s, int k, int n) {
+        parallelFor(n, (lo, hi) -> FlowKernels.adamsBashforth2(x, vprev, v, s, k, lo, hi));
+    }
+
     /** partial[off + c] = Σ g² over chunk c of {@link OptimizerKernels#CHUNK} elements; chunks = ⌈n / CHUNK⌉. */
     default void sumSquaresChunks(float[] partial, int off, float[] g, int n) {
         int chunks = (n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK;

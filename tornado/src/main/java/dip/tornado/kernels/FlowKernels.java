@@ -70,4 +70,20 @@ public final class FlowKernels {
             x[i] = x[i] + (s[k + 1] * v[i] + s[k + 2] * vp[i]) * s[k];
         }
     }
+
+    /**
+     * One step of the Adams–Bashforth multistep update, order 2 (PixNerd's AdamLMSampler): the velocity used is
+     * a·vprev + b·v, the extrapolation through the previous and the current evaluation, with a = s[k + 1],
+     * b = s[k + 2] (a = 0, b = 1 on the first step: Euler), then x ← x + (a·vprev + b·v)·dt with dt = s[k], and vprev
+     * ← v for the next step. i in [i0, i1). x, vprev, v: (B, C, H, W). The products and the sum are rounded in
+     * float32 in the same order as PyTorch's {@code out = 0; out += c_j * v_j}.
+     */
+    public static void adamsBashforth2(float[] x, float[] vprev, float[] v, float[] s, int k, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            float vi = v[i];
+            x[i] = x[i] + (s[k + 1] * vprev[i] + s[k + 2] * vi) * s[k];
+            vprev[i] = vi;
+        }
+    }
 }

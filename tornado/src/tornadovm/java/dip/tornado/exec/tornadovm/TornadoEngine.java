@@ -1024,6 +1024,12 @@ public final class TornadoEngine implements Engine {
     }
 
     @Override
+    public void adamsBashforth2(float[] x, float[] vprev, float[] v, float[] s, int k, int n) {
+        if (onHost(2, x, vprev, v, s)) cpu.adamsBashforth2(x, vprev, v, s, k, n);
+        else if ((n) > 0) record("adamsBashforth2", (tg, tid) -> tg.task(tid, FlowKernels::adamsBashforth2, x, vprev, v, s, k, 0, n), 0, 2, x, vprev, v, s);
+    }
+
+    @Override
     public void sumSquaresChunks(float[] partial, int off, float[] g, int n) {
         if (onHost(1, partial, g)) cpu.sumSquaresChunks(partial, off, g, n);
         else if (((n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK) > 0) record("sumSquaresChunks", (tg, tid) -> tg.task(tid, OptimizerKernels::sumSquaresChunks, partial, off, g, 0, (n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK, n), 1, 0, partial, g);
