@@ -80,7 +80,7 @@ public final class AdamsSampler implements Sampler {
         OdeSteps.checkInputs(model.config(), x, y, B);
         int per = velocity.per(), n = B * per;          // x: (B, C, H, W) state x_t
         st.load(x, y, B, per);
-        boolean listening = listener != SamplerListener.NONE;
+        boolean listening = listener != SamplerListener.NONE && listener.needsImages();
         Engine e = st.engine;
         float[] nums = st.nums, xs = st.xs, v = st.v, vprev = st.vp, xprev = st.xprev;
         int[] ys = st.ys;
@@ -103,6 +103,8 @@ public final class AdamsSampler implements Sampler {
             if (listening) {
                 OdeSteps.predictClean(xhat, xprev, v, t, n);
                 listener.onStep(k, steps, t, xprev, xhat, B);
+            } else {
+                listener.onStep(k, steps, t, null, null, B);
             }
             t += h;
         }
