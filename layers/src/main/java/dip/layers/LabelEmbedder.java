@@ -39,7 +39,7 @@ public final class LabelEmbedder {
                         + numClasses + "] (classes 0.." + (numClasses - 1) + ", null class " + numClasses + ")");
             }
         }
-        System.arraycopy(y, 0, labels, 0, B);
+        engine.copySliceInt(labels, 0, y, 0, B);           // a kernel, so a device engine copies on the device
         this.B = B;
         float[] w = table.data();
         engine.embeddingForward(out, w, labels, B, D);

@@ -58,10 +58,15 @@ class DeviceModelTest {
             var rng = new Rng(9);
             float[] x = rng.normal(B * per), t = {0.1f, 0.5f, 0.9f}, got = new float[B * per];
             int[] y = {0, 3, cfg.numClasses()};
-            float[] ref = a.forward(x, t, y, B);
             Pass pass = new Pass("forward-" + p, new Object[] {x, t, y}, new Object[] {got},
                     () -> dev.copySlice(got, 0, b.forward(x, t, y, B), 0, B * per));
-            for (int run = 0; run < 2; run++) {                 // the second run replays the recording
+            for (int run = 0; run < 3; run++) {                 // later runs replay the recording, with new inputs
+                if (run > 0) {                                  // (a layer that copied an input on the host would
+                    System.arraycopy(rng.normal(B * per), 0, x, 0, B * per);        // leave the device a stale copy)
+                    t[run % B] = 0.3f * run;
+                    y[run - 1] = (y[run - 1] + 2 * run) % cfg.numClasses();
+                }
+                float[] ref = a.forward(x, t, y, B);
                 java.util.Arrays.fill(got, Float.NaN);
                 dev.run(pass);
                 assertClose(p + " forward, run " + run, ref, got, 1e-4);
@@ -102,7 +107,7 @@ class DeviceModelTest {
         }
         System.out.printf(Locale.ROOT, "training step: worst relative gradient (exp_avg) error %.2e over %d tensors%n", worst, pc.size());
 
-        long batchBytes = 4L * (3 * B * per + B + B + dip.tornado.kernels.OptimizerKernels.HP_SIZE);   // x0, ε, t, y, hp
+        long batchBytes = 4L * (2 * B * per + B + B + dip.tornado.kernels.OptimizerKernels.HP_SIZE);   // x0, ε, t, y, hp
         for (int s = 0; s < 2; s++) {
             var before = dev.stats().copy();
             ld.step(x, labels);
