@@ -1,4 +1,4 @@
-"""PyTorch reference of DiP (arXiv 2511.18822), written from docs/DIP-SPEC.md §1, §2, §2b, §4, §7 and
+"""PyTorch reference of DiP (arXiv 2511.18822), written from docs/model-spec.md §1, §2, §3, §5, §7 and
 checked line by line against the official src/models/transformer/dip.py (read, not copied).
 
 It exists to produce golden fixtures for the Java code and to check Java checkpoints; it is not a
@@ -349,7 +349,7 @@ def count_params(cfg: DipConfig):
 
 
 # ----------------------------------------------------------------------------------------------
-# Sampler (DIP-SPEC §4)
+# Sampler (docs/model-spec.md §5)
 
 def time_grid(steps):
     """torch.linspace(0, 1 - 1/steps, steps) in float32, then 1.0 (the official EulerSampler, timeshift 1)."""

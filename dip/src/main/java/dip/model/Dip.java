@@ -16,7 +16,7 @@ import java.util.Arrays;
 /**
  * DiP = a DiT backbone on large P×P patches + the Patch Detailer Head (official dip.py), or, with
  * {@link HeadType#DIT_ONLY}, the same backbone with a standard DiT final layer (the paper's baselines).
- * DIP-SPEC §7:
+ * docs/model-spec.md §7:
  * <pre>
  *   tok = unfold(x_t, P)                      (B·N, C·P²)     also read as B·N patch images C×P×P
  *   te  = t_embedder(t)                       (B, D)

@@ -9,7 +9,7 @@ import dip.tornado.exec.Engine;
 
 
 /**
- * One DiP backbone block (official FlattenDiTBlock, DIP-SPEC §1): pre-norm RMSNorm, QK-normed RoPE attention and a
+ * One DiP backbone block (official FlattenDiTBlock, docs/model-spec.md §1): pre-norm RMSNorm, QK-normed RoPE attention and a
  * SwiGLU MLP, each gated by adaLN. x: (B·N, D) tokens; c = silu(t_emb + y_emb): (B, D), computed once by the model
  * and shared by all blocks (so the SiLU is not in here: adaLN_modulation is just Linear(D, 6D, bias)).
  * <pre>

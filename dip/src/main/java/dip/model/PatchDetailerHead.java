@@ -12,7 +12,7 @@ import dip.util.Rng;
 /**
  * The Patch Detailer Head (= {@code LocalDecoder} in the official dip.py): a small conv U-Net run on every patch
  * as an independent C×P×P image, conditioned on the patch's global token s (D) at the bottleneck only.
- * Generalised to any power-of-two P (DIP-SPEC §2): S stages (default log2 P, so the bottleneck is 1×1),
+ * Generalised to any power-of-two P (docs/model-spec.md §2): S stages (default log2 P, so the bottleneck is 1×1),
  * widths w0 = C, wi = width·2^(i−1); for P = 16, width 64 it is exactly the official module and parameter set.
  * <pre>
  *   h = patches                                        (BN, C, P, P)

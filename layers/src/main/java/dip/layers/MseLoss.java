@@ -4,7 +4,7 @@ import dip.tornado.exec.Engine;
 
 
 /**
- * L = mean((pred − target)²) over all B·per elements (F.mse_loss, reduction "mean"; DIP-SPEC §3).
+ * L = mean((pred − target)²) over all B·per elements (F.mse_loss, reduction "mean"; docs/model-spec.md §4).
  * pred, target: (B, per). The kernel writes B partial sums; the host adds them in double.
  */
 public final class MseLoss {

@@ -3,7 +3,7 @@ package dip.layers;
 import dip.tornado.exec.Engine;
 
 /**
- * Embeds the diffusion time t ∈ [0, 1] (used directly, no ×1000) into D dims (DIP-SPEC §1; DiT TimestepEmbedder):
+ * Embeds the diffusion time t ∈ [0, 1] (used directly, no ×1000) into D dims (docs/model-spec.md §1; DiT TimestepEmbedder):
  * 256 sinusoidal features [cos(t·f_i), sin(t·f_i)], f_i = exp(−ln(10)·i/128), then
  * {@code <name>.mlp.0} Linear(256, D) → SiLU → {@code <name>.mlp.2} Linear(D, D). t: (B); output (B, D).
  * t itself gets no gradient: backward only accumulates the two Linears' parameter grads.

@@ -13,7 +13,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The flow-matching training loop (DIP-SPEC §3). One step: take the next B images x and labels y; replace each label
+ * The flow-matching training loop (docs/model-spec.md §4). One step: take the next B images x and labels y; replace each label
  * by the null class (numClasses) with probability p; draw t = σ(n), n ~ N(0, 1) per image and ε ~ N(0, I);
  * x_t = t·x + (1 − t)·ε and target v = x − ε; loss = mean((f(x_t, t, y) − v)²) over all B·C·H·W values;
  * backward; optional global-norm clip; AdamW at the scheduled lr; EMA update. The host draws the randomness and
