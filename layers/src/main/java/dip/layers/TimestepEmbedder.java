@@ -21,12 +21,17 @@ public final class TimestepEmbedder {
     private final float[] freq;       // (maxBatch, 256): the sinusoidal features, mlp0's cached input
 
     public TimestepEmbedder(Engine engine, ParamRegistry reg, String name, int D, int maxBatch) {
+        this(engine, reg, name, D, maxBatch, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}). */
+    public TimestepEmbedder(Engine engine, ParamRegistry reg, String name, int D, int maxBatch, Buffers buf) {
         this.engine = engine;
         this.maxBatch = maxBatch;
-        mlp0 = new Linear(engine, reg, name + ".mlp.0", FREQ_DIM, D, true, maxBatch);
-        act = new Silu(engine, maxBatch * D);
-        mlp2 = new Linear(engine, reg, name + ".mlp.2", D, D, true, maxBatch);
-        freq = new float[maxBatch * FREQ_DIM];
+        mlp0 = new Linear(engine, reg, name + ".mlp.0", FREQ_DIM, D, true, maxBatch, buf);
+        act = new Silu(engine, maxBatch * D, buf);
+        mlp2 = new Linear(engine, reg, name + ".mlp.2", D, D, true, maxBatch, buf);
+        freq = buf.act(maxBatch * FREQ_DIM);
     }
 
     /** Returns t_emb (B, D), owned by mlp.2 and valid until the next forward. */

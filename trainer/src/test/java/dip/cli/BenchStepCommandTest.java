@@ -17,7 +17,7 @@ class BenchStepCommandTest {
         // XL at one 16×16 patch (a 256² model allocates GBs of buffers); costs per token and per patch are the same.
         DipConfig xl = Preset.XL16.config(), one = new DipConfig(16, 16, 3, 1152, 26, 16, 1000, 64, xl.head(), false);
         try (var engine = new JavaEngine(1)) {
-            double[] m = BenchStepCommand.macsPerImage(new Dip(engine, one, 1), one);
+            double[] m = BenchStepCommand.macsPerImage(Dip.shapes(one), one);
             // Paper: the head costs ~17 GMACs per 256² image, the backbone ~110 (docs/model-spec.md §2). By hand, per 16×16 patch:
             // enc1 0.44M + enc2..4 4.72M each, bottleneck 0.85M, 4 ConvT 1.05M each, dec4..2 9.44M each, dec1 18.9M,
             // out 0.05M = 66.9M; × 256 patches = 17.1G.
