@@ -48,4 +48,14 @@ class BenchStepCommandTest {
         assertEquals(ExitCodes.BAD_INPUT, depth.code(), depth.err());
         assertTrue(depth.err().startsWith("error: --depth does not apply to bench step"), depth.err());
     }
+
+    @Test
+    void fullBuildsTheTargetDepthForInference() {
+        DipCommandTest.Run r = DipCommandTest.run("bench", "step", "--full", "--models", "DIP_XL16", "--target-depth", "3",
+                "--engine", "java", "--threads", "1", "--image-size", "32", "--hidden", "64", "--heads", "4", "--head-width", "4",
+                "--repeat", "1", "--warmup", "0", "--warmup-ms", "0");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*DiP-XL/16 +4 +3 +[0-9.]+ +[0-9,]+ .*"), r.out());
+        assertTrue(!r.out().contains("extrapolated"), r.out());
+    }
 }
