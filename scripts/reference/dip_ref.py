@@ -1,9 +1,9 @@
-"""PyTorch reference of DiP (arXiv 2511.18822), written from docs/DIP-SPEC.md §1, §2, §2b, §4, §7 and
+"""PyTorch reference of DiP (arXiv 2511.18822), written from docs/model-spec.md §1, §2, §3, §5, §7 and
 checked line by line against the official src/models/transformer/dip.py (read, not copied).
 
 It exists to produce golden fixtures for the Java code and to check Java checkpoints; it is not a
 training codebase. Parameter names are the official state_dict names, so weights move both ways.
-Also: the generalised Patch Detailer Head (S = log2 P stages), a DiT-only final layer, the Euler
+Also: the Patch Detailer Head for any P (official 4 stages for P = 16k, log2 P below), a DiT-only final layer, the Euler
 sampler with classifier-free guidance, and the uint8 conversion. Runs with torch 1.13 (no SDPA).
 """
 import json
@@ -56,7 +56,9 @@ class DipConfig:
         return int(2 * int(self.hidden * 4.0) / 3)
 
     @property
-    def stages(self): return self.patchSize.bit_length() - 1
+    def stages(self):
+        # the official head keeps 4 stages for P = 16k (a (P/16)^2 bottleneck); smaller P: log2 P (1x1 bottleneck)
+        return 4 if self.patchSize % 16 == 0 else self.patchSize.bit_length() - 1
 
     def to_json(self): return json.dumps(asdict(self), separators=(",", ":"))
 
@@ -195,9 +197,10 @@ class _YEmb(nn.Module):          # y_embedder: (numClasses + 1) x D table, last 
 # Heads
 
 class DetailerHead(nn.Module):
-    """Patch Detailer Head (official LocalDecoder) generalised to S = log2 P stages.
+    """Patch Detailer Head (official LocalDecoder): S = 4 stages for P = 16k (the official layout, the token
+    repeated over the (P/16)^2 bottleneck), generalised to S = log2 P stages for smaller P (1x1 bottleneck).
     w0 = C, wi = width 2^(i-1). enc{i}: Conv3x3 w(i-1)->wi + SiLU, then MaxPool 2x2.
-    bottleneck: cat[pooled (wS), token (D)] -> Conv1x1 -> wS + SiLU.
+    bottleneck: cat[pooled (wS), token (D) repeated over the bottleneck] -> Conv1x1 -> wS + SiLU.
     for i = S..1: up{i} ConvT(wi->wi, k2 s2); cat[up, skip_i]; dec{i}: Conv3x3 2wi -> w(max(i-1,1)) + SiLU.
     out_conv: Conv1x1 w1 -> C, no activation."""
 
@@ -221,7 +224,7 @@ class DetailerHead(nn.Module):
             x = getattr(self, f"enc{i}")(x)
             skips.append(x)
             x = F.max_pool2d(x, 2, 2)
-        x = self.bottleneck(torch.cat([x, s], dim=1))
+        x = self.bottleneck(torch.cat([x, s.repeat(1, 1, x.shape[2], x.shape[3])], dim=1))
         for i in range(self.S, 0, -1):
             x = getattr(self, f"up{i}")(x)
             x = getattr(self, f"dec{i}")(torch.cat([x, skips[i - 1]], dim=1))
@@ -349,7 +352,7 @@ def count_params(cfg: DipConfig):
 
 
 # ----------------------------------------------------------------------------------------------
-# Sampler (DIP-SPEC §4)
+# Sampler (docs/model-spec.md §5)
 
 def time_grid(steps):
     """torch.linspace(0, 1 - 1/steps, steps) in float32, then 1.0 (the official EulerSampler, timeshift 1)."""

@@ -4,8 +4,8 @@ Each file holds a tiny DiP's parameters under their official names, one forward/
 `fixture.*` (inputs, output v, MSE loss against a flow-matching target) and `grad.<name>` for every
 parameter. tiny_dip also holds a 4-step Euler + CFG sample (`fixture.noise`, `fixture.sample_*`).
 Everything is computed in float32 (as the Java side); the script re-runs in float64 and asserts that the
-two agree, and asserts that label, t, RoPE and every parameter visibly move the output (DIP-SPEC
-"Testing caution"). Run: /usr/bin/python3 scripts/reference/make_fixtures.py [--out DIR]
+two agree, and asserts that label, t, RoPE and every parameter visibly move the output (docs/model-spec.md
+§3, "Testing caution"). Run: /usr/bin/python3 scripts/reference/make_fixtures.py [--out DIR]
 """
 import argparse
 import copy

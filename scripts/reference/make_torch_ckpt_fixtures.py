@@ -17,6 +17,9 @@ Files:
                          (local_decoder.out_conv.bias, integer-valued), plus an ignored non-model key
   torch_tiny_expected.safetensors   x_t (2, 3, 32, 32), t, y (int32) and the PyTorch outputs (float32 forward):
                          v.fp32_ema, v.fp32_live, v.bf16_ema (weights rounded to bf16, run in fp32), v.plain
+  torch_p32_official.pt  the official head layout for P = 32 (image 64, 2×2 tokens, same tiny widths): 4 stages,
+                         a 2×2 bottleneck over which the token is repeated; torch.save of a bare state dict
+  torch_p32_expected.safetensors    its x_t (2, 3, 64, 64), t, y and v (float32 forward)
 
 Deterministic. Run: /usr/bin/python3 scripts/reference/make_torch_ckpt_fixtures.py [--out DIR]
 """
@@ -28,6 +31,7 @@ import sys
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import st  # noqa: E402
@@ -37,6 +41,7 @@ from make_fixtures import fixture_init, rel_change  # noqa: E402
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEFAULT_OUT = os.path.join(ROOT, "dip", "src", "test", "resources", "golden")
 CFG = DipConfig(imageSize=32, patchSize=16, channels=3, hidden=8, depth=2, heads=1, numClasses=4, headWidth=2)
+CFG32 = DipConfig(imageSize=64, patchSize=32, channels=3, hidden=8, depth=2, heads=1, numClasses=4, headWidth=2)
 PARAM_SENS_MIN = 2e-4       # shuffling any one tensor moves v by >= 10x the Java test tolerance (2e-5)
 TOKEN_GAIN, QK_GAIN = 3.0, 3.0
 
@@ -57,7 +62,7 @@ def louder_backbone(model):
     """At this width the head's skip path drowns the token: scale the token's columns of the bottleneck and the
     QK-norm weights (sharper attention) so that every backbone tensor visibly moves the output."""
     w = model.local_decoder.bottleneck[0].weight                   # (wS, wS + D, 1, 1): token columns last
-    w[:, -CFG.hidden:] *= TOKEN_GAIN
+    w[:, -model.cfg.hidden:] *= TOKEN_GAIN
     for b in model.blocks:
         b.attn.q_norm.weight *= QK_GAIN
         b.attn.k_norm.weight *= QK_GAIN
@@ -176,6 +181,43 @@ def check_load(path, want):
         assert torch.equal(sd[k].float(), v.float()), k
 
 
+def p32_official(out_dir, out):
+    """The official head layout for P = 32: 4 stages (enc1 at 32x32 ... enc4 at 4x4), a 2x2 bottleneck over which
+    the token is repeated. Checks the layout, that the token and every parameter move v, and writes the fixture."""
+    model = DiP(CFG32)
+    fixture_init(model, 3232)
+    louder_backbone(model)
+    names = [n for n, _ in model.named_parameters() if n.startswith("local_decoder.enc")]
+    assert [n for n in names if n.endswith(".weight")] == [f"local_decoder.enc{i}.0.weight" for i in range(1, 5)], names
+    wS = CFG32.headWidth * 8
+    assert tuple(model.local_decoder.bottleneck[0].weight.shape) == (wS, wS + CFG32.hidden, 1, 1)
+    g = torch.Generator().manual_seed(32)
+    x_t = torch.randn(2, CFG32.channels, CFG32.imageSize, CFG32.imageSize, generator=g)
+    t = torch.tensor([0.4, 0.7])
+    y = torch.tensor([2, CFG32.numClasses], dtype=torch.int32)
+    with torch.no_grad():
+        v = model(x_t, t, y)
+        h = model.local_decoder.enc1(x_t[:1, :, :32, :32])                # the bottleneck really is 2x2 for P = 32
+        for i in range(2, 5):
+            h = getattr(model.local_decoder, f"enc{i}")(F.max_pool2d(h, 2, 2))
+        assert F.max_pool2d(h, 2, 2).shape[-2:] == (2, 2)
+        v_label = model(x_t, t, torch.tensor([3, CFG32.numClasses], dtype=torch.int32))
+    print(f"== P = 32, official layout {CFG32.to_json()}: {sum(p.numel() for p in model.parameters())} parameters")
+    print(f"   changing the label moves v by {rel_change(v_label, v):.3e}")
+    assert rel_change(v_label, v) > 1e-3
+    check_every_param_matters(model, x_t, t, y, v)
+    sd = collections.OrderedDict((k, p.detach().clone()) for k, p in model.state_dict().items())
+    path = os.path.join(out_dir, "torch_p32_official.pt")
+    torch.save(sd, path)
+    check_load(path, sd)
+    out[path] = os.path.getsize(path)
+    path = os.path.join(out_dir, "torch_p32_expected.safetensors")
+    st.save(path, {"x_t": x_t, "t": t, "y": y, "v": v},
+            {"dip_config": CFG32.to_json(),
+             "note": f"made by scripts/reference/make_torch_ckpt_fixtures.py (PyTorch {torch.__version__})"})
+    out[path] = os.path.getsize(path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=DEFAULT_OUT)
@@ -245,6 +287,7 @@ def main():
             {"dip_config": CFG.to_json(),
              "note": f"made by scripts/reference/make_torch_ckpt_fixtures.py (PyTorch {torch.__version__})"})
     out[path] = os.path.getsize(path)
+    p32_official(args.out, out)
     for p, n in out.items():
         print(f"   wrote {os.path.relpath(p, ROOT)}: {n} bytes")
 

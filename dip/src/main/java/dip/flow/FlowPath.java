@@ -1,7 +1,7 @@
 package dip.flow;
 
 /**
- * The flow-matching path, in one place for the trainer's loss and the sampler's ODE (DIP-SPEC §3–4).
+ * The flow-matching path, in one place for the trainer's loss and the sampler's ODE (docs/model-spec.md §4–5).
  * Time convention: t = 0 is pure noise, t = 1 is data. x_t = t·x + (1 − t)·ε, and the velocity
  * dx_t/dt = x − ε is what the network predicts. Randomness is always an argument, never drawn here.
  * Images are (B, per) flat, per = C·H·W; t is per sample.

@@ -7,8 +7,8 @@ import dip.layers.ParamRegistry;
 import dip.model.Dip;
 import dip.model.DipConfig;
 import dip.model.HeadType;
+import dip.model.PatchDetailerHead;
 import dip.model.Preset;
-import dip.tornado.exec.JavaEngine;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -310,10 +310,11 @@ public final class TorchCheckpoint implements Closeable {
                 throw new SafetensorsException(file, "cannot infer the config: s_embedder takes " + patchDim + " values per patch, not "
                         + C + "·P² for the head's " + C + " channels");
             }
-            if (1 << stages != P) {
+            if (!PatchDetailerHead.supports(P) || stages != PatchDetailerHead.stagesFor(P)) {
                 throw new SafetensorsException(file, "the detailer head has " + stages + " stages but the patch size is " + P
-                        + (P > 16 && P % 16 == 0 && stages == 4 ? ": the official layout for P = " + P + " (4 stages, a (P/16)² bottleneck) is not built by this project yet"
-                        : ": this project builds log2(P) = " + Integer.numberOfTrailingZeros(P) + " stages"));
+                        + (PatchDetailerHead.supports(P) ? ": this project builds " + PatchDetailerHead.stagesFor(P) + " stages for it ("
+                        + (P % 16 == 0 ? "the official layout: 4 stages, a (P/16)² bottleneck)" : "log2 P)")
+                        : ": the head needs a multiple of 16 or a power of two"));
             }
         } else if (w.containsKey("final_layer.linear.weight")) {
             head = HeadType.DIT_ONLY;
@@ -375,12 +376,10 @@ public final class TorchCheckpoint implements Closeable {
         return cfg;
     }
 
-    /** Every param name and shape of the model {@code cfg} builds (params are allocated lazily: this costs little). */
+    /** Every param name and shape of the model {@code cfg} builds (a shapes-only model: no buffers, no weights). */
     static Map<String, int[]> shapes(DipConfig cfg) {
         Map<String, int[]> out = new LinkedHashMap<>();
-        try (JavaEngine engine = new JavaEngine(1)) {
-            for (Param p : new Dip(engine, cfg, 1).params().all()) out.put(p.name(), p.shape());
-        }
+        for (Param p : Dip.shapes(cfg).params().all()) out.put(p.name(), p.shape());
         return out;
     }
 

@@ -1,5 +1,6 @@
 package dip.model;
 
+import dip.layers.Buffers;
 import dip.layers.Init;
 import dip.layers.LabelEmbedder;
 import dip.layers.Param;
@@ -16,7 +17,7 @@ import java.util.Arrays;
 /**
  * DiP = a DiT backbone on large P×P patches + the Patch Detailer Head (official dip.py), or, with
  * {@link HeadType#DIT_ONLY}, the same backbone with a standard DiT final layer (the paper's baselines).
- * DIP-SPEC §7:
+ * docs/model-spec.md §7:
  * <pre>
  *   tok = unfold(x_t, P)                      (B·N, C·P²)     also read as B·N patch images C×P×P
  *   te  = t_embedder(t)                       (B, D)
@@ -26,13 +27,19 @@ import java.util.Arrays;
  *   DIP:      g = silu(te[b] + s);  v = fold(local_decoder(tok, g))
  *   DIT_ONLY: v = fold(final_layer(s, c))
  * </pre>
- * Buffers are sized for {@code maxBatch} images at construction; forward and backward allocate nothing.
+ * Buffers are sized for {@code maxBatch} images at construction; forward and backward allocate nothing. Which buffers
+ * exist is chosen then ({@link Buffers}): {@link #create} builds a model that trains (every activation, gradient and
+ * backward cache), {@link #forInference} one that only runs forward (no gradient buffers, one set of block
+ * activations shared by all blocks, the head's stage buffers shared: the weights plus about one block and one head of
+ * activations), and {@link #shapes} one that only registers its parameters (no buffers at all: for counting
+ * parameters and checking checkpoint shapes; its parameter arrays are allocated only if read).
  */
 public final class Dip implements Denoiser {
     private final DipConfig cfg;
     private final Engine engine;
     private final ParamRegistry reg = new ParamRegistry();
     private final int maxBatch, N, D;
+    private final Buffers.Mode mode;
 
     // ---- layers, registered in the official state_dict order
     final PatchEmbed sEmbedder;                 // s_embedder.proj
@@ -51,41 +58,59 @@ public final class Dip implements Denoiser {
     private float[] te, c;                      // (B, D) layer-owned: t_embedder output, silu(cPre)
     private int B;
 
+    /** A model that trains: forward and backward for up to maxBatch images. */
     public static Dip create(Engine engine, DipConfig cfg, int maxBatch) {
         return new Dip(engine, cfg, maxBatch);
     }
 
+    /** A model that runs forward only (sampling), for up to maxBatch images (a CFG step of B images needs 2B). */
+    public static Dip forInference(Engine engine, DipConfig cfg, int maxBatch) {
+        return new Dip(engine, cfg, maxBatch, Buffers.inference());
+    }
+
+    /** The parameters only, no buffers: counts, names and shapes. forward and backward throw. */
+    public static Dip shapes(DipConfig cfg) {
+        return new Dip(null, cfg, 1, Buffers.shapes());
+    }
+
     public Dip(Engine engine, DipConfig cfg, int maxBatch) {
+        this(engine, cfg, maxBatch, Buffers.training());
+    }
+
+    public Dip(Engine engine, DipConfig cfg, int maxBatch, Buffers buf) {
         if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be >= 1, got " + maxBatch);
+        this.mode = buf.mode();
         this.cfg = cfg;
         this.engine = engine;
         this.maxBatch = maxBatch;
         this.N = cfg.tokens();
         this.D = cfg.hidden();
         int S = cfg.imageSize(), C = cfg.channels(), P = cfg.patchSize();
-        sEmbedder = new PatchEmbed(engine, reg, "s_embedder", C, S, S, P, D, maxBatch);
-        tEmbedder = new TimestepEmbedder(engine, reg, "t_embedder", D, maxBatch);
-        yEmbedder = new LabelEmbedder(engine, reg, "y_embedder", cfg.numClasses(), D, maxBatch);
+        sEmbedder = new PatchEmbed(engine, reg, "s_embedder", C, S, S, P, D, maxBatch, buf);
+        tEmbedder = new TimestepEmbedder(engine, reg, "t_embedder", D, maxBatch, buf);
+        yEmbedder = new LabelEmbedder(engine, reg, "y_embedder", cfg.numClasses(), D, maxBatch, buf);
         blocks = new DitBlock[cfg.depth()];
+        Buffers blockBuf = buf.repeats();                   // inference: one set of block buffers for all blocks
         for (int i = 0; i < blocks.length; i++) {
-            blocks[i] = new DitBlock(engine, reg, "blocks." + i, D, cfg.heads(), cfg.mlpHidden(), cfg.grid(), maxBatch);
+            blockBuf.restart();
+            blocks[i] = new DitBlock(engine, reg, "blocks." + i, D, cfg.heads(), cfg.mlpHidden(), cfg.grid(), maxBatch, blockBuf);
         }
         if (cfg.head() == HeadType.DIP) {
-            head = new PatchDetailerHead(engine, reg, C, P, D, cfg.headWidth(), maxBatch * N);
+            head = new PatchDetailerHead(engine, reg, C, P, D, cfg.headWidth(), maxBatch * N, buf);
             finalLayer = null;
-            gPre = new float[maxBatch * N * D];
-            gSilu = new Silu(engine, maxBatch * N * D);
+            gPre = buf.act(maxBatch * N * D);
+            gSilu = new Silu(engine, maxBatch * N * D, buf);
         } else {
             head = null;
-            finalLayer = new FinalLayer(engine, reg, "final_layer", D, cfg.patchDim(), N, maxBatch);
+            finalLayer = new FinalLayer(engine, reg, "final_layer", D, cfg.patchDim(), N, maxBatch, buf);
             gPre = null;
             gSilu = null;
         }
-        fold = new Unpatchify(engine, C, S, S, P, maxBatch);
-        cSilu = new Silu(engine, maxBatch * D);
-        cPre = new float[maxBatch * D];
-        dc = new float[maxBatch * D];
-        dte = new float[maxBatch * D];
+        fold = new Unpatchify(engine, C, S, S, P, maxBatch, buf);
+        cSilu = new Silu(engine, maxBatch * D, buf);
+        cPre = buf.act(maxBatch * D);
+        dc = buf.grad(maxBatch * D);
+        dte = buf.grad(maxBatch * D);
     }
 
     // ---------------------------------------------------------------- initialisation
@@ -128,6 +153,7 @@ public final class Dip implements Denoiser {
 
     @Override
     public float[] forward(float[] x, float[] t, int[] y, int B) {
+        if (mode == Buffers.Mode.SHAPES) throw new IllegalStateException("this model was built for its parameter shapes only (Dip.shapes): it cannot run");
         if (B < 1 || B > maxBatch) throw new IllegalArgumentException("batch " + B + " is outside [1, maxBatch " + maxBatch + "]");
         int per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
         if (x.length < B * per) {
@@ -159,6 +185,10 @@ public final class Dip implements Denoiser {
 
     @Override
     public void backward(float[] dv) {
+        if (mode != Buffers.Mode.TRAINING) {
+            throw new IllegalStateException("this model was built " + (mode == Buffers.Mode.INFERENCE ? "for inference (Dip.forInference)"
+                    : "for its parameter shapes only (Dip.shapes)") + ": it has no gradient buffers, so it cannot run backward");
+        }
         engine.zero(dc, B * D);
         engine.zero(dte, B * D);
         // forward was: v = fold(out)
@@ -195,6 +225,9 @@ public final class Dip implements Denoiser {
     @Override public int maxBatch() { return maxBatch; }
 
     @Override public Engine engine() { return engine; }
+
+    /** Which buffers this model was built with (training, inference, shapes only). */
+    public Buffers.Mode buffers() { return mode; }
 
     /**
      * Fails with a message naming both shapes when images of C×H×W cannot feed this config

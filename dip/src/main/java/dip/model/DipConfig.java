@@ -28,8 +28,8 @@ public record DipConfig(int imageSize, int patchSize, int channels, int hidden, 
                 hidden / heads, hidden, heads);
         require(depth > 0, "depth must be positive, got %d", depth);
         require(numClasses > 0, "numClasses must be positive, got %d", numClasses);
-        require(head != HeadType.DIP || Integer.bitCount(patchSize) == 1 && patchSize >= 2,
-                "the Patch Detailer Head needs a power-of-two patch size >= 2, got %d (use head DIT_ONLY)", patchSize);
+        require(head != HeadType.DIP || PatchDetailerHead.supports(patchSize),
+                "the Patch Detailer Head needs a patch size that is a multiple of 16 or a power of two >= 2, got %d (use head DIT_ONLY)", patchSize);
         require(head != HeadType.DIP || headWidth > 0, "headWidth must be positive, got %d", headWidth);
     }
 
@@ -48,8 +48,8 @@ public record DipConfig(int imageSize, int patchSize, int channels, int hidden, 
     /** SwiGLU hidden width, int(2/3 · 4D) as the official code. */
     public int mlpHidden() { return (int) (2.0 / 3.0 * 4 * hidden); }
 
-    /** Detailer stages S = log2(P). */
-    public int headStages() { return Integer.numberOfTrailingZeros(patchSize); }
+    /** Detailer stages: 4 for P = 16·k (the official layout, a (P/16)² bottleneck), else S = log2(P). */
+    public int headStages() { return PatchDetailerHead.stagesFor(patchSize); }
 
     public DipConfig withHead(HeadType h) {
         return new DipConfig(imageSize, patchSize, channels, hidden, depth, heads, numClasses, headWidth, h, adaLnZero);

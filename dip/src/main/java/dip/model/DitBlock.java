@@ -1,6 +1,7 @@
 package dip.model;
 
 import dip.layers.Attention;
+import dip.layers.Buffers;
 import dip.layers.Linear;
 import dip.layers.ParamRegistry;
 import dip.layers.RmsNorm;
@@ -9,7 +10,7 @@ import dip.tornado.exec.Engine;
 
 
 /**
- * One DiP backbone block (official FlattenDiTBlock, DIP-SPEC §1): pre-norm RMSNorm, QK-normed RoPE attention and a
+ * One DiP backbone block (official FlattenDiTBlock, docs/model-spec.md §1): pre-norm RMSNorm, QK-normed RoPE attention and a
  * SwiGLU MLP, each gated by adaLN. x: (B·N, D) tokens; c = silu(t_emb + y_emb): (B, D), computed once by the model
  * and shared by all blocks (so the SiLU is not in here: adaLN_modulation is just Linear(D, 6D, bias)).
  * <pre>
@@ -39,19 +40,28 @@ public final class DitBlock {
     private int B;
 
     public DitBlock(Engine engine, ParamRegistry reg, String prefix, int D, int NH, int hidden, int grid, int maxBatch) {
+        this(engine, reg, prefix, D, NH, hidden, grid, maxBatch, Buffers.training());
+    }
+
+    /**
+     * With the buffers of {@code buf}'s mode (see {@link Buffers}). An inference model passes the same
+     * {@link Buffers#repeats()} view to every block: x2 is then shared too, so block i + 1's output overwrites its input
+     * x (block i's x2) — safe, since x is last read by x1 = x + g·a, and x2 is written after that.
+     */
+    public DitBlock(Engine engine, ParamRegistry reg, String prefix, int D, int NH, int hidden, int grid, int maxBatch, Buffers buf) {
         this.engine = engine;
         this.D = D;
         this.N = grid * grid;
         this.maxBatch = maxBatch;
         int rows = maxBatch * N;
-        norm1 = new RmsNorm(engine, reg, prefix + ".norm1", D, NORM_EPS, rows);
-        attn = new Attention(engine, reg, prefix + ".attn", D, NH, grid, maxBatch);
-        norm2 = new RmsNorm(engine, reg, prefix + ".norm2", D, NORM_EPS, rows);
-        mlp = new SwiGlu(engine, reg, prefix + ".mlp", D, hidden, rows);
-        adaLn = new Linear(engine, reg, prefix + ".adaLN_modulation.0", D, CHUNKS * D, true, maxBatch);
-        h1 = new float[rows * D]; x1 = new float[rows * D]; h2 = new float[rows * D]; x2 = new float[rows * D];
-        dx1 = new float[rows * D]; dx = new float[rows * D]; dn = new float[rows * D]; dbr = new float[rows * D];
-        dmod = new float[maxBatch * CHUNKS * D];
+        norm1 = new RmsNorm(engine, reg, prefix + ".norm1", D, NORM_EPS, rows, buf);
+        attn = new Attention(engine, reg, prefix + ".attn", D, NH, grid, maxBatch, buf);
+        norm2 = new RmsNorm(engine, reg, prefix + ".norm2", D, NORM_EPS, rows, buf);
+        mlp = new SwiGlu(engine, reg, prefix + ".mlp", D, hidden, rows, buf);
+        adaLn = new Linear(engine, reg, prefix + ".adaLN_modulation.0", D, CHUNKS * D, true, maxBatch, buf);
+        h1 = buf.act(rows * D); x1 = buf.act(rows * D); h2 = buf.act(rows * D); x2 = buf.act(rows * D);
+        dx1 = buf.grad(rows * D); dx = buf.grad(rows * D); dn = buf.grad(rows * D); dbr = buf.grad(rows * D);
+        dmod = buf.grad(maxBatch * CHUNKS * D);
     }
 
     /** Tokens per image. */

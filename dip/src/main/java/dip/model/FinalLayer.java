@@ -1,5 +1,6 @@
 package dip.model;
 
+import dip.layers.Buffers;
 import dip.layers.LayerNormNoAffine;
 import dip.layers.Linear;
 import dip.layers.ParamRegistry;
@@ -31,17 +32,22 @@ public final class FinalLayer {
     private int B;
 
     public FinalLayer(Engine engine, ParamRegistry reg, String prefix, int D, int outDim, int tokens, int maxBatch) {
+        this(engine, reg, prefix, D, outDim, tokens, maxBatch, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}). */
+    public FinalLayer(Engine engine, ParamRegistry reg, String prefix, int D, int outDim, int tokens, int maxBatch, Buffers buf) {
         this.engine = engine;
         this.D = D;
         this.N = tokens;
         this.maxBatch = maxBatch;
         int rows = maxBatch * tokens;
-        norm = new LayerNormNoAffine(engine, D, NORM_EPS, rows);
-        linear = new Linear(engine, reg, prefix + ".linear", D, outDim, true, rows);
-        adaLn = new Linear(engine, reg, prefix + ".adaLN_modulation.0", D, CHUNKS * D, true, maxBatch);
-        h = new float[rows * D];
-        dn = new float[rows * D];
-        dmod = new float[maxBatch * CHUNKS * D];
+        norm = new LayerNormNoAffine(engine, D, NORM_EPS, rows, buf);
+        linear = new Linear(engine, reg, prefix + ".linear", D, outDim, true, rows, buf);
+        adaLn = new Linear(engine, reg, prefix + ".adaLN_modulation.0", D, CHUNKS * D, true, maxBatch, buf);
+        h = buf.act(rows * D);
+        dn = buf.grad(rows * D);
+        dmod = buf.grad(maxBatch * CHUNKS * D);
     }
 
     /** out (B·N, C·P²) from tokens x (B·N, D) and conditioning c (B, D); owned by the linear. */

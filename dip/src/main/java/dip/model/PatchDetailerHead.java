@@ -1,5 +1,6 @@
 package dip.model;
 
+import dip.layers.Buffers;
 import dip.layers.Conv2d;
 import dip.layers.ConvTranspose2d;
 import dip.layers.MaxPool2d;
@@ -11,9 +12,11 @@ import dip.util.Rng;
 
 /**
  * The Patch Detailer Head (= {@code LocalDecoder} in the official dip.py): a small conv U-Net run on every patch
- * as an independent C×P×P image, conditioned on the patch's global token s (D) at the bottleneck only.
- * Generalised to any power-of-two P (DIP-SPEC §2): S stages (default log2 P, so the bottleneck is 1×1),
- * widths w0 = C, wi = width·2^(i−1); for P = 16, width 64 it is exactly the official module and parameter set.
+ * as an independent C×P×P image, conditioned on the patch's global token s (D) at the bottleneck only
+ * (docs/model-spec.md §2). The stages follow the official layout whenever P is a multiple of 16: S = 4, a
+ * (P/16)×(P/16) bottleneck over which the token is repeated (so an official P = 32 checkpoint loads); for the smaller
+ * power-of-two patches (P = 2, 4, 8) the head is generalised to S = log2 P stages (1×1 bottleneck). Widths
+ * w0 = C, wi = width·2^(i−1); for P = 16, width 64 it is exactly the official module and parameter set.
  * <pre>
  *   h = patches                                        (BN, C, P, P)
  *   for i = 1..S:  skip_i = SiLU(enc_i(h))  conv3×3 w(i−1) → wi;  h = maxpool2×2(skip_i)
@@ -30,6 +33,7 @@ public final class PatchDetailerHead {
 
     private final Engine engine;
     private final int C, P, D, S, maxPatches;
+    private final boolean backward;              // built with gradient buffers
     private final int[] w;                       // w[i]: channels of stage i, w[0] = C
     private final int[] side;                    // side[i]: image side at stage i (side[1] = P), side[S+1]: bottleneck
     private final Conv2d[] enc, dec;             // index 1..S
@@ -53,19 +57,49 @@ public final class PatchDetailerHead {
     private final float[] dS;                    // (BN, D)
     private float[] dPatches;                    // enc1's dx (BN, C, P, P)
 
-    /** The head as the paper builds it for its patch size: S = log2(P) stages, a 1×1 bottleneck. */
+    /** Official stages for P = 16·k. */
+    public static final int OFFICIAL_STAGES = 4;
+
+    /** The stages this project builds for patch size P: 4 when P is a multiple of 16 (official), else log2 P. */
+    public static int stagesFor(int P) {
+        return P % 16 == 0 ? OFFICIAL_STAGES : Integer.numberOfTrailingZeros(Math.max(P, 1));
+    }
+
+    /** Whether a head can be built for patch size P: a multiple of 16, or a power of two >= 2. */
+    public static boolean supports(int P) {
+        return P >= 2 && (P % 16 == 0 || Integer.bitCount(P) == 1);
+    }
+
+    /** The head for its patch size ({@link #stagesFor}), with training buffers. */
     public PatchDetailerHead(Engine engine, ParamRegistry reg, int C, int P, int D, int width, int maxPatches) {
-        this(engine, reg, C, P, D, width, Integer.numberOfTrailingZeros(Math.max(P, 1)), maxPatches);
+        this(engine, reg, C, P, D, width, stagesFor(P), maxPatches, Buffers.training());
+    }
+
+    /** The head for its patch size ({@link #stagesFor}), with the buffers of {@code buf}'s mode. */
+    public PatchDetailerHead(Engine engine, ParamRegistry reg, int C, int P, int D, int width, int maxPatches, Buffers buf) {
+        this(engine, reg, C, P, D, width, stagesFor(P), maxPatches, buf);
     }
 
     /**
-     * With an explicit number of stages S ≤ log2 P. The official code keeps S = 4 for P = 32 (a 2×2 bottleneck over
-     * which the token is repeated, {@code s.view(BN, D, 1, 1).repeat(1, 1, P/16, P/16)}); that is this constructor
-     * with stages = 4.
+     * With an explicit number of stages S (2^S must divide P), training buffers. The official code keeps S = 4 for
+     * P = 32 (a 2×2 bottleneck over which the token is repeated, {@code s.view(BN, D, 1, 1).repeat(1, 1, P/16, P/16)}).
      */
     public PatchDetailerHead(Engine engine, ParamRegistry reg, int C, int P, int D, int width, int stages, int maxPatches) {
-        if (P < 2 || Integer.bitCount(P) != 1) throw new IllegalArgumentException("patch size must be a power of two >= 2, got " + P);
-        if (stages < 1 || (P >> stages) < 1) throw new IllegalArgumentException("stages must be in 1..log2(P) for P = " + P + ", got " + stages);
+        this(engine, reg, C, P, D, width, stages, maxPatches, Buffers.training());
+    }
+
+    /**
+     * With an explicit number of stages and the buffers of {@code buf}'s mode ({@link Buffers}). For inference the
+     * pre-activation conv outputs, the up-convolution outputs, the concatenations and the decoder activations each
+     * share one array across the stages (each is consumed before the next stage writes it); the skips stay apart.
+     */
+    public PatchDetailerHead(Engine engine, ParamRegistry reg, int C, int P, int D, int width, int stages, int maxPatches,
+                             Buffers buf) {
+        if (!supports(P)) throw new IllegalArgumentException("patch size must be a multiple of 16 or a power of two >= 2, got " + P);
+        if (stages < 1 || P % (1 << stages) != 0) {
+            throw new IllegalArgumentException("stages must be in 1.." + Integer.numberOfTrailingZeros(P) + " for P = " + P + " (2^stages must divide P), got " + stages);
+        }
+        this.backward = buf.backward();
         this.engine = engine;
         this.C = C;
         this.P = P;
@@ -78,6 +112,16 @@ public final class PatchDetailerHead {
         for (int i = 1; i <= S; i++) w[i] = width << (i - 1);
         for (int i = 1; i <= S + 1; i++) side[i] = P >> (i - 1);
         int M = maxPatches, bs = side[S + 1];
+        int maxConv = w[S] * bs * bs, maxUpOut = 0, maxCat = 0, maxDec = 0;   // per patch, over the stages
+        for (int i = 1; i <= S; i++) {
+            int hw = side[i] * side[i], wo = w[Math.max(i - 1, 1)];
+            maxConv = Math.max(maxConv, Math.max(w[i], wo) * hw);
+            maxUpOut = Math.max(maxUpOut, w[i] * hw);
+            maxCat = Math.max(maxCat, 2 * w[i] * hw);
+            maxDec = Math.max(maxDec, wo * hw);
+        }
+        Buffers convOut = buf.slot(M * maxConv), upOut = buf.slot(M * maxUpOut), catBuf = buf.slot(M * maxCat),
+                decBuf = buf.slot(M * maxDec);
 
         enc = new Conv2d[S + 1];
         dec = new Conv2d[S + 1];
@@ -90,30 +134,30 @@ public final class PatchDetailerHead {
         int maxAct = 0, maxUp = 0;
         for (int i = 1; i <= S; i++) {                            // encoder, in registration order
             int hw = side[i] * side[i];
-            enc[i] = new Conv2d(engine, reg, PREFIX + ".enc" + i + ".0", w[i - 1], w[i], 3, side[i], side[i], M);
-            pool[i] = new MaxPool2d(engine, w[i], side[i], side[i], M);
-            skip[i] = new float[M * w[i] * hw];
-            dSkip[i] = new float[M * w[i] * hw];
+            enc[i] = new Conv2d(engine, reg, PREFIX + ".enc" + i + ".0", w[i - 1], w[i], 3, side[i], side[i], M, convOut);
+            pool[i] = new MaxPool2d(engine, w[i], side[i], side[i], M, buf);
+            skip[i] = buf.act(M * w[i] * hw);
+            dSkip[i] = buf.grad(M * w[i] * hw);
             maxAct = Math.max(maxAct, w[i] * hw);
         }
-        bottleneck = new Conv2d(engine, reg, PREFIX + ".bottleneck.0", w[S] + D, w[S], 1, bs, bs, M);
-        bIn = new float[M * (w[S] + D) * bs * bs];
-        bAct = new float[M * w[S] * bs * bs];
+        bottleneck = new Conv2d(engine, reg, PREFIX + ".bottleneck.0", w[S] + D, w[S], 1, bs, bs, M, convOut);
+        bIn = buf.act(M * (w[S] + D) * bs * bs);
+        bAct = buf.act(M * w[S] * bs * bs);
         maxAct = Math.max(maxAct, w[S] * bs * bs);
         for (int i = S; i >= 1; i--) {                            // decoder: upS, decS, ..., up1, dec1
             int hw = side[i] * side[i], wo = w[Math.max(i - 1, 1)];
-            up[i] = new ConvTranspose2d(engine, reg, PREFIX + ".up" + i, w[i], w[i], side[i + 1], side[i + 1], M);
-            dec[i] = new Conv2d(engine, reg, PREFIX + ".dec" + i + ".0", 2 * w[i], wo, 3, side[i], side[i], M);
-            cat[i] = new float[M * 2 * w[i] * hw];
-            decAct[i] = new float[M * wo * hw];
+            up[i] = new ConvTranspose2d(engine, reg, PREFIX + ".up" + i, w[i], w[i], side[i + 1], side[i + 1], M, upOut);
+            dec[i] = new Conv2d(engine, reg, PREFIX + ".dec" + i + ".0", 2 * w[i], wo, 3, side[i], side[i], M, convOut);
+            cat[i] = catBuf.act(M * 2 * w[i] * hw);
+            decAct[i] = decBuf.act(M * wo * hw);
             maxAct = Math.max(maxAct, wo * hw);
             maxUp = Math.max(maxUp, w[i] * hw);
         }
-        outConv = new Conv2d(engine, reg, PREFIX + ".out_conv", w[1], C, 1, P, P, M);
-        dPre = new float[M * maxAct];
-        dUp = new float[M * maxUp];
-        dPooled = new float[M * w[S] * bs * bs];
-        dS = new float[M * D];
+        outConv = new Conv2d(engine, reg, PREFIX + ".out_conv", w[1], C, 1, P, P, M, buf);
+        dPre = buf.grad(M * maxAct);
+        dUp = buf.grad(M * maxUp);
+        dPooled = buf.grad(M * w[S] * bs * bs);
+        dS = buf.grad(M * D);
     }
 
     /** PyTorch's default init for every conv (the official model leaves the LocalDecoder at its defaults). */
@@ -167,6 +211,7 @@ public final class PatchDetailerHead {
      * {@link #dS()} and returns d(patches) (BN, C, P, P) (enc1's buffer, overwritten by the next backward).
      */
     public float[] backward(float[] dout) {
+        if (!backward) throw new IllegalStateException("this Patch Detailer Head was built without gradient buffers (inference): it runs forward only");
         int BN = this.BN;
         float[] dg = outConv.backward(dout);                    // forward was: out = out_conv(g)
         for (int i = 1; i <= S; i++) {

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * torch.save checkpoints written by scripts/reference/make_torch_ckpt_fixtures.py (PyTorch, tiny official-layout
  * DiP: image 32, P = 16, 4-stage head at width 2, D = 8, depth 2) must load and reproduce PyTorch's output for the
  * same x_t, t, y: Lightning-shaped fp32 and bf16 checkpoints (EMA and live), and a bare state dict with F64, F16 and
- * I64 tensors. Malformed files (crafted here byte by byte) must fail in one line naming the file and the problem.
+ * I64 tensors; and the official P = 32 head layout (torch_p32_*). Malformed files (crafted here byte by byte) must fail in one line naming the file and the problem.
  */
 class TorchCheckpointTest {
     /** Output tolerance relative to max |v|, as TorchParityTest (float32 summation order differs from torch). */
@@ -74,6 +74,29 @@ class TorchCheckpointTest {
     }
 
     // ---------------------------------------------------------------- PyTorch parity
+
+    /**
+     * The official head layout for P = 32 (torch_p32_official.pt: image 64, 2×2 tokens, widths 2..16): 4 stages and a
+     * 2×2 bottleneck over which the token is repeated, not log2 32 = 5 stages. The config is inferred from the
+     * tensors, the model loads strictly (every tensor, no shape mismatch) and reproduces PyTorch's v, built for
+     * training and for inference alike.
+     */
+    @Test void officialP32HeadLayoutLoadsAndReproducesPyTorch() throws Exception {
+        Path f = golden("torch_p32_official.pt");
+        var want = Safetensors.read(golden("torch_p32_expected.safetensors"));
+        var w = TorchCheckpoint.load(f, Weights.EMA);
+        DipConfig cfg = TorchCheckpoint.config(f, w, null, 64);
+        assertEquals(DipConfigJson.fromJson(want.metadata().get(ModelWeights.CONFIG_KEY)), cfg, "config inferred from the tensor shapes");
+        assertEquals(32, cfg.patchSize());
+        assertEquals(4, cfg.headStages(), "the official layout keeps 4 stages for P = 32");
+        assertTrue(w.containsKey("local_decoder.enc4.0.weight") && !w.containsKey("local_decoder.enc5.0.weight"));
+        float[] x = want.tensor("x_t").floats(), t = want.tensor("t").floats();
+        int[] y = want.tensor("y").ints();
+        for (Dip m : new Dip[]{Dip.create(engine, cfg, 2), Dip.forInference(engine, cfg, 2)}) {
+            TorchCheckpoint.loadInto(f, w, m.params());
+            assertClose("P = 32 official head (" + m.buffers() + ")", want.tensor("v").floats(), m.forward(x, t, y, 2));
+        }
+    }
 
     @Test void lightningFp32EmaWeightsReproducePyTorch() throws Exception {
         Path f = golden("torch_tiny_fp32.ckpt");

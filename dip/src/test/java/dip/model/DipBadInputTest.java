@@ -41,6 +41,6 @@ class DipBadInputTest {
         var e = assertThrows(IllegalArgumentException.class, () -> cfg.withPatchSize(5));
         assertTrue(e.getMessage().contains("not a multiple of patchSize 5"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new DipConfig(24, 8, 1, 32, 2, 2, 10, 8, HeadType.DIP, false).withPatchSize(6));
-        assertTrue(e.getMessage().contains("power-of-two"), e.getMessage());
+        assertTrue(e.getMessage().contains("a multiple of 16 or a power of two"), e.getMessage());
     }
 }

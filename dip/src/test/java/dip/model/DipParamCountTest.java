@@ -1,20 +1,20 @@
 package dip.model;
 
 import dip.layers.Param;
-import dip.tornado.exec.JavaEngine;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The paper's sizes, built from the same classes as the small models (parameters are allocated lazily, so
- * building XL only for counting costs little memory). Numbers cross-checked by scripts/reference/count_params.py.
+ * The paper's sizes, built from the same classes as the small models as shapes-only models (Dip.shapes: no buffers,
+ * parameters allocated lazily, so counting XL costs little memory and time; DipBuffersTest checks that). Numbers
+ * cross-checked by scripts/reference/count_params.py.
  */
 class DipParamCountTest {
 
     static Dip build(DipConfig cfg) {
-        return new Dip(new JavaEngine(1), cfg, 1);
+        return Dip.shapes(cfg);
     }
 
     @Test void dipXl16HasExactly631989411Parameters() {

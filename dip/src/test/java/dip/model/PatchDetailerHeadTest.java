@@ -28,7 +28,7 @@ class PatchDetailerHeadTest {
     static void close() { ENGINE.close(); }
 
     /**
-     * Weights where every parameter matters (DIP-SPEC §2b testing caution): N(0, (1.5/√fan_in)²) weights and N(0, 0.3²)
+     * Weights where every parameter matters (docs/model-spec.md §3, testing caution): N(0, (1.5/√fan_in)²) weights and N(0, 0.3²)
      * biases keep the activations O(1) through the whole U-Net, so the token s visibly moves the output.
      */
     static void initLarge(PatchDetailerHead head, Rng rng) {

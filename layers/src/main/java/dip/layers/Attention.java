@@ -36,6 +36,11 @@ public final class Attention {
     private int B;
 
     public Attention(Engine engine, ParamRegistry reg, String prefix, int D, int NH, int grid, int maxBatch) {
+        this(engine, reg, prefix, D, NH, grid, maxBatch, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}). */
+    public Attention(Engine engine, ParamRegistry reg, String prefix, int D, int NH, int grid, int maxBatch, Buffers buf) {
         if (D % NH != 0) throw new IllegalArgumentException("attention " + prefix + ": hidden " + D + " is not divisible by heads " + NH);
         int hs = D / NH;
         if (hs % 4 != 0) throw new IllegalArgumentException("attention " + prefix + ": head size " + hs + " must be a multiple of 4 for 2D RoPE");
@@ -48,21 +53,21 @@ public final class Attention {
         this.scale = (float) (1.0 / Math.sqrt(HS));
         int rows = maxBatch * N, headRows = maxBatch * NH * N;
         // Registration order = the official module order: qkv, q_norm, k_norm, proj.
-        qkv = new Linear(engine, reg, prefix + ".qkv", D, 3 * D, false, rows);
-        qNorm = new RmsNorm(engine, reg, prefix + ".q_norm", HS, QK_NORM_EPS, headRows);
-        kNorm = new RmsNorm(engine, reg, prefix + ".k_norm", HS, QK_NORM_EPS, headRows);
-        proj = new Linear(engine, reg, prefix + ".proj", D, D, true, rows);
-        cos = new float[N * HS / 2];
-        sin = new float[N * HS / 2];
+        qkv = new Linear(engine, reg, prefix + ".qkv", D, 3 * D, false, rows, buf);
+        qNorm = new RmsNorm(engine, reg, prefix + ".q_norm", HS, QK_NORM_EPS, headRows, buf);
+        kNorm = new RmsNorm(engine, reg, prefix + ".k_norm", HS, QK_NORM_EPS, headRows, buf);
+        proj = new Linear(engine, reg, prefix + ".proj", D, D, true, rows, buf);
+        cos = buf.constant(N * HS / 2);
+        sin = buf.constant(N * HS / 2);
         int hsz = HS;
-        engine.ropeTables(cos, sin, N, grid, hsz);
-        q = new float[headRows * HS]; k = new float[headRows * HS]; v = new float[headRows * HS];
-        qr = new float[headRows * HS]; kr = new float[headRows * HS]; o = new float[headRows * HS];
-        att = new float[headRows * N]; dpre = new float[headRows * N];
-        merged = new float[rows * D];
-        dO = new float[headRows * HS]; dqr = new float[headRows * HS]; dkr = new float[headRows * HS];
-        dv = new float[headRows * HS]; dqn = new float[headRows * HS]; dkn = new float[headRows * HS];
-        dqkv = new float[rows * 3 * D];
+        if (buf.forward()) engine.ropeTables(cos, sin, N, grid, hsz);
+        q = buf.act(headRows * HS); k = buf.act(headRows * HS); v = buf.act(headRows * HS);
+        qr = buf.act(headRows * HS); kr = buf.act(headRows * HS); o = buf.act(headRows * HS);
+        att = buf.act(headRows * N); dpre = buf.grad(headRows * N);
+        merged = buf.act(rows * D);
+        dO = buf.grad(headRows * HS); dqr = buf.grad(headRows * HS); dkr = buf.grad(headRows * HS);
+        dv = buf.grad(headRows * HS); dqn = buf.grad(headRows * HS); dkn = buf.grad(headRows * HS);
+        dqkv = buf.grad(rows * 3 * D);
     }
 
     public int tokens() { return N; }

@@ -21,6 +21,11 @@ public final class Conv2d {
     private int B;
 
     public Conv2d(Engine engine, ParamRegistry reg, String name, int in, int out, int k, int H, int W, int maxBatch) {
+        this(engine, reg, name, in, out, k, H, W, maxBatch, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}): y is an act buffer, dx a grad buffer. */
+    public Conv2d(Engine engine, ParamRegistry reg, String name, int in, int out, int k, int H, int W, int maxBatch, Buffers buf) {
         if (k != 1 && k != 3) throw new IllegalArgumentException("Conv2d " + name + ": kernel must be 1 or 3, got " + k);
         this.engine = engine;
         this.in = in;
@@ -31,8 +36,8 @@ public final class Conv2d {
         this.maxBatch = maxBatch;
         weight = reg.add(name + ".weight", out, in, k, k);
         bias = reg.add(name + ".bias", out);
-        y = new float[maxBatch * out * H * W];
-        dx = new float[maxBatch * in * H * W];
+        y = buf.act(maxBatch * out * H * W);
+        dx = buf.grad(maxBatch * in * H * W);
     }
 
     /** PyTorch's default init: weight and bias U(−1/√fan_in, 1/√fan_in), fan_in = in·k·k. */

@@ -19,6 +19,11 @@ public final class ConvTranspose2d {
     private int B;
 
     public ConvTranspose2d(Engine engine, ParamRegistry reg, String name, int in, int out, int H, int W, int maxBatch) {
+        this(engine, reg, name, in, out, H, W, maxBatch, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}): y is an act buffer, dx a grad buffer. */
+    public ConvTranspose2d(Engine engine, ParamRegistry reg, String name, int in, int out, int H, int W, int maxBatch, Buffers buf) {
         this.engine = engine;
         this.in = in;
         this.out = out;
@@ -27,8 +32,8 @@ public final class ConvTranspose2d {
         this.maxBatch = maxBatch;
         weight = reg.add(name + ".weight", in, out, 2, 2);
         bias = reg.add(name + ".bias", out);
-        y = new float[maxBatch * out * 4 * H * W];
-        dx = new float[maxBatch * in * H * W];
+        y = buf.act(maxBatch * out * 4 * H * W);
+        dx = buf.grad(maxBatch * in * H * W);
     }
 
     /** PyTorch's default init: U(−1/√fan_in, 1/√fan_in) with fan_in = weight.size(1)·2·2 = out·4, as torch computes it. */

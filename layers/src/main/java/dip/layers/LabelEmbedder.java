@@ -18,13 +18,18 @@ public final class LabelEmbedder {
     private int B;
 
     public LabelEmbedder(Engine engine, ParamRegistry reg, String name, int numClasses, int D, int maxBatch) {
+        this(engine, reg, name, numClasses, D, maxBatch, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}): out and the label copy are act buffers. */
+    public LabelEmbedder(Engine engine, ParamRegistry reg, String name, int numClasses, int D, int maxBatch, Buffers buf) {
         this.engine = engine;
         this.numClasses = numClasses;
         this.D = D;
         this.maxBatch = maxBatch;
         table = reg.add(name + ".embedding_table.weight", numClasses + 1, D);
-        labels = new int[maxBatch];
-        out = new float[maxBatch * D];
+        labels = buf.actInt(maxBatch);
+        out = buf.act(maxBatch * D);
     }
 
     /** The null (unconditional) label. */

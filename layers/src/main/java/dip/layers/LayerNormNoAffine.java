@@ -17,14 +17,19 @@ public final class LayerNormNoAffine {
     private int R;
 
     public LayerNormNoAffine(Engine engine, int D, float eps, int maxRows) {
+        this(engine, D, eps, maxRows, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}): y, mean, rstd are act buffers, dx a grad buffer. */
+    public LayerNormNoAffine(Engine engine, int D, float eps, int maxRows, Buffers buf) {
         this.engine = engine;
         this.D = D;
         this.eps = eps;
         this.maxRows = maxRows;
-        y = new float[maxRows * D];
-        dx = new float[maxRows * D];
-        mean = new float[maxRows];
-        rstd = new float[maxRows];
+        y = buf.act(maxRows * D);
+        dx = buf.grad(maxRows * D);
+        mean = buf.act(maxRows);
+        rstd = buf.act(maxRows);
     }
 
     /** y (R, D) = (x − mean)·rstd per row; the layer-owned output, valid until the next forward. */

@@ -18,16 +18,21 @@ public final class Linear {
     private int R;
 
     public Linear(Engine engine, ParamRegistry reg, String name, int in, int out, boolean hasBias, int maxRows) {
+        this(engine, reg, name, in, out, hasBias, maxRows, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}): y is an act buffer, dx a grad buffer. */
+    public Linear(Engine engine, ParamRegistry reg, String name, int in, int out, boolean hasBias, int maxRows, Buffers buf) {
         this.engine = engine;
         this.in = in;
         this.out = out;
         this.maxRows = maxRows;
         weight = reg.add(name + ".weight", out, in);
         bias = hasBias ? reg.add(name + ".bias", out) : null;
-        zeroBias = hasBias ? null : new float[out];
-        scratchDb = hasBias ? null : new float[out];
-        y = new float[maxRows * out];
-        dx = new float[maxRows * in];
+        zeroBias = hasBias ? null : buf.constant(out);
+        scratchDb = hasBias ? null : buf.grad(out);
+        y = buf.act(maxRows * out);
+        dx = buf.grad(maxRows * in);
     }
 
     public int in() { return in; }

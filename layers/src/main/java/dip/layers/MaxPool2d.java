@@ -16,13 +16,18 @@ public final class MaxPool2d {
     private int B;
 
     public MaxPool2d(Engine engine, int C, int H, int W, int maxBatch) {
+        this(engine, C, H, W, maxBatch, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}): y and the argmax are act buffers. */
+    public MaxPool2d(Engine engine, int C, int H, int W, int maxBatch, Buffers buf) {
         this.engine = engine;
         this.C = C;
         this.H = H;
         this.W = W;
         this.maxBatch = maxBatch;
-        y = new float[maxBatch * C * (H / 2) * (W / 2)];
-        argmax = new int[y.length];
+        y = buf.act(maxBatch * C * (H / 2) * (W / 2));
+        argmax = buf.actInt(maxBatch * C * (H / 2) * (W / 2));
     }
 
     /** Returns the layer-owned output (B, C, H/2, W/2), valid until the next forward. */

@@ -21,6 +21,11 @@ public final class PatchEmbed {
     private int B;
 
     public PatchEmbed(Engine engine, ParamRegistry reg, String name, int C, int H, int W, int P, int D, int maxBatch) {
+        this(engine, reg, name, C, H, W, P, D, maxBatch, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}): tokens is an act buffer, dimg a grad buffer. */
+    public PatchEmbed(Engine engine, ParamRegistry reg, String name, int C, int H, int W, int P, int D, int maxBatch, Buffers buf) {
         if (H % P != 0 || W % P != 0) throw new IllegalArgumentException("image " + H + "x" + W + " is not a multiple of patch " + P);
         this.engine = engine;
         this.C = C;
@@ -29,9 +34,9 @@ public final class PatchEmbed {
         this.P = P;
         this.N = (H / P) * (W / P);
         this.maxBatch = maxBatch;
-        proj = new Linear(engine, reg, name + ".proj", C * P * P, D, true, maxBatch * N);
-        tokens = new float[maxBatch * N * C * P * P];
-        dimg = new float[maxBatch * C * H * W];
+        proj = new Linear(engine, reg, name + ".proj", C * P * P, D, true, maxBatch * N, buf);
+        tokens = buf.act(maxBatch * N * C * P * P);
+        dimg = buf.grad(maxBatch * C * H * W);
     }
 
     /** Official init (DiP initialize_weights): Xavier-uniform weight, zero bias. */

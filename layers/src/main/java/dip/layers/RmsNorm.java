@@ -20,15 +20,20 @@ public final class RmsNorm {
     private int R;
 
     public RmsNorm(Engine engine, ParamRegistry reg, String name, int D, float eps, int maxRows) {
+        this(engine, reg, name, D, eps, maxRows, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}): y and rstd are act buffers, dx a grad buffer. */
+    public RmsNorm(Engine engine, ParamRegistry reg, String name, int D, float eps, int maxRows, Buffers buf) {
         this.engine = engine;
         this.D = D;
         this.eps = eps;
         this.maxRows = maxRows;
         weight = reg.add(name + ".weight", D);
         Arrays.fill(weight.data(), 1f);                    // torch: nn.Parameter(torch.ones(D))
-        y = new float[maxRows * D];
-        dx = new float[maxRows * D];
-        rstd = new float[maxRows];
+        y = buf.act(maxRows * D);
+        dx = buf.grad(maxRows * D);
+        rstd = buf.act(maxRows);
     }
 
     /** y (R, D) = RMSNorm(x (R, D)); the layer-owned output, valid until the next forward. */

@@ -15,10 +15,15 @@ public final class Silu {
     private int n;
 
     public Silu(Engine engine, int maxSize) {
+        this(engine, maxSize, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}): out is an act buffer, dx a grad buffer. */
+    public Silu(Engine engine, int maxSize, Buffers buf) {
         this.engine = engine;
         this.maxSize = maxSize;
-        out = new float[maxSize];
-        dx = new float[maxSize];
+        out = buf.act(maxSize);
+        dx = buf.grad(maxSize);
     }
 
     /** Returns the layer-owned output (n), valid until the next forward. x is not modified. */

@@ -19,16 +19,21 @@ public final class SwiGlu {
     private int R;
 
     public SwiGlu(Engine engine, ParamRegistry reg, String name, int D, int hidden, int maxRows) {
+        this(engine, reg, name, D, hidden, maxRows, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}). */
+    public SwiGlu(Engine engine, ParamRegistry reg, String name, int D, int hidden, int maxRows, Buffers buf) {
         this.engine = engine;
         this.D = D;
         this.hidden = hidden;
-        w1 = new Linear(engine, reg, name + ".w1", D, hidden, false, maxRows);
-        w3 = new Linear(engine, reg, name + ".w3", D, hidden, false, maxRows);
-        w2 = new Linear(engine, reg, name + ".w2", hidden, D, false, maxRows);
-        h = new float[maxRows * hidden];
-        da = new float[maxRows * hidden];
-        db = new float[maxRows * hidden];
-        dx = new float[maxRows * D];
+        w1 = new Linear(engine, reg, name + ".w1", D, hidden, false, maxRows, buf);
+        w3 = new Linear(engine, reg, name + ".w3", D, hidden, false, maxRows, buf);
+        w2 = new Linear(engine, reg, name + ".w2", hidden, D, false, maxRows, buf);
+        h = buf.act(maxRows * hidden);
+        da = buf.grad(maxRows * hidden);
+        db = buf.grad(maxRows * hidden);
+        dx = buf.grad(maxRows * D);
     }
 
     public int hidden() { return hidden; }

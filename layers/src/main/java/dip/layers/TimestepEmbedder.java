@@ -3,7 +3,7 @@ package dip.layers;
 import dip.tornado.exec.Engine;
 
 /**
- * Embeds the diffusion time t ∈ [0, 1] (used directly, no ×1000) into D dims (DIP-SPEC §1; DiT TimestepEmbedder):
+ * Embeds the diffusion time t ∈ [0, 1] (used directly, no ×1000) into D dims (docs/model-spec.md §1; DiT TimestepEmbedder):
  * 256 sinusoidal features [cos(t·f_i), sin(t·f_i)], f_i = exp(−ln(10)·i/128), then
  * {@code <name>.mlp.0} Linear(256, D) → SiLU → {@code <name>.mlp.2} Linear(D, D). t: (B); output (B, D).
  * t itself gets no gradient: backward only accumulates the two Linears' parameter grads.
@@ -21,12 +21,17 @@ public final class TimestepEmbedder {
     private final float[] freq;       // (maxBatch, 256): the sinusoidal features, mlp0's cached input
 
     public TimestepEmbedder(Engine engine, ParamRegistry reg, String name, int D, int maxBatch) {
+        this(engine, reg, name, D, maxBatch, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}). */
+    public TimestepEmbedder(Engine engine, ParamRegistry reg, String name, int D, int maxBatch, Buffers buf) {
         this.engine = engine;
         this.maxBatch = maxBatch;
-        mlp0 = new Linear(engine, reg, name + ".mlp.0", FREQ_DIM, D, true, maxBatch);
-        act = new Silu(engine, maxBatch * D);
-        mlp2 = new Linear(engine, reg, name + ".mlp.2", D, D, true, maxBatch);
-        freq = new float[maxBatch * FREQ_DIM];
+        mlp0 = new Linear(engine, reg, name + ".mlp.0", FREQ_DIM, D, true, maxBatch, buf);
+        act = new Silu(engine, maxBatch * D, buf);
+        mlp2 = new Linear(engine, reg, name + ".mlp.2", D, D, true, maxBatch, buf);
+        freq = buf.act(maxBatch * FREQ_DIM);
     }
 
     /** Returns t_emb (B, D), owned by mlp.2 and valid until the next forward. */

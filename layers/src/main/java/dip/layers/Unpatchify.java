@@ -16,6 +16,11 @@ public final class Unpatchify {
     private int B;
 
     public Unpatchify(Engine engine, int C, int H, int W, int P, int maxBatch) {
+        this(engine, C, H, W, P, maxBatch, Buffers.training());
+    }
+
+    /** With the buffers of {@code buf}'s mode (see {@link Buffers}): img is an act buffer, dtok a grad buffer. */
+    public Unpatchify(Engine engine, int C, int H, int W, int P, int maxBatch, Buffers buf) {
         if (H % P != 0 || W % P != 0) throw new IllegalArgumentException("image " + H + "x" + W + " is not a multiple of patch " + P);
         this.engine = engine;
         this.C = C;
@@ -24,8 +29,8 @@ public final class Unpatchify {
         this.P = P;
         this.N = (H / P) * (W / P);
         this.maxBatch = maxBatch;
-        img = new float[maxBatch * C * H * W];
-        dtok = new float[maxBatch * N * C * P * P];
+        img = buf.act(maxBatch * C * H * W);
+        dtok = buf.grad(maxBatch * N * C * P * P);
     }
 
     /** Returns the layer-owned image (B, C, H, W), valid until the next forward. */

@@ -185,9 +185,12 @@ public final class CheckpointModel {
         return List.copyOf(names);
     }
 
-    /** Builds the model for maxBatch rows per forward and loads the chosen weights, strictly. */
+    /**
+     * Builds the model for maxBatch rows per forward and loads the chosen weights, strictly. The model is built for
+     * inference (Dip.forInference): weights plus the buffers one forward needs, no gradients or backward caches.
+     */
     public Denoiser build(Engine engine, int maxBatch) throws BadCheckpoint {
-        Dip model = Dip.create(engine, config, maxBatch);
+        Dip model = Dip.forInference(engine, config, maxBatch);
         try {
             if (weights != null) {
                 TorchCheckpoint.loadInto(file, weights, model.params());

@@ -3,7 +3,7 @@ package dip.sampler;
 import java.util.Locale;
 
 /**
- * Classifier-free guidance (DIP-SPEC §4): v = v_u + w·(v_c − v_u) while lo < t < hi (strict, float32), else v = v_c.
+ * Classifier-free guidance (docs/model-spec.md §5): v = v_u + w·(v_c − v_u) while lo < t < hi (strict, float32), else v = v_c.
  * The paper's best setting is w = 2.9 on [0.11, 0.97]; {@link #NONE} (w = 1) never guides.
  * Note: outside the interval the official code computes v_u + 1.0·(v_c − v_u), which equals v_c up to one
  * rounding; we return v_c itself, which lets the sampler skip the null-class half of the batch there.

@@ -26,7 +26,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The kernel rules (HELPERS.md, STYLE.md §2.2) checked on bytecode, which is what TornadoVM compiles: every public
+ * The kernel rules (docs/code-rules.md §1) checked on bytecode, which is what TornadoVM compiles: every public
  * static method of a class in one package is void (a helper that kernels call may return a primitive), takes only primitives and 1-D primitive arrays, allocates
  * nothing, throws nothing, locks nothing, makes no lambdas or string concatenations, calls only java.lang.Math /
  * StrictMath and static helpers of the same package that obey the same rules (no recursion), reads no mutable

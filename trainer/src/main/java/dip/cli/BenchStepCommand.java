@@ -29,6 +29,9 @@ import java.util.concurrent.Callable;
  * comes from its head-less twin (same patches, DiT final layer), because the head's run-to-run variation on a shared
  * CPU is larger than one block's time (measured: t(2) − t(1) came out negative). Parameter counts are
  * extrapolated the same way (exact: the blocks are identical), and the MACs per image are counted from the shapes.
+ * With {@code --full} each config is built at the target depth instead and timed directly: the models are built for
+ * inference (Dip.forInference: one set of block activations for all blocks), so DiP-XL/16 fits; run it under
+ * {@code /usr/bin/time -v} for the peak RSS (docs/bench.md).
  */
 @Command(name = "step", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Time one sampling step (CFG batch of 2 at 256²) of DiP-XL/16 vs a DiT-only XL/4, extrapolated from depth 1 and 2.")
@@ -63,6 +66,8 @@ public final class BenchStepCommand implements Callable<Integer> {
     @Option(names = "--warmup-ms", defaultValue = "30000", paramLabel = "MS",
             description = "Keep warming up each model until this much time has passed, so the JIT has compiled the kernels (default: ${DEFAULT-VALUE}).")
     long warmupMs;
+    @Option(names = "--full", description = "Build each config at --target-depth and time it directly (no extrapolation).")
+    boolean full;
     @Option(names = "--sampling-steps", defaultValue = "100", paramLabel = "N", description = "Steps per image for the per-image estimate (default: ${DEFAULT-VALUE}, the paper's).")
     int samplingSteps;
 
@@ -90,6 +95,7 @@ public final class BenchStepCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "# dip bench step: engine %s, %d threads, max heap %d MiB; one forward of a CFG batch of 2 at %d², "
                             + "random weights, median of %d after %d warm-up (and %d ms)%n", engine.name(), engine.threads(),
                     Runtime.getRuntime().maxMemory() >> 20, base.imageSize(), repeat, warmup, warmupMs);
+            if (full) return timeFull(out, engine, base);
             out.printf(Locale.ROOT, "# depth %d is extrapolated: t(%d) = t(1) + %d·(t(2) − t(1)); params likewise (exact). For DiP the "
                     + "block time t(2) − t(1) is taken from its head-less twin (DiT-only, same patches: the same blocks), "
                     + "since the head's run-to-run noise exceeds one block's time%n", targetDepth, targetDepth, targetDepth - 1);
@@ -133,14 +139,33 @@ public final class BenchStepCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** --full: each model at the target depth, timed directly. */
+    private int timeFull(PrintWriter out, Engine engine, DipConfig base) {
+        out.printf(Locale.ROOT, "%-14s %6s %6s %12s %15s %11s%n", "model", "tokens", "depth", "step s", "params", "GMACs/img");
+        for (Model mm : models) {
+            DipConfig c = withDepth(mm.config(base), targetDepth);
+            long[] params = new long[1];
+            double[][] macs = new double[1][];
+            double t = time(engine, c, params, macs, 0);
+            out.printf(Locale.ROOT, "%-14s %6d %6d %12.3f %,15d %11.1f%n", mm.label, c.tokens(), targetDepth, t, params[0], macs[0][0] / 1e9);
+            out.printf(Locale.ROOT, "%s: %d steps x %.2f s = %.0f s per image (every step with a batch of 2)%n",
+                    mm.label, samplingSteps, t, samplingSteps * t);
+            out.flush();
+        }
+        return ExitCodes.OK;
+    }
+
     private static DipConfig withDepth(DipConfig c, int depth) {
         return new DipConfig(c.imageSize(), c.patchSize(), c.channels(), c.hidden(), depth, c.heads(), c.numClasses(),
                 c.headWidth(), c.head(), c.adaLnZero());
     }
 
-    /** Median seconds of one forward of B = 2; records params and {total, head} MACs per image in slot i. */
+    /**
+     * Median seconds of one forward of B = 2 (a model built for inference, as the sampler builds it); records params
+     * and {total, head} MACs per image in slot i.
+     */
     private double time(Engine engine, DipConfig cfg, long[] params, double[][] macs, int i) {
-        Dip model = new Dip(engine, cfg, 2).initialize(new Rng(common.seed()));
+        Dip model = Dip.forInference(engine, cfg, 2).initialize(new Rng(common.seed()));
         params[i] = model.params().count();
         macs[i] = macsPerImage(model, cfg);
         int per = cfg.channels() * cfg.imageSize() * cfg.imageSize();

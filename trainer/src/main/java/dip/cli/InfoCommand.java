@@ -58,9 +58,12 @@ public final class InfoCommand implements Callable<Integer> {
         out.printf("processors:     %d%n", Runtime.getRuntime().availableProcessors());
     }
 
-    /** Parameter counts per module; parameters are allocated lazily, so this works for XL without its 2.5 GB. */
+    /**
+     * Parameter counts per module. The model is built for its shapes only (no activation buffers, and parameters are
+     * allocated lazily), so this works for XL without its 2.5 GB of weights or its activations.
+     */
     static void printModel(PrintWriter out, Engine engine, Preset preset, DipConfig cfg) {
-        Dip model = new Dip(engine, cfg, 1);
+        Dip model = Dip.shapes(cfg);
         out.printf("model:          %s %s%n", preset, cfg);
         out.printf("tokens:         %d (%dx%d grid of %dx%d patches)%n", cfg.tokens(), cfg.grid(), cfg.grid(),
                 cfg.patchSize(), cfg.patchSize());

@@ -39,7 +39,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * `dip train` (scripts/trainer): trains a DiP model with flow matching (DIP-SPEC §3) and writes into --out:
+ * `dip train` (scripts/trainer): trains a DiP model with flow matching (docs/model-spec.md §4) and writes into --out:
  * last.safetensors (the whole training state; --resume continues it exactly), metrics.jsonl, loss.png and one
  * samples_epoch{N}.png per epoch (EMA weights, Euler sampler, fixed seed). Ctrl-C stops at the next step and saves.
  * Exit codes: 0 done or stopped cleanly, 1 failed while training (e.g. NaN loss), 2 bad options, data or checkpoint.

@@ -3,7 +3,7 @@ package dip.trainer;
 import java.util.Locale;
 
 /**
- * The training hyperparameters that decide the numbers (DIP-SPEC §3). Stored in every checkpoint, so a resumed
+ * The training hyperparameters that decide the numbers (docs/model-spec.md §4). Stored in every checkpoint, so a resumed
  * run uses exactly the values it started with. Scalars only, validated on construction.
  *
  * @param batchSize    images per step

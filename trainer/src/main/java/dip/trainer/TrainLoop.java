@@ -3,6 +3,7 @@ package dip.trainer;
 import dip.data.Dataset;
 import dip.data.Loader;
 import dip.flow.FlowPath;
+import dip.layers.MseLoss;
 import dip.layers.Param;
 import dip.model.Denoiser;
 import dip.tornado.exec.Engine;
@@ -13,7 +14,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The flow-matching training loop (DIP-SPEC §3). One step: take the next B images x and labels y; replace each label
+ * The flow-matching training loop (docs/model-spec.md §4). One step: take the next B images x and labels y; replace each label
  * by the null class (numClasses) with probability p; draw t = σ(n), n ~ N(0, 1) per image and ε ~ N(0, I);
  * x_t = t·x + (1 − t)·ε and target v = x − ε; loss = mean((f(x_t, t, y) − v)²) over all B·C·H·W values;
  * backward; optional global-norm clip; AdamW at the scheduled lr; EMA update. The host draws the randomness and
@@ -48,8 +49,7 @@ public final class TrainLoop {
     private final int B, per, nullClass;
     private final int[] y;                   // (B) labels after dropout
     private final float[] x0, eps, t, xt, v; // x0, eps, xt, v: (B, C, H, W); t: (B)
-    private final float[] dv;                // dL/d(prediction): (B, C, H, W)
-    private final float[] rowSum;            // (B) per-image squared-error sums
+    private final MseLoss mse;               // the loss and dL/d(prediction) (B, C, H, W)
     private final float[] partial;           // per parameter, its gradient's squared sums in chunks
     private final float[] lossNorm = new float[2];                                  // {loss, gradient norm}
     private final float[] hp = new float[OptimizerKernels.HP_SIZE];                 // this step's AdamW numbers
@@ -87,10 +87,9 @@ public final class TrainLoop {
         t = new float[B];
         x0 = new float[B * per];
         eps = new float[B * per];
-        rowSum = new float[B];
         xt = new float[B * per];
         v = new float[B * per];
-        dv = new float[B * per];
+        mse = new MseLoss(state.model.engine(), B, per);
         int chunks = 0;
         for (Param p : state.model.params().all()) chunks += chunks(p.size());
         partial = new float[chunks];
@@ -180,12 +179,9 @@ public final class TrainLoop {
         e.interpolate(xt, x0, eps, t, n, per);                          // x_t = t·x + (1 − t)·ε
         e.velocityTarget(v, x0, eps, n);                                // v = x − ε
         float[] pred = model.forward(xt, t, y, B);
-        e.mseRowSums(rowSum, pred, v, B, per);
-        e.sumTo(lossNorm, 0, rowSum, B, 1f / n);                        // loss = Σ (pred − v)² / n
+        mse.forward(lossNorm, 0, pred, v, B);                           // loss = mean((pred − v)²)
         for (Param p : model.params().all()) e.zero(p.grad(), p.size());
-        e.zero(dv, n);
-        e.mseBackward(dv, pred, v, n, 2f / n);                          // d mean(d²) / d pred = 2·d / n
-        model.backward(dv);
+        model.backward(mse.backward());
         int off = 0;
         for (Param p : model.params().all()) {
             e.sumSquaresChunks(partial, off, p.grad(), p.size());

@@ -17,8 +17,8 @@ class BenchStepCommandTest {
         // XL at one 16×16 patch (a 256² model allocates GBs of buffers); costs per token and per patch are the same.
         DipConfig xl = Preset.XL16.config(), one = new DipConfig(16, 16, 3, 1152, 26, 16, 1000, 64, xl.head(), false);
         try (var engine = new JavaEngine(1)) {
-            double[] m = BenchStepCommand.macsPerImage(new Dip(engine, one, 1), one);
-            // Paper: the head costs ~17 GMACs per 256² image, the backbone ~110 (DIP-SPEC §2). By hand, per 16×16 patch:
+            double[] m = BenchStepCommand.macsPerImage(Dip.shapes(one), one);
+            // Paper: the head costs ~17 GMACs per 256² image, the backbone ~110 (docs/model-spec.md §2). By hand, per 16×16 patch:
             // enc1 0.44M + enc2..4 4.72M each, bottleneck 0.85M, 4 ConvT 1.05M each, dec4..2 9.44M each, dec1 18.9M,
             // out 0.05M = 66.9M; × 256 patches = 17.1G.
             assertEquals(66.9e6, m[1], 0.1e6);
@@ -47,5 +47,15 @@ class BenchStepCommandTest {
         DipCommandTest.Run depth = DipCommandTest.run("bench", "step", "--engine", "java", "--depth", "3");
         assertEquals(ExitCodes.BAD_INPUT, depth.code(), depth.err());
         assertTrue(depth.err().startsWith("error: --depth does not apply to bench step"), depth.err());
+    }
+
+    @Test
+    void fullBuildsTheTargetDepthForInference() {
+        DipCommandTest.Run r = DipCommandTest.run("bench", "step", "--full", "--models", "DIP_XL16", "--target-depth", "3",
+                "--engine", "java", "--threads", "1", "--image-size", "32", "--hidden", "64", "--heads", "4", "--head-width", "4",
+                "--repeat", "1", "--warmup", "0", "--warmup-ms", "0");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*DiP-XL/16 +4 +3 +[0-9.]+ +[0-9,]+ .*"), r.out());
+        assertTrue(!r.out().contains("extrapolated"), r.out());
     }
 }

@@ -64,7 +64,7 @@ class OverfitCommandTest {
     void badConfigAndMissingImageAreOneLineErrors(@TempDir Path dir) throws Exception {
         Run r = run(tiny(png(dir), dir.resolve("o"), "--patch-size", "3", "--image-size", "9"));
         assertEquals(2, r.code(), r.out() + r.err());
-        assertTrue(r.err().startsWith("error: bad model config: the Patch Detailer Head needs a power-of-two patch size"), r.err());
+        assertTrue(r.err().startsWith("error: bad model config: the Patch Detailer Head needs a patch size that is a multiple of 16 or a power of two"), r.err());
         r = run(tiny(dir.resolve("missing.png"), dir.resolve("o")));
         assertEquals(2, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("missing.png"), r.err());

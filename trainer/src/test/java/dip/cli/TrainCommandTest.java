@@ -104,7 +104,7 @@ class TrainCommandTest {
         r = run("--epochs", "1", "--data-dir", dir, "--image-size", "3", "--out", dir.resolve("d"), "--patch-size", "3",
                 "--head", "DIP");
         assertEquals(2, r.code(), r.all());
-        assertTrue(r.err().contains("power-of-two patch size"), r.err());
+        assertTrue(r.err().contains("a multiple of 16 or a power of two"), r.err());
         assertEquals(2, run("--epochs", "1", "--data-dir", dir, "--out", dir.resolve("e"), "--head", "UNET").code());
         assertEquals(2, asked.size());                                      // no model was built for the bad ones
         // the rest of the shared shape group: width, depth, heads, detailer width

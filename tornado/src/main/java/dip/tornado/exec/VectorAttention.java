@@ -13,8 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * four vectors of outputs held in registers over the whole inner sum (rowTimes; a masked vector for the tail):
  * S_i = q_i·kᵀ and dP_i = dout_i·vᵀ against per-thread transposed copies of k, v (HS×N); out_i = P_i·v and
  * dq_i = dS_i·k straight from the row-major head; dv_j = (Pᵀ)_j·dout and dk_j = (dSᵀ)_j·q against transposed
- * copies of the head's P and dS (N×N each). The softmax is scalar. Writes and accumulates exactly what the kernels
- * do; only the rounding differs.
+ * copies of the head's P and dS (N×N each). The softmax and the dS line are scalar, the same lines as the kernels'.
+ * Writes and accumulates exactly what the kernels do; only the rounding differs. VectorAttentionTest holds this class
+ * to the scalar kernels (out, the softmax probabilities att, dS = dpre, dq, dk, dv) on odd and XL shapes.
  */
 final class VectorAttention {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

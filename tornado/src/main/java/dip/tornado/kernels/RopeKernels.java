@@ -3,7 +3,7 @@ package dip.tornado.kernels;
 import dip.tornado.Parallel;
 
 /**
- * 2D rotary position embedding (RoPE) as in the official DiP/PixNerd code (DIP-SPEC §1), applied per head to q
+ * 2D rotary position embedding (RoPE) as in the official DiP/PixNerd code (docs/model-spec.md §1), applied per head to q
  * and k after their RMSNorm. Not here: the per-head norm, the attention itself.
  *
  * <p>What I read in PixNerd's {@code precompute_freqs_cis_2d(dim, height, width, theta=10000, scale=16)} and
