@@ -87,6 +87,30 @@ class TornadoEngineTest {
     }
 
     @Test
+    void stateKeptByEveryGraphOfAChainComesBack() {
+        int n = 500;
+        float[] a = new float[n], b = new float[n], c = new float[n], s = {1f};
+        Arrays.fill(a, 1f);
+        Arrays.fill(b, 2f);
+        Arrays.fill(c, 3f);
+        Pass step = new Pass("chain", null, null, () -> {
+            dev.axpyFrom(a, c, s, 0, n);           // a += c   (graph 0: a is last used here)
+            dev.axpyFrom(b, c, s, 0, n);           // b += c   (graph 1)
+            dev.axpyFrom(c, b, s, 0, n);           // c += b   (graph 2)
+        });
+        System.setProperty(TornadoEngine.MAX_TASKS_PROPERTY, "1");                    // one task per graph
+        try {
+            dev.run(step);
+        } finally {
+            System.clearProperty(TornadoEngine.MAX_TASKS_PROPERTY);
+        }
+        dev.download(a, b, c);
+        assertEquals(4f, a[0], 0f, "kept by graph 0 of 3");
+        assertEquals(5f, b[n - 1], 0f, "kept by graph 1 of 3");
+        assertEquals(8f, c[0], 0f, "kept by graph 2 of 3");
+    }
+
+    @Test
     void twoPassesSharingStateSeeEachOthersWrites() {
         int n = 64;
         float[] w = new float[n], one = new float[n], out = new float[n], s = {1f};

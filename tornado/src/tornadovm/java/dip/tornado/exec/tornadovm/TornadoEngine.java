@@ -94,8 +94,10 @@ public final class TornadoEngine implements Engine {
             + " (TornadoVM's JVM flags, then the project's @Parallel; see docs/tornadovm.md)";
 
     /** Tasks per TaskGraph; arrays per upload/download graph. */
-    static final int MAX_TASKS = Integer.getInteger("dip.tornado.maxTasks", 60),
-            MAX_ARRAYS = Integer.getInteger("dip.tornado.maxArrays", 600);
+    static final int MAX_TASKS = 60, MAX_ARRAYS = 600;
+
+    /** System properties that override the graph cut (read when a plan is built; tests use small values). */
+    public static final String MAX_TASKS_PROPERTY = "dip.tornado.maxTasks", MAX_ARRAYS_PROPERTY = "dip.tornado.maxArrays";
 
     private final JavaEngine cpu;
     private final TornadoDevice device;
@@ -381,7 +383,8 @@ public final class TornadoEngine implements Engine {
             // TornadoVM's node count per graph depends on its tasks, their arguments and the arrays passed through;
             // it says "Graph resize not implemented" when compiling a graph that exceeds it. So cut generously,
             // compile the whole plan before anything runs, and cut finer if a graph was too big.
-            int maxTasks = MAX_TASKS, maxArrays = MAX_ARRAYS;
+            int maxTasks = Integer.getInteger(MAX_TASKS_PROPERTY, MAX_TASKS);
+            int maxArrays = Integer.getInteger(MAX_ARRAYS_PROPERTY, MAX_ARRAYS);
             while (true) {
                 cut(maxTasks, maxArrays);
                 try {
@@ -560,6 +563,9 @@ public final class TornadoEngine implements Engine {
                 List<Object> list = onDemand.get(g);
                 if (list.isEmpty() || results.get(g) == null) continue;
                 try {
+                    // A result's transferToHost syncs the graphs its plan has selected, which is the last one run:
+                    // select graph g first, or the arrays only it declares would silently stay on the device.
+                    plan.withGraph(g);
                     results.get(g).transferToHost(list.toArray());
                 } catch (RuntimeException | Error e) {
                     throw deviceFailure(name + " (copying back)", e);
