@@ -77,6 +77,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
             throw new BadInput("--report " + report + ": folder " + report.getParent() + " does not exist; create it first");
         }
         PrintWriter out = spec.commandLine().getOut();
+        System.setProperty("dip.tornado.profile", "true");     // a device engine then reports its kernel time
         List<String> md = new ArrayList<>();
         double worst = 0;
         try (Engine dev = common.createEngine(); Engine cpu = new JavaEngine(common.threads())) {
@@ -109,6 +110,8 @@ public final class BenchEnginesCommand implements Callable<Integer> {
                 }
             }
         }
+        md.add("");
+        md.add("The device engine runs with TornadoVM's profiler on (it waits for each kernel's event as it is submitted), so its step times include that wait.");
         md.add("");
         md.add("*first step*: the first pass run (on a device engine it records the pass and compiles its kernels). *outside "
                 + "kernels*: the step's wall time not spent in device kernels (launches, transfers, host work). GFLOP/s: "
@@ -158,6 +161,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         for (int i = 0; i < batch; i++) y[i] = i % cfg.numClasses();
         float[] x = Sampler.noise(common.seed() + 1, batch, per);
         StepClock clock = new StepClock(e);
+        clock.tick();                                     // the sampler reports after each step (and once at the end)
         new EulerSampler(model, repeat + 1, new Guidance(2f, 0f, 1f)).sample(x, y, batch, SamplerListener.steps((k, steps, t) -> clock.tick()));
         return clock.row(e, flops, x);
     }
@@ -204,7 +208,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
             c.add(e.counters());
         }
 
-        /** Tick 0 is before step 0, tick k + 1 after step k; the sampler ticks once more after its final copy. */
+        /** Tick 0 is before step 0, tick k + 1 after step k; the sampler ticks once more after its final copy back. */
         Row row(Engine e, double flops, float[] result) {
             int steps = Math.min(repeat + 1, t.size() - 1);
             double first = (t.get(1) - t.get(0)) * 1e-9;

@@ -96,6 +96,9 @@ public final class TornadoEngine implements Engine {
     /** Tasks per TaskGraph; arrays per upload/download graph. */
     static final int MAX_TASKS = 60, MAX_ARRAYS = 600;
 
+    /** System property: "true" turns on TornadoVM's profiler, which {@link Stats} reads kernel times from. */
+    public static final String PROFILE_PROPERTY = "dip.tornado.profile";
+
     /** System properties that override the graph cut (read when a plan is built; tests use small values). */
     public static final String MAX_TASKS_PROPERTY = "dip.tornado.maxTasks", MAX_ARRAYS_PROPERTY = "dip.tornado.maxArrays";
 
@@ -478,7 +481,10 @@ public final class TornadoEngine implements Engine {
             firstRunIn = bytes.stream().mapToLong(b -> b[2]).toArray();
             plan = new TornadoExecutionPlan(graphs.stream().map(TaskGraph::snapshot)
                     .toArray(uk.ac.manchester.tornado.api.ImmutableTaskGraph[]::new))
-                    .withDevice(device).withProfiler(ProfilerMode.SILENT);
+                    .withDevice(device);
+            // TornadoVM's profiler makes its OpenCL scheduler wait for every kernel's event as it is submitted, so it
+            // costs time: on only when asked (dip bench engines asks, to report kernel time).
+            if (Boolean.getBoolean(PROFILE_PROPERTY)) plan.withProfiler(ProfilerMode.SILENT);
         }
 
         /** Runs the chain; rebuilds it first when the host changed a carried array since the plan sent it. */
