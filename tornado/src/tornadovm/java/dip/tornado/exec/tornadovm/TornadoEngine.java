@@ -187,6 +187,14 @@ public final class TornadoEngine implements Engine {
                     + (recording != null ? recording.name : replaying.name) + ": passes do not nest");
         }
         Recording r = passes.get(pass.name());
+        if (r != null && !replays(r, pass)) {
+            // Another pass under this name (another model, batch or array set, e.g. a second TrainLoop): its
+            // recording is dropped, after copying back what it keeps, and this one recorded and compiled anew.
+            r.retire();
+            passes.remove(pass.name());
+            stats.rerecords++;
+            r = null;
+        }
         if (r == null) {
             r = new Recording(pass.name(), pass.in(), pass.out());
             recording = r;
@@ -198,20 +206,29 @@ public final class TornadoEngine implements Engine {
             r.classify();
             retireSharing(r);
             passes.put(pass.name(), r);
-        } else {
-            replaying = r;
-            cursor = 0;
-            try {
-                pass.body().run();
-                if (cursor != r.calls.size()) {
-                    throw new IllegalStateException("pass " + r.name + " made " + cursor + " kernel calls, but its"
-                            + " recording has " + r.calls.size() + ": a pass must make the same calls every run");
-                }
-            } finally {
-                replaying = null;
-            }
         }
         r.execute();
+    }
+
+    /** Runs the pass's body against recording r: true when it makes the same calls on the same arrays. */
+    private boolean replays(Recording r, Pass pass) {
+        replaying = r;
+        cursor = 0;
+        try {
+            pass.body().run();
+            return cursor == r.calls.size();
+        } catch (Changed e) {
+            return false;
+        } finally {
+            replaying = null;
+        }
+    }
+
+    /** Thrown by {@link #record} when a replayed pass makes another call than its recording. */
+    private static final class Changed extends RuntimeException {
+        Changed() {
+            super(null, null, false, false);
+        }
     }
 
     /**
@@ -298,11 +315,7 @@ public final class TornadoEngine implements Engine {
         }
         Recording r = replaying;
         Call c = cursor < r.calls.size() ? r.calls.get(cursor) : null;
-        if (c == null || !c.kernel.equals(kernel) || !c.sameArrays(arrays)) {
-            throw new IllegalStateException("pass " + r.name + " call " + cursor + " is " + kernel + " but its"
-                    + " recording has " + (c == null ? "no more calls" : c.kernel + " (or other arrays)")
-                    + ": a pass must make the same calls on the same arrays every run");
-        }
+        if (c == null || !c.kernel.equals(kernel) || !c.sameArrays(arrays)) throw new Changed();
         cursor++;
     }
 
@@ -646,7 +659,7 @@ public final class TornadoEngine implements Engine {
      * so its figures are kept apart, in profilerBytesIn/Out); times come from TornadoVM's profiler.
      */
     public static final class Stats {
-        public long uploadRuns, stepRuns, outputRuns, downloadRuns, passRuns, tasks, graphs, rebuilds;
+        public long uploadRuns, stepRuns, outputRuns, downloadRuns, passRuns, tasks, graphs, rebuilds, rerecords;
         public long bytesIn, bytesOut, uploadBytes, downloadBytes, profilerBytesIn, profilerBytesOut;
         public long kernelNanos, totalNanos;
 
