@@ -1,0 +1,110 @@
+package dip.cluster;
+
+import dip.cli.ClusterLauncher;
+import dip.cli.ExitCodes;
+import ml.dmlc.xgboost4j.java.RabitTracker;
+import ml.dmlc.xgboost4j.java.XGBoostError;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Spark side of `dip train --cluster` (the driver): for each attempt, a fresh XGBoost RabitTracker on the
+ * driver and one barrier stage of W tasks (Spark starts them together or not at all, RankTask). Spark does not
+ * retry a failed barrier result stage (the job fails), so the driver catches the failure, stops the tracker and
+ * submits again; the ranks then resume from the checkpoint rank 0 last wrote, losing at most one checkpoint
+ * interval. A rank stuck in an all-reduce whose peer died gets a socket error from the collective; Spark kills the
+ * rest of the stage.
+ */
+public final class SparkLauncher implements ClusterLauncher {
+    private static final ClassTag<String> STRING = ClassTag$.MODULE$.apply(String.class);
+
+    /** Makes the Spark context for a master, or returns the one this JVM already runs (spark-submit, tests). */
+    static JavaSparkContext context(String master, String app) {
+        SparkConf conf = new SparkConf().setAppName(app);     // also reads every spark.* system property
+        if (!conf.contains("spark.master")) conf.setMaster(master);
+        return JavaSparkContext.fromSparkContext(SparkContext.getOrCreate(conf));
+    }
+
+    @Override
+    public int train(TrainJob job, PrintStream out) throws IOException {
+        JavaSparkContext sc = context(job.master(), "dip train");
+        List<Integer> parts = new ArrayList<>();
+        for (int r = 0; r < job.workers(); r++) parts.add(r);
+        String host = sc.getConf().get("spark.driver.host", "127.0.0.1");
+        for (int attempt = 0; ; attempt++) {
+            RabitTracker tracker = startTracker(job.workers(), host);
+            try {
+                Map<String, Object> workerArgs = workerArgs(tracker);
+                JavaRDD<Integer> ranks = sc.parallelize(parts, job.workers());
+                List<String> results = JavaRDD.fromRDD(ranks.rdd().barrier()
+                        .mapPartitions(new RankTask(workerArgs, job.argsFor(attempt), XGBoostCollective.DEFAULT_BUCKET),
+                                false, STRING), STRING).collect();
+                int code = ExitCodes.OK;
+                for (String r : results) {
+                    String[] f = r.split("\t", 3);
+                    if (f[0].equals("0")) out.print(f[2]);           // rank 0's console: progress and the summary
+                    code = Math.max(code, Integer.parseInt(f[1]));
+                }
+                if (attempt > 0) out.println("finished after " + attempt + " restart(s)");
+                return code;
+            } catch (RuntimeException e) {                            // a task or an executor failed
+                String why = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+                out.println("attempt " + (attempt + 1) + " failed: " + why);
+                if (attempt >= job.maxRestarts()) {
+                    out.println("error: gave up after " + (attempt + 1) + " attempt(s) (--max-restarts "
+                            + job.maxRestarts() + "); " + (Files.exists(job.outDir().resolve("last.safetensors"))
+                            ? "the last checkpoint is in " + job.outDir() : "no checkpoint was written"));
+                    return ExitCodes.ERROR;
+                }
+                Path last = job.outDir().resolve("last.safetensors");
+                out.println("restarting " + (Files.exists(last) ? "from " + last : "from the start"));
+            } finally {
+                stop(tracker);
+            }
+        }
+    }
+
+    @Override
+    public int sample(String master, int shards, List<String> args, Path output, PrintStream out) throws IOException {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    static RabitTracker startTracker(int workers, String host) {
+        try {
+            RabitTracker t = new RabitTracker(workers, host);
+            if (!t.start()) throw new IllegalStateException("the XGBoost tracker did not start on " + host);
+            return t;
+        } catch (XGBoostError e) {
+            throw new IllegalStateException("cannot start the XGBoost tracker on " + host + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Map<String, Object> workerArgs(RabitTracker t) {
+        try {
+            return new HashMap<>(t.getWorkerArgs());
+        } catch (XGBoostError e) {
+            throw new IllegalStateException("the XGBoost tracker gave no worker arguments: " + e.getMessage(), e);
+        }
+    }
+
+    private static void stop(RabitTracker t) {
+        try {
+            t.stop();
+        } catch (XGBoostError e) {
+            // the job is over either way; a tracker that will not stop holds only a port
+        }
+    }
+}

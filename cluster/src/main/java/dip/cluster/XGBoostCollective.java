@@ -1,0 +1,78 @@
+package dip.cluster;
+
+import dip.trainer.Collective;
+import ml.dmlc.xgboost4j.java.Communicator;
+import ml.dmlc.xgboost4j.java.XGBoostError;
+
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * The trainer's Collective on XGBoost4J's collective (the pairing XGBoost4J-Spark uses): a RabitTracker on the
+ * driver hands out ranks and the ring, and each process joins with {@link #join} (Communicator.init) and sums with
+ * Communicator.allReduce(float[], SUM) in native code over TCP. One rank per JVM: the communicator is a process-wide
+ * static. Plain Java classes of the xgboost4j jar, no Scala.
+ *
+ * <p>The sum goes in buckets of at most {@code bucket} floats: XGBoost copies each call into a direct buffer, and
+ * one XL gradient (675M floats) would not fit one. Bucketing does not change a bit: each element is still the sum of
+ * the same W values.
+ */
+public final class XGBoostCollective implements Collective {
+    /** Floats per all-reduce call by default: 4M floats, 16 MiB. */
+    public static final int DEFAULT_BUCKET = 1 << 22;
+
+    private final int rank, size, bucket;
+
+    private XGBoostCollective(int rank, int size, int bucket) {
+        this.rank = rank;
+        this.size = size;
+        this.bucket = bucket;
+    }
+
+    /**
+     * Joins the collective the tracker's {@code workerArgs} describe (RabitTracker.getWorkerArgs(), plus this task's
+     * "dmlc_task_id"); blocks until every rank has joined.
+     */
+    public static XGBoostCollective join(Map<String, Object> workerArgs, int bucket) {
+        if (bucket < 1) throw new IllegalArgumentException("bucket must be >= 1 float, got " + bucket);
+        try {
+            Communicator.init(workerArgs);
+            return new XGBoostCollective(Communicator.getRank(), Communicator.getWorldSize(), bucket);
+        } catch (XGBoostError e) {
+            throw new IllegalStateException("cannot join the collective at " + workerArgs.get("dmlc_tracker_uri") + ":"
+                    + workerArgs.get("dmlc_tracker_port") + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override public int rank() { return rank; }
+
+    @Override public int size() { return size; }
+
+    @Override
+    public void allReduceSum(float[] x) {
+        for (int off = 0; off < x.length; off += bucket) {
+            int n = Math.min(bucket, x.length - off);
+            float[] part = off == 0 && n == x.length ? x : Arrays.copyOfRange(x, off, off + n);
+            float[] sum = Communicator.allReduce(part, Communicator.OpType.SUM);
+            System.arraycopy(sum, 0, x, off, n);
+        }
+    }
+
+    /** A one-float sum: it cannot finish before every rank has contributed, so it is a rendezvous. */
+    @Override
+    public void barrier() {
+        allReduceSum(new float[1]);
+    }
+
+    @Override
+    public void close() {
+        try {
+            Communicator.shutdown();
+        } catch (XGBoostError e) {
+            throw new IllegalStateException("cannot leave the collective: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() { return "XGBoost collective, rank " + rank + " of " + size; }
+}
