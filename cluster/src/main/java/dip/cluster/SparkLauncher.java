@@ -60,7 +60,7 @@ public final class SparkLauncher implements ClusterLauncher {
                 }
                 if (attempt > 0) out.println("finished after " + attempt + " restart(s)");
                 return code;
-            } catch (RuntimeException e) {                            // a task or an executor failed
+            } catch (Exception e) {                                   // a task or an executor failed (SparkException)
                 String why = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
                 out.println("attempt " + (attempt + 1) + " failed: " + why);
                 if (attempt >= job.maxRestarts()) {

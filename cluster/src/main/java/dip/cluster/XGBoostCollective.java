@@ -1,27 +1,31 @@
 package dip.cluster;
 
 import dip.trainer.Collective;
+import ml.dmlc.xgboost4j.java.CheckedAllreduce;
 import ml.dmlc.xgboost4j.java.Communicator;
 import ml.dmlc.xgboost4j.java.XGBoostError;
 
-import java.util.Arrays;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Map;
 
 /**
  * The trainer's Collective on XGBoost4J's collective (the pairing XGBoost4J-Spark uses): a RabitTracker on the
- * driver hands out ranks and the ring, and each process joins with {@link #join} (Communicator.init) and sums with
- * Communicator.allReduce(float[], SUM) in native code over TCP. One rank per JVM: the communicator is a process-wide
- * static. Plain Java classes of the xgboost4j jar, no Scala.
+ * driver hands out ranks and the ring, and each process joins with {@link #join} (Communicator.init) and sums
+ * in XGBoost's native all-reduce over TCP. One rank per JVM: the communicator is a process-wide static. Plain Java
+ * classes of the xgboost4j jar, no Scala.
  *
- * <p>The sum goes in buckets of at most {@code bucket} floats: XGBoost copies each call into a direct buffer, and
- * one XL gradient (675M floats) would not fit one. Bucketing does not change a bit: each element is still the sum of
- * the same W values.
+ * <p>The sum goes through one direct buffer of at most {@code bucket} floats, reused, in buckets: a direct buffer
+ * cannot hold an XL gradient (675M floats, over 2 GiB), and Communicator.allReduce(float[]) would allocate a fresh
+ * one per call, copy float by float and ignore a failed sum (see CheckedAllreduce). Bucketing does not change a
+ * bit: each element is still the sum of the same W values.
  */
 public final class XGBoostCollective implements Collective {
     /** Floats per all-reduce call by default: 4M floats, 16 MiB. */
     public static final int DEFAULT_BUCKET = 1 << 22;
 
     private final int rank, size, bucket;
+    private ByteBuffer buf;                   // direct, native order, grown up to bucket floats
 
     private XGBoostCollective(int rank, int size, int bucket) {
         this.rank = rank;
@@ -50,11 +54,19 @@ public final class XGBoostCollective implements Collective {
 
     @Override
     public void allReduceSum(float[] x) {
+        int cap = Math.min(bucket, Math.max(1, x.length));
+        if (buf == null || buf.capacity() < 4 * cap) buf = ByteBuffer.allocateDirect(4 * cap).order(ByteOrder.nativeOrder());
         for (int off = 0; off < x.length; off += bucket) {
             int n = Math.min(bucket, x.length - off);
-            float[] part = off == 0 && n == x.length ? x : Arrays.copyOfRange(x, off, off + n);
-            float[] sum = Communicator.allReduce(part, Communicator.OpType.SUM);
-            System.arraycopy(sum, 0, x, off, n);
+            buf.clear();
+            buf.asFloatBuffer().put(x, off, n);
+            try {
+                CheckedAllreduce.sumFloats(buf, n);
+            } catch (XGBoostError e) {
+                throw new IllegalStateException("the all-reduce failed on rank " + rank + " (a peer died or timed out): "
+                        + e.getMessage().lines().findFirst().orElse(""), e);
+            }
+            buf.asFloatBuffer().get(x, off, n);
         }
     }
 
