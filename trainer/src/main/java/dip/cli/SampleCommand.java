@@ -91,6 +91,25 @@ public final class SampleCommand implements Callable<Integer> {
             description = "Most rows per model forward (guided steps run [null; cond] pairs) (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--shard", paramLabel = "K/N",
+            description = {"Sample only shard K of N (0-based): the job's images split into N contiguous runs, with the"
+                    + " one-machine run's noise. Writes DIR/shards/K-of-N.safetensors atomically; --merge-shards N then"
+                    + " writes the usual outputs, equal to one machine's byte for byte. For Slurm arrays, Kubernetes"
+                    + " indexed jobs or --cluster."})
+    String shard;
+
+    @Option(names = "--merge-shards", paramLabel = "N",
+            description = "Write the outputs from DIR/shards/*-of-N.safetensors (all N must be there) instead of sampling.")
+    Integer mergeShards;
+
+    @Option(names = "--cluster", paramLabel = "MASTER",
+            description = "Sample on Apache Spark (needs the dip-cluster jar; docs/scale-out.md): --shards tasks, each"
+                    + " retried on failure, then the merge here. --out must be on a file system every worker sees.")
+    String cluster;
+
+    @Option(names = "--shards", defaultValue = "2", paramLabel = "N", description = "Tasks for --cluster (default: ${DEFAULT-VALUE}).")
+    int shards;
+
     @Mixin CommonOptions common;   // --engine, --threads, --seed (the noise seed), --verbose: shared with every `dip` command
 
     @Override
@@ -125,12 +144,28 @@ public final class SampleCommand implements Callable<Integer> {
         int B = cls.length * perClass, C = cfg.channels(), S = cfg.imageSize(), per = C * S * S;
         int[] labels = new int[B];
         for (int b = 0; b < B; b++) labels[b] = cls[b / perClass];
-        float[] noise = noiseFile != null ? readNoise(noiseFile, B, C, S) : Sampler.noise(common.seed(), B, per);
         checkOutputFolder(out);                                // before the sampling, not after it
+        if (cluster != null) return launchCluster(log);
+        if (mergeShards != null) {
+            if (shard != null) throw bad("--shard and --merge-shards do not go together: sample the shards, then merge");
+            int jobRows = Math.min(batch, guidance.scale() == 1f ? B : 2 * B);
+            return merge(log, ckpt, cfg, cls, labels, B, guidance, chunkImages(jobRows, guidance));
+        }
+        int jobRows = Math.min(batch, guidance.scale() == 1f ? B : 2 * B);   // the one-machine run's forward size
+        int[] range = shard == null ? new int[]{0, B} : shardRange(shard, B, chunkImages(jobRows, guidance));
+        if (shard != null && trajectory) throw bad("--trajectory needs the whole job on one machine: drop --shard");
+        float[] noise = noiseFile != null ? readNoise(noiseFile, B, C, S) : null;
+        if (shard != null) {
+            noise = noiseFile != null ? Arrays.copyOfRange(noise, range[0] * per, range[1] * per)
+                    : ShardNoise.slice(common.seed(), range[0], range[1], per);
+            labels = Arrays.copyOfRange(labels, range[0], range[1]);
+            B = range[1] - range[0];
+        } else if (noise == null) {
+            noise = Sampler.noise(common.seed(), B, per);
+        }
 
         try (Engine engine = common.createEngine()) {
-            int rows = Math.min(batch, guidance.scale() == 1f ? B : 2 * B);
-            Denoiser model = ckpt.build(engine, rows);
+            Denoiser model = ckpt.build(engine, jobRows);      // a shard runs the whole job's chunks, not its own
             log.printf(Locale.ROOT, "checkpoint %s (%s weights), %d classes, %dx%dx%d images, engine %s%n", file,
                     ckpt.prefix().isEmpty() ? "plain" : ckpt.prefix(), cfg.numClasses(), C, S, S, engine.name());
             log.printf(Locale.ROOT, "sampling %d images: %s, %d steps, cfg %.3g on (%.3g, %.3g) (%d guided steps), %s%n",
@@ -153,6 +188,12 @@ public final class SampleCommand implements Callable<Integer> {
             }
             x = unclamped.result(x);                           // the ODE's own result; the PNGs clip it to uint8
             log.printf(Locale.ROOT, "sampled in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            if (shard != null) {
+                Path f = ShardFiles.write(out, range, cls.length * perClass, shardIndex(shard), shardCount(shard), x, noise,
+                        labels, C, S, describe(guidance));
+                log.println("wrote shard " + shard + " (images " + range[0] + ".." + (range[1] - 1) + ") to " + f);
+                return ExitCodes.OK;
+            }
             SampleOutputs.write(out, x, noise, labels, B, cfg, ckpt, rowLabels, perClass, grid, individual, describe(guidance));
             log.println("wrote " + out + (grid ? "/grid.png, " : "/") + "samples.safetensors"
                     + (individual ? ", images/" : "") + (trajectory ? ", trajectory.gif, trajectory/" : ""));
@@ -160,6 +201,78 @@ public final class SampleCommand implements Callable<Integer> {
             throw new BadInput(e.getMessage());
         }
         return ExitCodes.OK;
+    }
+
+    /** Reads the N shards back and writes what one machine would have written. */
+    private int merge(PrintWriter log, CheckpointModel ckpt, DipConfig cfg, int[] cls, int[] labels, int B, Guidance g,
+                      int chunk) throws IOException {
+        if (mergeShards < 1) throw bad("--merge-shards must be >= 1, got " + mergeShards);
+        int C = cfg.channels(), S = cfg.imageSize();
+        float[][] xn;
+        try {
+            if (mergeShards > (B + chunk - 1) / chunk) throw new IllegalArgumentException("--merge-shards " + mergeShards
+                    + " is more shards than this job has forward chunks (" + (B + chunk - 1) / chunk + ")");
+            xn = ShardFiles.read(out, mergeShards, B, chunk, labels, C, S, describe(g));
+        } catch (IllegalArgumentException e) {
+            throw new BadInput(e.getMessage());
+        }
+        String[] rowLabels = new String[cls.length];
+        for (int r = 0; r < cls.length; r++) rowLabels[r] = ckpt.classNames().get(cls[r]);
+        SampleOutputs.write(out, xn[0], xn[1], labels, B, cfg, ckpt, rowLabels, perClass, grid, individual, describe(g));
+        log.println("merged " + mergeShards + " shards into " + out + (grid ? "/grid.png, " : "/") + "samples.safetensors"
+                + (individual ? ", images/" : ""));
+        return ExitCodes.OK;
+    }
+
+    /** Hands the shards to the ClusterLauncher: the same command line as ranks' `--shard k/N`, then the merge here. */
+    private int launchCluster(PrintWriter log) throws IOException {
+        if (shard != null || mergeShards != null) throw bad("--cluster runs the shards and the merge itself: drop --shard/--merge-shards");
+        if (shards < 1) throw bad("--shards must be >= 1, got " + shards);
+        if (trajectory) throw bad("--trajectory needs the whole job on one machine: drop --cluster");
+        ClusterLauncher launcher = ClusterLauncher.find();
+        List<String> given = spec.commandLine().getParseResult().originalArgs();
+        if (!given.isEmpty() && given.get(0).equals("sample")) given = given.subList(1, given.size());
+        List<String> args = new java.util.ArrayList<>(List.of("sample"));
+        args.addAll(TrainCommand.withoutOptions(given, "--cluster", "--shards", "--out", "--checkpoint", "--noise"));
+        args.addAll(List.of("--out", out.toAbsolutePath().toString(), "--checkpoint", checkpoint.toAbsolutePath().toString()));
+        if (noiseFile != null) args.addAll(List.of("--noise", noiseFile.toAbsolutePath().toString()));
+        var ps = new java.io.PrintStream(new TrainCommand.WriterStream(log), true, java.nio.charset.StandardCharsets.UTF_8);
+        return launcher.sample(cluster, shards, args, out.toAbsolutePath(), ps);
+    }
+
+    /**
+     * Images per model forward in the one-machine run (GuidedVelocity's chunks: the rows, or half of them when each
+     * image runs as a [null; cond] pair). Shards are cut at these chunk boundaries and run with the same forward
+     * size, so every image goes through the very same forwards as on one machine: the kernels' results for a row
+     * may depend on how many rows a forward has (blocking, vector tails), so "same image, other batch" is not enough.
+     */
+    static int chunkImages(int rows, Guidance g) { return g.scale() == 1f ? rows : Math.max(1, rows / 2); }
+
+    /** [first, end) of shard K of N: whole forward chunks of the job, split as evenly as chunks allow, in order. */
+    int[] shardRange(String kn, int B, int chunk) {
+        int k = shardIndex(kn), n = shardCount(kn), chunks = (B + chunk - 1) / chunk;
+        if (n > chunks) {
+            throw bad("--shard " + kn + ": this job's " + B + " images run as " + chunks + " forward chunks of " + chunk
+                    + " (--batch " + batch + "), so at most " + chunks + " shards; use fewer shards or a smaller --batch");
+        }
+        return ShardFiles.range(k, n, B, chunk);
+    }
+
+    private int shardIndex(String kn) { return parseShard(kn)[0]; }
+
+    private int shardCount(String kn) { return parseShard(kn)[1]; }
+
+    private int[] parseShard(String kn) {
+        String[] p = kn.split("/", -1);
+        try {
+            if (p.length == 2) {
+                int k = Integer.parseInt(p[0].trim()), n = Integer.parseInt(p[1].trim());
+                if (n >= 1 && k >= 0 && k < n) return new int[]{k, n};
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw bad("--shard must be K/N with 0 <= K < N (e.g. 0/4 ... 3/4), got '" + kn + "'");
     }
 
     private String describe(Guidance g) {
