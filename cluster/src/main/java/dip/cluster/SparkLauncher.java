@@ -79,7 +79,29 @@ public final class SparkLauncher implements ClusterLauncher {
 
     @Override
     public int sample(String master, int shards, List<String> args, Path output, PrintStream out) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        return sample(context(master, "dip sample"), shards, args, out, new ShardTask(args, shards));
+    }
+
+    /**
+     * The shards as N ordinary tasks (Spark retries each on failure), then the merge here on the driver: `dip sample
+     * ARGS --merge-shards N`, which writes what one machine would have written.
+     */
+    static int sample(JavaSparkContext sc, int shards, List<String> args, PrintStream out, ShardTask task) {
+        List<Integer> ks = new ArrayList<>();
+        for (int k = 0; k < shards; k++) ks.add(k);
+        try {
+            sc.parallelize(ks, shards).map(task).collect();
+        } catch (Exception e) {                                       // a shard failed every attempt Spark gave it
+            out.println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("")));
+            return ExitCodes.ERROR;
+        }
+        picocli.CommandLine cl = dip.cli.DipCommand.commandLine();
+        java.io.PrintWriter pw = new java.io.PrintWriter(out, true);
+        cl.setOut(pw);
+        cl.setErr(pw);
+        List<String> merge = new ArrayList<>(args);
+        merge.addAll(List.of("--merge-shards", Integer.toString(shards)));
+        return cl.execute(merge.toArray(String[]::new));
     }
 
     static RabitTracker startTracker(int workers, String host) {
