@@ -480,6 +480,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (rank != null) throw bad("--cluster is for the driver; a rank of a cluster run cannot start another");
         int w = workers != null ? workers : localWorkers(cluster);
         if (w < 1) throw bad("--workers must be >= 1, got " + w);
+        if (w > 1 && cluster.startsWith("local[")) {
+            throw bad("--cluster " + cluster + " runs every rank in this one JVM, but XGBoost's collective is one per"
+                    + " process: use local-cluster[" + w + ",1,2048] (" + w + " executor JVMs on this machine) or spark://HOST:PORT");
+        }
         if (groups != null && (groups < w || groups % w != 0 || Integer.bitCount(groups / w) != 1)) {
             throw bad("--groups " + groups + " does not suit " + w + " workers: use W times a power of two ("
                     + w + ", " + 2 * w + ", " + 4 * w + ", ...)");
