@@ -38,9 +38,23 @@ public final class SparkLauncher implements ClusterLauncher {
         return JavaSparkContext.fromSparkContext(SparkContext.getOrCreate(conf));
     }
 
+    /** True when this JVM already runs a Spark context (then a command uses it and leaves it running). */
+    private static boolean running() {
+        return org.apache.spark.SparkContext$.MODULE$.getActive().isDefined();
+    }
+
     @Override
     public int train(TrainJob job, PrintStream out) throws IOException {
+        boolean shared = running();
         JavaSparkContext sc = context(job.master(), "dip train");
+        try {
+            return train(sc, job, out);
+        } finally {
+            if (!shared) sc.stop();                                   // ours: stop it before the JVM exits
+        }
+    }
+
+    private static int train(JavaSparkContext sc, TrainJob job, PrintStream out) {
         List<Integer> parts = new ArrayList<>();
         for (int r = 0; r < job.workers(); r++) parts.add(r);
         String host = sc.getConf().get("spark.driver.host", "127.0.0.1");
@@ -79,7 +93,13 @@ public final class SparkLauncher implements ClusterLauncher {
 
     @Override
     public int sample(String master, int shards, List<String> args, Path output, PrintStream out) throws IOException {
-        return sample(context(master, "dip sample"), shards, args, out, new ShardTask(args, shards));
+        boolean shared = running();
+        JavaSparkContext sc = context(master, "dip sample");
+        try {
+            return sample(sc, shards, args, out, new ShardTask(args, shards));
+        } finally {
+            if (!shared) sc.stop();
+        }
     }
 
     /**

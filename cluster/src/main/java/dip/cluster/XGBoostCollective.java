@@ -21,8 +21,12 @@ import java.util.Map;
  * bit: each element is still the sum of the same W values.
  */
 public final class XGBoostCollective implements Collective {
-    /** Floats per all-reduce call by default: 4M floats, 16 MiB. */
-    public static final int DEFAULT_BUCKET = 1 << 22;
+    /**
+     * Floats per all-reduce call by default: 256 Ki floats, 1 MiB. On loopback, buckets of 64 Ki to 1 Mi floats moved
+     * the same within noise, 4 Mi floats less and 16 Mi floats 4 to 9 times less (docs/scale-out.md): small enough to
+     * stay in cache while XGBoost's ring passes it on, large enough that per-call latency does not count.
+     */
+    public static final int DEFAULT_BUCKET = 1 << 18;
 
     private final int rank, size, bucket;
     private ByteBuffer buf;                   // direct, native order, grown up to bucket floats
@@ -46,6 +50,12 @@ public final class XGBoostCollective implements Collective {
             throw new IllegalStateException("cannot join the collective at " + workerArgs.get("dmlc_tracker_uri") + ":"
                     + workerArgs.get("dmlc_tracker_port") + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The same communicator, summing in buckets of another size (for measurements; close only one of them). */
+    public XGBoostCollective withBucket(int floats) {
+        if (floats < 1) throw new IllegalArgumentException("bucket must be >= 1 float, got " + floats);
+        return new XGBoostCollective(rank, size, floats);
     }
 
     @Override public int rank() { return rank; }
