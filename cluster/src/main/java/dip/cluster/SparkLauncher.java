@@ -25,8 +25,9 @@ import java.util.Map;
  * driver and one barrier stage of W tasks (Spark starts them together or not at all, RankTask). Spark does not
  * retry a failed barrier result stage (the job fails), so the driver catches the failure, stops the tracker and
  * submits again; the ranks then resume from the checkpoint rank 0 last wrote, losing at most one checkpoint
- * interval. A rank stuck in an all-reduce whose peer died gets a socket error from the collective; Spark kills the
- * rest of the stage.
+ * interval. A rank whose peer died gets a socket error from the collective; one whose peer hangs gives up after
+ * the collective timeout; Spark then kills the rest of the stage, and its task reaper ends an executor whose task
+ * does not stop (a thread in native code ignores interrupts).
  */
 public final class SparkLauncher implements ClusterLauncher {
     private static final ClassTag<String> STRING = ClassTag$.MODULE$.apply(String.class);
@@ -35,6 +36,9 @@ public final class SparkLauncher implements ClusterLauncher {
     static JavaSparkContext context(String master, String app) {
         SparkConf conf = new SparkConf().setAppName(app);     // also reads every spark.* system property
         if (!conf.contains("spark.master")) conf.setMaster(master);
+        // A task stuck in native code (an all-reduce) ignores Spark's interrupt; the reaper ends its executor JVM.
+        conf.setIfMissing("spark.task.reaper.enabled", "true");
+        conf.setIfMissing("spark.task.reaper.killTimeout", "120s");
         return JavaSparkContext.fromSparkContext(SparkContext.getOrCreate(conf));
     }
 
@@ -62,6 +66,7 @@ public final class SparkLauncher implements ClusterLauncher {
             RabitTracker tracker = startTracker(job.workers(), host);
             try {
                 Map<String, Object> workerArgs = workerArgs(tracker);
+                workerArgs.put("dmlc_timeout", job.timeoutSeconds());   // XGBoost's per-call collective timeout
                 JavaRDD<Integer> ranks = sc.parallelize(parts, job.workers());
                 List<String> results = JavaRDD.fromRDD(ranks.rdd().barrier()
                         .mapPartitions(new RankTask(workerArgs, job.argsFor(attempt), XGBoostCollective.DEFAULT_BUCKET),

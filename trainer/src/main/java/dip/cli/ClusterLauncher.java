@@ -39,9 +39,12 @@ public interface ClusterLauncher {
      * A training job: the Spark master, the worker count, the restart budget, and the arguments every rank's `dip
      * train` gets (--out absolute, --cluster and the other driver options removed).
      *
-     * @param resume the run the first attempt continues (the user's --resume), or null
+     * @param timeoutSeconds how long a rank waits in one collective call before it gives up (a peer that hangs
+     *                       without dying), which fails the attempt and so restarts it
+     * @param resume         the run the first attempt continues (the user's --resume), or null
      */
-    record TrainJob(String master, int workers, int maxRestarts, List<String> args, Path outDir, Path resume) {
+    record TrainJob(String master, int workers, int maxRestarts, int timeoutSeconds, List<String> args, Path outDir,
+                    Path resume) {
         public TrainJob {
             args = List.copyOf(args);
         }

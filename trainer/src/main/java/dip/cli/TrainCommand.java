@@ -141,6 +141,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-restarts", defaultValue = "3", paramLabel = "N",
             description = "With --cluster: restart from the last checkpoint at most N times after a failure (default: ${DEFAULT-VALUE}).")
     int maxRestarts;
+    @Option(names = "--collective-timeout", defaultValue = "600", paramLabel = "SECONDS",
+            description = "With --cluster: a rank waiting longer than this in one all-reduce gives up, and the job"
+                    + " restarts from the last checkpoint (default: ${DEFAULT-VALUE}).")
+    int collectiveTimeout;
     @Option(names = "--verify-every", defaultValue = "100", paramLabel = "STEPS",
             description = "With --cluster: the ranks compare a hash of their weights every STEPS steps and at every"
                     + " checkpoint, and stop on a difference (default: ${DEFAULT-VALUE}; 0 = at checkpoints only).")
@@ -153,7 +157,8 @@ public final class TrainCommand implements Callable<Integer> {
     /** Checkpoint metadata key: the gradient groups of a cluster run (its summation order; not the worker count). */
     static final String GRAD_GROUPS = "grad_groups";
     /** Options only the driver of a --cluster run reads; the ranks never see them. */
-    static final String[] DRIVER_ONLY = {"--cluster", "--workers", "--max-restarts", "--out", "--resume"};
+    static final String[] DRIVER_ONLY = {"--cluster", "--workers", "--max-restarts", "--collective-timeout", "--out",
+        "--resume"};
 
     /** Options that a checkpoint fixes: a resumed run keeps the values it started with. */
     static final String[] FIXED_ON_RESUME = {"--preset", "--image-size", "--patch-size", "--hidden", "--depth", "--heads",
@@ -489,6 +494,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + w + ", " + 2 * w + ", " + 4 * w + ", ...)");
         }
         if (maxRestarts < 0) throw bad("--max-restarts must be >= 0, got " + maxRestarts);
+        if (collectiveTimeout < 1) throw bad("--collective-timeout must be >= 1 second, got " + collectiveTimeout);
         ClusterLauncher launcher = ClusterLauncher.find();
         Path resumeFile = resume == null ? null : resume.toAbsolutePath();
         Path outDir = (out != null ? out : resumeFile != null
@@ -503,7 +509,8 @@ public final class TrainCommand implements Callable<Integer> {
             if (args.get(i).equals("--data-dir")) args.set(i + 1, Path.of(args.get(i + 1)).toAbsolutePath().toString());
         }
         outp.printf(Locale.ROOT, "cluster %s: %d worker(s), output %s%n", cluster, w, outDir);
-        return launcher.train(new ClusterLauncher.TrainJob(cluster, w, maxRestarts, args, outDir, resumeFile), outp);
+        return launcher.train(new ClusterLauncher.TrainJob(cluster, w, maxRestarts, collectiveTimeout, args, outDir,
+                resumeFile), outp);
     }
 
     /** W of local[W] or local-cluster[W,cores,MB]; other masters need --workers. */
