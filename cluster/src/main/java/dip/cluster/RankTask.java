@@ -43,7 +43,7 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
         try (XGBoostCollective c = XGBoostCollective.join(a, bucket)) {
             rank = c.rank();
             CommandLine cl = DipCommand.commandLine(new RankFactory(c));
-            PrintWriter pw = new PrintWriter(buf, true);
+            PrintWriter pw = new PrintWriter(new Tee(buf), true);      // live in the executor's log, and returned
             cl.setOut(pw);
             cl.setErr(pw);
             List<String> argv = new ArrayList<>(List.of("train"));
@@ -59,6 +59,22 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
     static String tail(String s) {
         String t = s.strip();
         return t.length() > 2000 ? "..." + t.substring(t.length() - 2000) : t;
+    }
+
+    /** Writes to the buffer that goes back to the driver and to this executor's stdout (its log, read while it runs). */
+    private static final class Tee extends java.io.Writer {
+        private final StringWriter buf;
+
+        Tee(StringWriter buf) { this.buf = buf; }
+
+        @Override public void write(char[] c, int off, int len) {
+            buf.write(c, off, len);
+            System.out.print(new String(c, off, len));
+        }
+
+        @Override public void flush() { System.out.flush(); }
+
+        @Override public void close() { flush(); }
     }
 
     /** Makes the train subcommand bound to this rank's collective, and every other command as usual. */
