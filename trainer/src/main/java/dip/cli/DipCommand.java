@@ -27,7 +27,12 @@ public final class DipCommand implements Runnable {
 
     /** The configured command line (tests call this and set their own out/err writers). */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new DipCommand());
+        return commandLine(CommandLine.defaultFactory());
+    }
+
+    /** The same, with subcommands made by {@code factory} (a cluster task puts in a TrainCommand bound to its rank). */
+    public static CommandLine commandLine(CommandLine.IFactory factory) {
+        CommandLine cl = new CommandLine(new DipCommand(), factory);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException || e instanceof BadInput
                 ? ExitCodes.BAD_INPUT : ExitCodes.ERROR);

@@ -128,6 +128,26 @@ public final class SampleCommand implements Callable<Integer> {
             description = "Most rows per model forward (guided steps run [null; cond] pairs) (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--shard", paramLabel = "K/N",
+            description = {"Sample only shard K of N (0-based): whole forward chunks of the job (--batch), split into N"
+                    + " contiguous runs, each image with its own noise (seed, i). Writes DIR/shards/K-of-N.safetensors"
+                    + " atomically; --merge-shards N with the same options then writes the usual outputs (grid.png,"
+                    + " samples.safetensors, --individual, --npz), equal to one machine's byte for byte. For Slurm arrays,"
+                    + " Kubernetes indexed jobs or --cluster."})
+    String shard;
+
+    @Option(names = "--merge-shards", paramLabel = "N",
+            description = "Write the outputs from DIR/shards/*-of-N.safetensors (all N must be there) instead of sampling.")
+    Integer mergeShards;
+
+    @Option(names = "--cluster", paramLabel = "MASTER",
+            description = "Sample on Apache Spark (needs the dip-cluster jar; docs/scale-out.md): --shards tasks, each"
+                    + " retried on failure, then the merge here. --out must be on a file system every worker sees.")
+    String cluster;
+
+    @Option(names = "--shards", defaultValue = "2", paramLabel = "N", description = "Tasks for --cluster (default: ${DEFAULT-VALUE}).")
+    int shards;
+
     @Mixin ModelShape shape;       // --preset, --image-size …: the config of a torch checkpoint (checked against its tensors)
 
     @Mixin CommonOptions common;   // --engine, --threads, --seed (the noise seed), --verbose: shared with every `dip` command
@@ -137,6 +157,15 @@ public final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter log = spec.commandLine().getOut();
+        boolean split = shard != null || mergeShards != null || cluster != null;
+        if (fromPng != null && split) throw bad("--from-png remakes one image on this machine: drop --shard/--merge-shards/--cluster");
+        if ((shard != null ? 1 : 0) + (mergeShards != null ? 1 : 0) + (cluster != null ? 1 : 0) > 1) {
+            throw bad("--shard, --merge-shards and --cluster do not go together: sample the shards, then merge (--cluster does both)");
+        }
+        if (trajectory && split) throw bad("--trajectory needs the whole job in one forward on one machine: drop it with --shard/--merge-shards/--cluster");
+        if (mergeShards != null && mergeShards < 1) throw bad("--merge-shards must be >= 1, got " + mergeShards);
+        if (cluster != null && shards < 1) throw bad("--shards must be >= 1, got " + shards);
+        int[] kn = shard != null ? parseShard(shard) : null;
         replay = fromPng != null ? readPng(fromPng) : null;
         Guidance guidance = parseGuidance();
         if (steps < 1) throw bad("--steps must be >= 1, got " + steps);
@@ -204,30 +233,46 @@ public final class SampleCommand implements Callable<Integer> {
         checkOutputFolder(out);                                // before the sampling, not after it
         if (npz != null) checkOutputFolder(npz.toAbsolutePath().getParent());
 
-        boolean keepAll = npz == null;                         // grid.png and samples.safetensors need every image
+        // images per model forward (GuidedVelocity runs a guided chunk as [null; cond] pairs). A kernel's result for a
+        // row can depend on how many rows its forward has (blocking, vector tails), so shards are cut at these chunks
+        // and run them with the same model: every image goes through the very forwards it has on one machine.
+        int chunk = npz == null && trajectory ? B : Math.min(B, guidance.scale() == 1f ? batch : Math.max(1, batch / 2));
+        int chunks = (B + chunk - 1) / chunk, parts = kn != null ? kn[1] : mergeShards != null ? mergeShards : cluster != null ? shards : 1;
+        if (parts > chunks) {
+            throw bad((kn != null ? "--shard " + shard : mergeShards != null ? "--merge-shards " + mergeShards : "--shards " + shards)
+                    + ": this job's " + B + " images run as " + chunks + " forward chunks of " + chunk + " (--batch " + batch
+                    + "), so at most " + chunks + " shards; use fewer shards or a smaller --batch");
+        }
+        if (cluster != null) return launchCluster(log);
         String[] names = imageNames(ckpt, labels);
         String[] rowLabels = rowLabels(ckpt, labels);            // grid rows; B / rows images each
+        if (mergeShards != null) return merge(log, ckpt, cfg, file, sha, labels, names, rowLabels, chunk, guidance);
+        int[] range = kn != null ? ShardFiles.range(kn[0], kn[1], B, chunk) : new int[]{0, B};
+        int first = range[0], end = range[1], m = end - first; // this run's images: all, or the shard's
+        boolean keepAll = npz == null || kn != null;           // grid.png, samples.safetensors, a shard need every image
         try (Engine engine = common.createEngine()) {
-            int chunk = npz == null && trajectory ? B : Math.min(B, guidance.scale() == 1f ? batch : Math.max(1, batch / 2));
             int rows = Math.min(batch, guidance.scale() == 1f ? chunk : 2 * chunk);
             Denoiser model = ckpt.build(engine, rows);
             log.printf(Locale.ROOT, "checkpoint %s (%s weights), %d classes, %dx%dx%d images, engine %s%n", file,
                     ckpt.weightsName(), cfg.numClasses(), C, S, S, engine.name());
             log.printf(Locale.ROOT, "sampling %d images: %s, %d steps, timeshift %s, cfg %.3g on (%.3g, %.3g), %s%n",
-                    B, solverName(), steps, timeshift, guidance.scale(), guidance.lo(), guidance.hi(),
-                    noiseFile != null ? "noise " + noiseFile : "seed " + common.seed() + ", images " + firstIndex + ".." + (firstIndex + B - 1));
+                    m, solverName(), steps, timeshift, guidance.scale(), guidance.lo(), guidance.hi(),
+                    (noiseFile != null ? "noise " + noiseFile + ", images " + first + ".." + (end - 1)
+                            : "seed " + common.seed() + ", images " + (firstIndex + first) + ".." + (firstIndex + end - 1))
+                            + (kn != null ? " (shard " + shard + " of " + B + " images)" : ""));
             Sampler sampler = solver.create(model, steps, guidance, timeshift);
-            float[] all = keepAll ? new float[B * per] : null, allNoise = keepAll ? new float[B * per] : null;
+            float[] all = keepAll ? new float[m * per] : null, allNoise = keepAll ? new float[m * per] : null;
             long t0 = System.nanoTime();
-            if (npz != null && npz.toAbsolutePath().getParent() != null) Files.createDirectories(npz.toAbsolutePath().getParent());
-            try (Npz.Writer npzOut = npz != null ? new Npz.Writer(npz, B, S, S, C) : null) {
-                for (int b0 = 0; b0 < B; b0 += chunk) {
-                    int n = Math.min(chunk, B - b0);
+            boolean npzHere = npz != null && kn == null;       // a shard's --npz is written by the merge
+            if (npzHere && npz.toAbsolutePath().getParent() != null) Files.createDirectories(npz.toAbsolutePath().getParent());
+            try (Npz.Writer npzOut = npzHere ? new Npz.Writer(npz, B, S, S, C) : null) {
+                for (int b0 = first; b0 < end; b0 += chunk) {
+                    int n = Math.min(chunk, end - b0);
                     float[] x = fileNoise != null ? Arrays.copyOfRange(fileNoise, b0 * per, (b0 + n) * per)
                             : Sampler.imageNoise(common.seed(), firstIndex + b0, n, per);
-                    if (keepAll) System.arraycopy(x, 0, allNoise, b0 * per, n * per);
+                    if (keepAll) System.arraycopy(x, 0, allNoise, (b0 - first) * per, n * per);
                     int[] y = Arrays.copyOfRange(labels, b0, b0 + n);
-                    SamplerListener listener = chunk == B ? new Progress(log, steps, t0) : SamplerListener.NONE;
+                    SamplerListener listener = chunk >= m ? new Progress(log, steps, t0) : SamplerListener.NONE;
                     if (trajectory) {
                         try (var rec = new TrajectoryRecorder(out.resolve("trajectory.gif"), out.resolve("trajectory"), C, S, S,
                                 rowLabels.length, B / rowLabels.length, rowLabels, ImageWriter.defaultScale(S), 80)) {
@@ -236,19 +281,26 @@ public final class SampleCommand implements Callable<Integer> {
                     } else {
                         sampler.integrate(x, y, n, listener);   // the ODE's own result; the PNGs clip it to uint8
                     }
-                    if (keepAll) System.arraycopy(x, 0, all, b0 * per, n * per);
+                    if (keepAll) System.arraycopy(x, 0, all, (b0 - first) * per, n * per);
                     if (npzOut != null) npzOut.append(x, n);
-                    if (individual) writeImages(x, b0, n, C, S, names, labels, sha, file, guidance, engine.name());
-                    if (chunk < B) {
+                    if (individual && kn == null) writeImages(x, b0, n, C, S, names, labels, sha, file, guidance, engine.name());
+                    if (chunk < m) {
                         double sec = (System.nanoTime() - t0) / 1e9;
-                        log.printf(Locale.ROOT, "images %d/%d | %.2f s/image | eta %.0f s%n", b0 + n, B, sec / (b0 + n),
-                                sec / (b0 + n) * (B - b0 - n));
+                        int done = b0 + n - first;
+                        log.printf(Locale.ROOT, "images %d/%d | %.2f s/image | eta %.0f s%n", done, m, sec / done,
+                                sec / done * (m - done));
                         log.flush();
                     }
                 }
                 if (npzOut != null) npzOut.finish(labels);
             }
             log.printf(Locale.ROOT, "sampled in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            if (kn != null) {                                  // the outputs come from --merge-shards
+                Path f = ShardFiles.write(out, range, B, chunk, kn[0], kn[1], all, allNoise, Arrays.copyOfRange(labels, first, end),
+                        C, S, describe(guidance), engine.name());
+                log.println("wrote shard " + shard + " (images " + first + ".." + (end - 1) + ") to " + f);
+                return ExitCodes.OK;
+            }
             if (keepAll) {
                 SampleOutputs.write(out, all, allNoise, labels, B, cfg, ckpt, rowLabels, B / rowLabels.length, grid,
                         false, describe(guidance));
@@ -273,6 +325,77 @@ public final class SampleCommand implements Callable<Integer> {
     }
 
     private String solverName() { return solver.name().toLowerCase(Locale.ROOT); }
+
+    /**
+     * --merge-shards: reads the N shards back, chunk by chunk in image order, and writes what one machine would have
+     * written (grid.png and samples.safetensors, or the streamed --npz; --individual PNGs stamped with the engine of
+     * the shard that made them). Every shard is checked against this job before anything is written.
+     */
+    private int merge(PrintWriter log, CheckpointModel ckpt, DipConfig cfg, Path file, String sha, int[] labels,
+                      String[] names, String[] rowLabels, int chunk, Guidance g) throws IOException {
+        int B = labels.length, C = cfg.channels(), S = cfg.imageSize(), per = C * S * S, n = mergeShards;
+        try {
+            ShardFiles.check(out, n, B, chunk, labels, describe(g));
+        } catch (IllegalArgumentException e) {
+            throw new BadInput(e.getMessage());
+        }
+        boolean keepAll = npz == null;
+        float[] all = keepAll ? new float[B * per] : null, allNoise = keepAll ? new float[B * per] : null;
+        if (npz != null && npz.toAbsolutePath().getParent() != null) Files.createDirectories(npz.toAbsolutePath().getParent());
+        try (Npz.Writer npzOut = npz != null ? new Npz.Writer(npz, B, S, S, C) : null) {
+            for (int k = 0; k < n; k++) {
+                ShardFiles.Shard s = ShardFiles.read(out, k, n, B, chunk);
+                if (keepAll) {
+                    System.arraycopy(s.samples(), 0, all, s.first() * per, (s.end() - s.first()) * per);
+                    System.arraycopy(s.noise(), 0, allNoise, s.first() * per, (s.end() - s.first()) * per);
+                }
+                for (int b0 = s.first(); b0 < s.end(); b0 += chunk) {
+                    int c = Math.min(chunk, s.end() - b0);
+                    float[] x = Arrays.copyOfRange(s.samples(), (b0 - s.first()) * per, (b0 - s.first() + c) * per);
+                    if (npzOut != null) npzOut.append(x, c);
+                    if (individual) writeImages(x, b0, c, C, S, names, labels, sha, file, g, s.engine());
+                }
+            }
+            if (npzOut != null) npzOut.finish(labels);
+        }
+        if (keepAll) {
+            SampleOutputs.write(out, all, allNoise, labels, B, cfg, ckpt, rowLabels, B / rowLabels.length, grid, false, describe(g));
+        }
+        log.println("merged " + n + " shards into " + out + (keepAll ? (grid ? "/grid.png, " : "/") + "samples.safetensors" : "")
+                + (individual ? ", images/" : "") + (npz != null ? ", " + npz : ""));
+        return ExitCodes.OK;
+    }
+
+    /**
+     * --cluster: hands the shards to the ClusterLauncher (the tasks run this command line with `--shard k/N`, then
+     * the merge runs it with `--merge-shards N`), with every path made absolute for the workers.
+     */
+    private int launchCluster(PrintWriter log) throws IOException {
+        ClusterLauncher launcher = ClusterLauncher.find();
+        List<String> given = spec.commandLine().getParseResult().originalArgs();
+        if (!given.isEmpty() && given.get(0).equals("sample")) given = given.subList(1, given.size());
+        List<String> args = new java.util.ArrayList<>(List.of("sample"));
+        args.addAll(TrainCommand.withoutOptions(given, "--cluster", "--shards", "--out", "--checkpoint", "--noise", "--npz"));
+        args.addAll(List.of("--out", out.toAbsolutePath().toString(), "--checkpoint", checkpoint.toAbsolutePath().toString()));
+        if (noiseFile != null) args.addAll(List.of("--noise", noiseFile.toAbsolutePath().toString()));
+        if (npz != null) args.addAll(List.of("--npz", npz.toAbsolutePath().toString()));
+        var ps = new java.io.PrintStream(new TrainCommand.WriterStream(log), true, java.nio.charset.StandardCharsets.UTF_8);
+        return launcher.sample(cluster, shards, args, out.toAbsolutePath(), ps);
+    }
+
+    /** K and N of --shard K/N, 0 <= K < N. */
+    private int[] parseShard(String kn) {
+        String[] p = kn.split("/", -1);
+        try {
+            if (p.length == 2) {
+                int k = Integer.parseInt(p[0].trim()), n = Integer.parseInt(p[1].trim());
+                if (n >= 1 && k >= 0 && k < n) return new int[]{k, n};
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw bad("--shard must be K/N with 0 <= K < N (e.g. 0/4 ... 3/4), got '" + kn + "'");
+    }
 
     /** Labels from --class × --n-per-class, in grid order. */
     private int[] labelsFromClasses(CheckpointModel ckpt) {

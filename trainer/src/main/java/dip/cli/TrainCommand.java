@@ -126,11 +126,39 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "50", paramLabel = "STEPS",
             description = "Without a terminal, print a progress line every STEPS steps (default: ${DEFAULT-VALUE}).")
     int logEvery;
+    @Option(names = "--cluster", paramLabel = "MASTER",
+            description = {"Train data-parallel on Apache Spark: local[W], local-cluster[W,1,MB] or spark://HOST:PORT (needs"
+                    + " the dip-cluster jar: scripts/dip-cluster; docs/scale-out.md). --out and --data-dir must be on a"
+                    + " file system every worker sees."})
+    String cluster;
+    @Option(names = "--workers", paramLabel = "W", description = "Ranks for --cluster (default: the W of local[W]).")
+    Integer workers;
+    @Option(names = "--groups", paramLabel = "G",
+            description = "With --cluster: the gradient is summed over G groups of the batch in one fixed order, so runs"
+                    + " with the same G give the same bits for any W dividing G with G/W a power of two (default: W,"
+                    + " or the resumed run's).")
+    Integer groups;
+    @Option(names = "--max-restarts", defaultValue = "3", paramLabel = "N",
+            description = "With --cluster: restart from the last checkpoint at most N times after a failure (default: ${DEFAULT-VALUE}).")
+    int maxRestarts;
+    @Option(names = "--collective-timeout", defaultValue = "600", paramLabel = "SECONDS",
+            description = "With --cluster: a rank waiting longer than this in one all-reduce gives up, and the job"
+                    + " restarts from the last checkpoint (default: ${DEFAULT-VALUE}).")
+    int collectiveTimeout;
+    @Option(names = "--verify-every", defaultValue = "100", paramLabel = "STEPS",
+            description = "With --cluster: the ranks compare a hash of their weights every STEPS steps and at every"
+                    + " checkpoint, and stop on a difference (default: ${DEFAULT-VALUE}; 0 = at checkpoints only).")
+    int verifyEvery;
 
     /** Checkpoint metadata keys: where the run's data came from (a resume without --data reads the same). */
     static final String DATA_KIND = "data_kind", DATA_DIR = "data_dir";
     /** Checkpoint metadata keys: how often the run saves (a resume without the options keeps them). */
     static final String CHECKPOINT_EVERY = "checkpoint_every", KEEP_EVERY = "keep_every";
+    /** Checkpoint metadata key: the gradient groups of a cluster run (its summation order; not the worker count). */
+    static final String GRAD_GROUPS = "grad_groups";
+    /** Options only the driver of a --cluster run reads; the ranks never see them. */
+    static final String[] DRIVER_ONLY = {"--cluster", "--workers", "--max-restarts", "--collective-timeout", "--out",
+        "--resume"};
 
     /** Options that a checkpoint fixes: a resumed run keeps the values it started with. */
     static final String[] FIXED_ON_RESUME = {"--preset", "--image-size", "--patch-size", "--hidden", "--depth", "--heads",
@@ -145,6 +173,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     private final ModelFactory models;
     private final DataOpener opener;
+    private final dip.trainer.Collective rank;            // set when this command is one rank of a --cluster run
     CheckpointWriter writer = TrainCheckpoint::save;
     private volatile TrainLoop loop;
     private volatile boolean stopEarly;
@@ -155,8 +184,18 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     public TrainCommand(ModelFactory models, DataOpener opener) {
+        this(models, opener, null);
+    }
+
+    /** One rank of a --cluster run (what a cluster task runs): trains through {@code rank}; only rank 0 writes files. */
+    public TrainCommand(dip.trainer.Collective rank) {
+        this(TrainCommand::dipModel, DataSources::open, rank);
+    }
+
+    TrainCommand(ModelFactory models, DataOpener opener, dip.trainer.Collective rank) {
         this.models = models;
         this.opener = opener;
+        this.rank = rank;
     }
 
     /** The real model with the official initialisation. */
@@ -178,6 +217,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     int run(PrintStream outp) throws IOException {
         checkOptions();
+        if (cluster != null) return launchCluster(outp);
         // --- what to train: a checkpoint's configs on --resume, else the options -----------------------------------
         TrainCheckpoint.Header header = null;
         Path ckptFile = null;
@@ -256,7 +296,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         // --- build ---------------------------------------------------------------------------------------------
         Files.createDirectories(outDir);
-        removeStaleTemps(outDir, outp);
+        if (rank == null || rank.rank() == 0) removeStaleTemps(outDir, outp);
         try (Engine engine = common.createEngine()) {
             Denoiser model = models.create(cfg, engine, Math.max(tc.batchSize(), 2), TrainState.initRng(tc.seed()));
             TrainState state = new TrainState(model, tc, d.size());
@@ -276,21 +316,50 @@ public final class TrainCommand implements Callable<Integer> {
                         + "EMA (used for the sample grids) stays close to the initial weights; try --ema-decay 0.999%n",
                         tc.emaDecay(), 1 / (1 - tc.emaDecay()), total);
             }
+            if (rank != null) {
+                int g = groups != null ? groups : header != null && header.metadata().containsKey(GRAD_GROUPS)
+                        ? Integer.parseInt(header.metadata().get(GRAD_GROUPS)) : rank.size();
+                try {
+                    return trainRank(outp, outDir, state, d, dir, desc, header != null, g);
+                } catch (IllegalArgumentException e) {
+                    throw new BadInput(e.getMessage());
+                }
+            }
             return train(outp, outDir, state, d, dir, desc, header != null);
         }
     }
 
     private int train(PrintStream outp, Path outDir, TrainState state, Dataset d, Path dir, String desc, boolean resumed)
             throws IOException {
+        return train(outp, outDir, state, d, dir, desc, resumed, 0);
+    }
+
+    /**
+     * One rank of a cluster run: rank 0 is the usual run (checkpoints, metrics, plots), the other ranks train the same
+     * replica silently and write nothing.
+     */
+    private int trainRank(PrintStream outp, Path outDir, TrainState state, Dataset d, Path dir, String desc,
+                          boolean resumed, int g) throws IOException {
+        if (rank.rank() == 0) return train(outp, outDir, state, d, dir, desc, resumed, g);
+        new TrainLoop(state, d, new ProgressListener() { }, st -> null, checkpointEvery, rank, g, verifyEvery)
+                .run(epochs, maxSteps);
+        return ExitCodes.OK;
+    }
+
+    /** groups: 0 for a one-process run, else the cluster run's gradient groups (this process is its rank 0). */
+    private int train(PrintStream outp, Path outDir, TrainState state, Dataset d, Path dir, String desc, boolean resumed,
+                      int groups) throws IOException {
         Path last = outDir.resolve("last.safetensors");
         // class_names lets `dip sample` take --class by name and label its grid rows (dip.sampler.CheckpointModel)
         String classNames = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(d.classNames());
         long[] lastGood = {resumed ? state.step() : -1};     // the step of the checkpoint last.safetensors holds
         TrainLoop.Checkpointer ckpt = st -> {
             try {
-                writer.save(last, st, desc, Map.of(DATA_KIND, data.word(), DATA_DIR, dir.toAbsolutePath().toString(),
-                        "class_names", classNames, CHECKPOINT_EVERY, Integer.toString(checkpointEvery),
-                        KEEP_EVERY, Integer.toString(keepEvery)));
+                Map<String, String> meta = new java.util.LinkedHashMap<>(Map.of(DATA_KIND, data.word(),
+                        DATA_DIR, dir.toAbsolutePath().toString(), "class_names", classNames,
+                        CHECKPOINT_EVERY, Integer.toString(checkpointEvery), KEEP_EVERY, Integer.toString(keepEvery)));
+                if (groups > 0) meta.put(GRAD_GROUPS, Integer.toString(groups));
+                writer.save(last, st, desc, meta);
             } catch (IOException e) {
                 throw new CheckpointFailed(last, st.step(), e);
             }
@@ -333,7 +402,9 @@ public final class TrainCommand implements Callable<Integer> {
         boolean live = interactive();
         try (MetricsLog log = new MetricsLog(metrics, resumed ? state.step() : 0);
              ConsoleProgress progress = new ConsoleProgress(outp, live, logEvery)) {
-            TrainLoop l = new TrainLoop(state, d, ProgressListener.all(progress, log, artifacts), ckpt, checkpointEvery);
+            var listeners = ProgressListener.all(progress, log, artifacts);
+            TrainLoop l = groups == 0 ? new TrainLoop(state, d, listeners, ckpt, checkpointEvery)
+                    : new TrainLoop(state, d, listeners, ckpt, checkpointEvery, rank, groups, verifyEvery);
             loop = l;
             if (stopEarly) l.requestStop();
             TrainLoop.Outcome result;
@@ -406,12 +477,74 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The driver of a --cluster run: checks the cluster options, then hands the ranks' arguments (this command line
+     * without the driver's options, paths made absolute) to the ClusterLauncher on the class path.
+     */
+    private int launchCluster(PrintStream outp) throws IOException {
+        if (rank != null) throw bad("--cluster is for the driver; a rank of a cluster run cannot start another");
+        int w = workers != null ? workers : localWorkers(cluster);
+        if (w < 1) throw bad("--workers must be >= 1, got " + w);
+        if (w > 1 && cluster.startsWith("local[")) {
+            throw bad("--cluster " + cluster + " runs every rank in this one JVM, but XGBoost's collective is one per"
+                    + " process: use local-cluster[" + w + ",1,2048] (" + w + " executor JVMs on this machine) or spark://HOST:PORT");
+        }
+        if (groups != null && (groups < w || groups % w != 0 || Integer.bitCount(groups / w) != 1)) {
+            throw bad("--groups " + groups + " does not suit " + w + " workers: use W times a power of two ("
+                    + w + ", " + 2 * w + ", " + 4 * w + ", ...)");
+        }
+        if (maxRestarts < 0) throw bad("--max-restarts must be >= 0, got " + maxRestarts);
+        if (collectiveTimeout < 1) throw bad("--collective-timeout must be >= 1 second, got " + collectiveTimeout);
+        ClusterLauncher launcher = ClusterLauncher.find();
+        Path resumeFile = resume == null ? null : resume.toAbsolutePath();
+        Path outDir = (out != null ? out : resumeFile != null
+                ? (Files.isDirectory(resumeFile) ? resumeFile : resumeFile.getParent()) : Path.of("runs", "train"))
+                .toAbsolutePath();
+        java.util.List<String> given = spec.commandLine().getParseResult().originalArgs();
+        if (!given.isEmpty() && given.get(0).equals("train")) given = given.subList(1, given.size());   // `dip train ...`
+        java.util.List<String> args = withoutOptions(given, DRIVER_ONLY);
+        args.add("--out");
+        args.add(outDir.toString());
+        for (int i = 0; i + 1 < args.size(); i++) {          // the ranks run elsewhere: no relative paths
+            if (args.get(i).equals("--data-dir")) args.set(i + 1, Path.of(args.get(i + 1)).toAbsolutePath().toString());
+        }
+        outp.printf(Locale.ROOT, "cluster %s: %d worker(s), output %s%n", cluster, w, outDir);
+        return launcher.train(new ClusterLauncher.TrainJob(cluster, w, maxRestarts, collectiveTimeout, args, outDir,
+                resumeFile), outp);
+    }
+
+    /** W of local[W] or local-cluster[W,cores,MB]; other masters need --workers. */
+    static int localWorkers(String master) {
+        var m = java.util.regex.Pattern.compile("local(?:-cluster)?\\[(\\d+)(?:\\]|,.*\\])").matcher(master);
+        if (m.matches()) return Integer.parseInt(m.group(1));
+        throw new BadInput("--cluster " + master + " needs --workers W (the number of ranks)");
+    }
+
+    /** args without the given options and their values (both "--opt value" and "--opt=value"). */
+    static java.util.List<String> withoutOptions(java.util.List<String> args, String... options) {
+        java.util.List<String> keep = new java.util.ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            boolean drop = false;
+            for (String o : options) {
+                if (a.equals(o)) { drop = true; i++; break; }
+                if (a.startsWith(o + "=")) { drop = true; break; }
+            }
+            if (!drop) keep.add(a);
+        }
+        return keep;
+    }
+
     private void checkOptions() {
         if (epochs < 1) throw bad("--epochs must be >= 1, got " + epochs);
         if (maxSteps < 1) throw bad("--max-steps must be >= 1, got " + maxSteps);
         if (checkpointEvery < 0 || keepEvery < 0) throw bad("--checkpoint-every and --keep-every must be >= 0");
         if (samplesPerClass < 1 || sampleSteps < 1) throw bad("--samples-per-class and --sample-steps must be >= 1");
         if (logEvery < 1) throw bad("--log-every must be >= 1, got " + logEvery);
+        if (verifyEvery < 0) throw bad("--verify-every must be >= 0, got " + verifyEvery);
+        if (cluster == null && rank == null && (workers != null || groups != null)) {
+            throw bad("--workers and --groups are for --cluster runs; add --cluster local[W] or spark://HOST:PORT");
+        }
     }
 
     private ParameterException bad(String msg) {

@@ -26,6 +26,12 @@ import java.nio.file.Path;
  * a dip.data.Loader (background thread, shuffle fixed by the data seed, restartable at any (epoch, batch)), so a
  * seed fixes the run and a restored state continues it bit for bit.
  *
+ * With a {@link Collective} (data-parallel training, one loop per rank) the step is {@link ReplicaStep}'s instead:
+ * the same math cut at the gradient, summed over the ranks in a fixed order, with per-sample noise keyed by
+ * (seed, step, sample), so any worker count gives the same bits (and not those of the single pass above, whose noise
+ * comes from one sequential Rng). Rank 0 alone writes checkpoints, between two barriers, after the ranks have
+ * compared a hash of their weights.
+ *
  * The loop checkpoints every {@code checkpointEvery} steps (0 = never mid-epoch), at each epoch end, and when it
  * returns (finished or stopped). It never checkpoints after a non-finite loss: it throws before touching the weights.
  */
@@ -55,11 +61,25 @@ public final class TrainLoop {
     private final float[] hp = new float[OptimizerKernels.HP_SIZE];                 // this step's AdamW numbers
     private final float[] gate = new float[OptimizerKernels.GATE_SIZE];             // clip factor, apply flag
     private final Pass pass;
+    private final Collective comm;           // null: one process, the single pass above
+    private final ReplicaStep replica;       // the data-parallel step when comm is set
+    private final int verifyEvery;           // steps between replica hash checks (and at every checkpoint)
     private volatile boolean stopRequested;
     private long lastSaved = -1;
 
     public TrainLoop(TrainState state, Dataset data, ProgressListener listener, Checkpointer checkpointer,
                      int checkpointEvery) {
+        this(state, data, listener, checkpointer, checkpointEvery, null, 1, 0);
+    }
+
+    /**
+     * A loop for one rank of data-parallel training: {@code comm} joins the ranks, {@code groups} fixes the order of
+     * the gradient sum (see ReplicaStep; runs with the same groups give the same bits for any worker count), and the
+     * ranks compare weight hashes every {@code verifyEvery} steps (0 = only at checkpoints). Only rank 0 calls the
+     * checkpointer.
+     */
+    public TrainLoop(TrainState state, Dataset data, ProgressListener listener, Checkpointer checkpointer,
+                     int checkpointEvery, Collective comm, int groups, int verifyEvery) {
         var cfg = state.model.config();
         if (data.channels() != cfg.channels() || data.imageSize() != cfg.imageSize()) {
             throw new IllegalArgumentException("the data is " + data.channels() + "×" + data.imageSize() + "×"
@@ -80,6 +100,10 @@ public final class TrainLoop {
         this.listener = listener;
         this.checkpointer = checkpointer;
         this.checkpointEvery = checkpointEvery;
+        if (verifyEvery < 0) throw new IllegalArgumentException("verify interval must be >= 0, got " + verifyEvery);
+        this.comm = comm;
+        this.replica = comm == null ? null : new ReplicaStep(state, comm, groups);
+        this.verifyEvery = verifyEvery;
         this.B = state.config.batchSize();
         this.per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
         this.nullClass = cfg.numClasses();
@@ -123,6 +147,7 @@ public final class TrainLoop {
                 long te = System.nanoTime();
                 listener.onStep(new ProgressListener.StepStats(s.step(), total, (int) batch.epoch() + 1, epochs,
                         lossNorm[0], lossNorm[2], lossNorm[1], B / Math.max((te - ts) * 1e-9, 1e-9), (te - t0) * 1e-9));
+                if (replica != null && verifyEvery > 0 && s.step() % verifyEvery == 0) replica.verify();
                 if (checkpointEvery > 0 && s.step() % checkpointEvery == 0) save();
                 if (s.position().batch() == 0) {                    // that was the epoch's last batch
                     save();
@@ -138,13 +163,22 @@ public final class TrainLoop {
     private void save() throws IOException {
         if (lastSaved == s.step()) return;
         s.model.engine().download(s.stateArrays());                  // a device engine copies the weights back now
-        Path p = checkpointer.save(s);
+        Path p = null;
+        if (comm == null) {
+            p = checkpointer.save(s);
+        } else {
+            replica.verify();                                        // never save a state the ranks disagree on
+            comm.barrier();
+            if (comm.rank() == 0) p = checkpointer.save(s);
+            comm.barrier();                                          // nobody runs ahead of a checkpoint in flight
+        }
         lastSaved = s.step();
-        listener.onCheckpoint(s.step(), p);
+        if (p != null) listener.onCheckpoint(s.step(), p);          // ranks other than 0 saved nothing
     }
 
     /** One optimiser step on images x (B, C, H, W) with labels (B). Returns {loss, grad norm (before clipping), lr}. */
     public double[] step(float[] x, int[] labels) {
+        if (replica != null) return replica.step(x, labels);
         for (int b = 0; b < B; b++) {
             int label = labels[b];
             if (label < 0 || label >= nullClass) {
