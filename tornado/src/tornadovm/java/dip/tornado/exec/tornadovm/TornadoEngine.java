@@ -362,6 +362,7 @@ public final class TornadoEngine implements Engine {
         final List<uk.ac.manchester.tornado.api.TornadoExecutionResult> results = new ArrayList<>();
         long[] declaredIn, declaredOut, firstRunIn;
         List<int[]> graphCalls = List.of();                         // per graph: its calls [from, to)
+        boolean profiled;                                           // the plan runs with TornadoVM's profiler
         final Set<Integer> ranOnce = new java.util.HashSet<>();
 
         Recording(String name, Object[] in, Object[] out) {
@@ -497,7 +498,8 @@ public final class TornadoEngine implements Engine {
                     .withDevice(device);
             // TornadoVM's profiler makes its OpenCL scheduler wait for every kernel's event as it is submitted, so it
             // costs time: on only when asked (dip bench engines asks, to report kernel time).
-            if (Boolean.getBoolean(PROFILE_PROPERTY)) plan.withProfiler(ProfilerMode.SILENT);
+            profiled = Boolean.getBoolean(PROFILE_PROPERTY);
+            if (profiled) plan.withProfiler(ProfilerMode.SILENT);
         }
 
         /** Runs the chain; rebuilds it first when the host changed a carried array since the plan sent it. */
@@ -537,8 +539,9 @@ public final class TornadoEngine implements Engine {
                 }
                 results.set(g, res);
                 long inBytes = declaredIn[g] + (ranOnce.add(g) ? firstRunIn[g] : 0);
-                stats.add(Kind.STEP, inBytes, declaredOut[g], res.getProfilerResult());
-                if (Boolean.getBoolean("dip.tornado.profileLog")) System.err.println(res.getProfilerResult().getProfileLog());
+                // (without the profiler, TornadoVM answers every profiler query with a console line: ask only when on)
+                stats.add(Kind.STEP, inBytes, declaredOut[g], profiled ? res.getProfilerResult() : null);
+                if (profiled && Boolean.getBoolean("dip.tornado.profileLog")) System.err.println(res.getProfilerResult().getProfileLog());
             }
             for (Object a : written) {
                 long v = versionOf(a) + 1;
@@ -672,6 +675,7 @@ public final class TornadoEngine implements Engine {
             }
             bytesIn += in;
             bytesOut += out;
+            if (p == null) return;                                  // no profiler: no kernel times
             profilerBytesIn += p.getTotalBytesCopyIn();
             profilerBytesOut += p.getTotalBytesCopyOut();
             kernelNanos += Math.max(0, p.getDeviceKernelTime());
