@@ -49,27 +49,25 @@ public final class ConvKernels {
 
     /**
      * Writes output planes r = b·CO + co in [r0, r1): out[b,co,y,x] = bias[co] + Σ_{ci,ky,kx} w[co,ci,ky,kx]·x[b,ci,y+ky−1,x+kx−1]
-     * (zero outside the image). Both loops are parallel, planes × pixels: a device runs one work-item per output
-     * pixel. A CPU engine slices the planes (its fast path is VectorConv; this form is its fallback).
+     * (zero outside the image).
      */
     public static void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias,
                                       int r0, int r1, int CI, int CO, int H, int W) {
+        int HW = H * W;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            for (@Parallel int p = 0; p < H * W; p++) {
-                int r = r0 + it, b = r / CO, co = r - b * CO;
-                int y = p / W, xx = p - y * W;
-                float acc = bias[co];
+            int r = r0 + it;
+            int b = r / CO, co = r - b * CO;
+            int o = r * HW;                                              // seek to out[b, co]
+            float bv = bias[co];
+            for (int i = 0; i < HW; i++) out[o + i] = bv;
+            if (H == 2 && W == 2) {
+                correlate2x2Planes(out, o, x, b * CI * 4, 4, w, co * CI * 9, 9, CI, 0);
+            } else if (W % 4 == 0) {
+                correlateBlocks4(out, o, x, b * CI * HW, HW, w, co * CI * 9, 9, CI, 0, H, W);
+            } else {
                 for (int ci = 0; ci < CI; ci++) {
-                    int xo = (b * CI + ci) * H * W, wo = (co * CI + ci) * 9;
-                    for (int ky = 0; ky < 3; ky++) {
-                        int iy = y + ky - 1;
-                        for (int kx = 0; kx < 3; kx++) {
-                            int ix = xx + kx - 1;
-                            if (iy >= 0 && iy < H && ix >= 0 && ix < W) acc += w[wo + ky * 3 + kx] * x[xo + iy * W + ix];
-                        }
-                    }
+                    correlate3x3(out, o, x, (b * CI + ci) * HW, w, (co * CI + ci) * 9, 0, H, W);
                 }
-                out[r * H * W + p] = acc;
             }
         }
     }
