@@ -80,7 +80,7 @@ public final class AdamsSampler implements Sampler {
         OdeSteps.checkInputs(model.config(), x, y, B);
         int per = velocity.per(), n = B * per;          // x: (B, C, H, W) state x_t
         st.load(x, y, B, per);
-        boolean listening = listener != SamplerListener.NONE && listener.needsImages();
+        boolean listening = OdeSteps.wantsImages(listener);
         Engine e = st.engine;
         float[] nums = st.nums, xs = st.xs, v = st.v, vprev = st.vp, xprev = st.xprev;
         int[] ys = st.ys;
@@ -100,17 +100,9 @@ public final class AdamsSampler implements Sampler {
             nums[OdeState.A] = coef[2 * k];
             nums[OdeState.B_COEF] = coef[2 * k + 1];
             e.run(step);
-            if (listening) {
-                OdeSteps.predictClean(xhat, xprev, v, t, n);
-                listener.onStep(k, steps, t, xprev, xhat, B);
-            } else {
-                listener.onStep(k, steps, t, null, null, B);
-            }
+            OdeSteps.report(listener, xhat, xprev, v, k, steps, t, n, B);
             t += h;
         }
-        st.store(x, n);
-        if (clamp) OdeSteps.clamp(x, n);
-        listener.onStep(steps, steps, 1f, x, x, B);
-        return x;
+        return OdeSteps.finish(st, x, n, clamp, listener, steps, B);
     }
 }

@@ -46,7 +46,7 @@ public final class HeunSampler implements Sampler {
         OdeSteps.checkInputs(model.config(), x, y, B);
         int per = velocity.per(), n = B * per;          // x: (B, C, H, W) state x_t
         st.load(x, y, B, per);
-        boolean listening = listener != SamplerListener.NONE && listener.needsImages();
+        boolean listening = OdeSteps.wantsImages(listener);
         Engine e = st.engine;
         float[] nums = st.nums, xs = st.xs, v = st.v, xp = st.xp, vp = st.vp, xprev = st.xprev;
         int[] ys = st.ys;
@@ -70,16 +70,8 @@ public final class HeunSampler implements Sampler {
             nums[OdeState.A] = last ? 1f : 0.5f;
             nums[OdeState.B_COEF] = last ? 0f : 0.5f;
             e.run(step);
-            if (listening) {
-                OdeSteps.predictClean(xhat, xprev, v, t, n);
-                listener.onStep(k, steps, t, xprev, xhat, B);
-            } else {
-                listener.onStep(k, steps, t, null, null, B);
-            }
+            OdeSteps.report(listener, xhat, xprev, v, k, steps, t, n, B);
         }
-        st.store(x, n);
-        if (clamp) OdeSteps.clamp(x, n);
-        listener.onStep(steps, steps, 1f, x, x, B);
-        return x;
+        return OdeSteps.finish(st, x, n, clamp, listener, steps, B);
     }
 }

@@ -4,7 +4,7 @@ import dip.model.DipConfig;
 
 import java.util.Locale;
 
-/** Small pieces both samplers share: input checks, the x̂ prediction, the Euler update. */
+/** Small pieces the samplers share: input checks, what a listener is told, the x̂ prediction, the Euler update. */
 final class OdeSteps {
     private OdeSteps() {
     }
@@ -25,6 +25,33 @@ final class OdeSteps {
                         cfg.numClasses()));
             }
         }
+    }
+
+    /** True when the listener wants x_t and x̂ at every step (a device engine then copies them back every step). */
+    static boolean wantsImages(SamplerListener listener) {
+        return listener != SamplerListener.NONE && listener.needsImages();
+    }
+
+    /**
+     * Tells the listener that step k, from time t, is done. With a scratch buffer xhat (a listener that wants images)
+     * it passes x_t (xprev, the state the step started from) and x̂ = x_t + (1 − t)·v; with xhat null, only the step.
+     */
+    static void report(SamplerListener listener, float[] xhat, float[] xprev, float[] v, int k, int steps, float t,
+                       int n, int B) {
+        if (xhat == null) {
+            listener.onStep(k, steps, t, null, null, B);
+            return;
+        }
+        predictClean(xhat, xprev, v, t, n);
+        listener.onStep(k, steps, t, xprev, xhat, B);
+    }
+
+    /** Ends a run: the final state into x, clamped to [−1, 1] when asked, and the listener's last call (t = 1). */
+    static float[] finish(OdeState st, float[] x, int n, boolean clamp, SamplerListener listener, int steps, int B) {
+        st.store(x, n);
+        if (clamp) clamp(x, n);
+        listener.onStep(steps, steps, 1f, x, x, B);
+        return x;
     }
 
     /** xhat = x + (1 − t)·v over n values. */
