@@ -173,7 +173,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         Dip model = Dip.create(e, cfg, batch).initialize(TrainState.initRng(conf.seed()));
         double flops = 3 * 2 * BenchStepCommand.macsPerImage(model, cfg)[0] * batch;   // forward + two backward products
         TrainState state = new TrainState(model, conf, 64);
-        TrainLoop loop = new TrainLoop(state, new NoData(cfg), new ProgressListener() { }, s -> null, 0);
+        TrainLoop loop = new TrainLoop(state, Dataset.unread(cfg, 64), new ProgressListener() { }, s -> null, 0);
         float[] x = new Rng(common.seed() + 2).normal(batch * per);
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) labels[i] = (3 * i + 1) % cfg.numClasses();
@@ -235,15 +235,5 @@ public final class BenchEnginesCommand implements Callable<Integer> {
             if (!(d <= worst)) worst = d;                          // NaN is the worst
         }
         return worst / scale;
-    }
-
-    /** A dataset of the right shape that is never read: the benchmark feeds the steps itself. */
-    private record NoData(DipConfig cfg) implements Dataset {
-        public int size() { return 64; }
-        public int numClasses() { return cfg.numClasses(); }
-        public List<String> classNames() { return Collections.nCopies(cfg.numClasses(), "c"); }
-        public int channels() { return cfg.channels(); }
-        public int imageSize() { return cfg.imageSize(); }
-        public int read(int index, float[] dst, int offset) { throw new IllegalStateException("not read"); }
     }
 }

@@ -1,5 +1,7 @@
 package dip.data;
 
+import dip.model.DipConfig;
+
 import java.io.IOException;
 import java.util.List;
 
@@ -30,6 +32,23 @@ public interface Dataset {
 
     /** Writes image {@code index} into dst[offset .. offset + imageFloats()) as CHW in [−1, 1]; returns its label. */
     int read(int index, float[] dst, int offset) throws IOException;
+
+    /**
+     * A dataset of the model's shape (size images, its classes named "c") that is never read: for code that feeds
+     * the training steps itself ({@code TrainLoop.step}), such as benchmarks and device tests.
+     */
+    static Dataset unread(DipConfig cfg, int size) {
+        return new Dataset() {
+            public int size() { return size; }
+            public int numClasses() { return cfg.numClasses(); }
+            public List<String> classNames() { return java.util.Collections.nCopies(cfg.numClasses(), "c"); }
+            public int channels() { return cfg.channels(); }
+            public int imageSize() { return cfg.imageSize(); }
+            public int read(int index, float[] dst, int offset) {
+                throw new IllegalStateException("this dataset only describes a shape: nothing reads it");
+            }
+        };
+    }
 
     /** Maps a byte pixel 0..255 to [−1, 1]. */
     static float toUnit(int pixel) {

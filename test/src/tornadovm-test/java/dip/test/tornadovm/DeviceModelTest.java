@@ -167,17 +167,7 @@ class DeviceModelTest {
     }
 
     private static TrainLoop loop(TrainState s, DipConfig cfg) {
-        return new TrainLoop(s, new NoData(cfg), new dip.trainer.ProgressListener() { }, st -> null, 0);
-    }
-
-    /** A dataset of the right shape that is never read: the test feeds the steps itself. */
-    private record NoData(DipConfig cfg) implements Dataset {
-        public int size() { return 64; }
-        public int numClasses() { return cfg.numClasses(); }
-        public List<String> classNames() { return java.util.Collections.nCopies(cfg.numClasses(), "c"); }
-        public int channels() { return cfg.channels(); }
-        public int imageSize() { return cfg.imageSize(); }
-        public int read(int index, float[] dst, int offset) { throw new UnsupportedOperationException(); }
+        return new TrainLoop(s, Dataset.unread(cfg, 64), new dip.trainer.ProgressListener() { }, st -> null, 0);
     }
 
     /** Max |ref − got| ≤ tol · max|ref| (relative to the tensor's own scale, so small tensors are held as tightly). */
