@@ -36,9 +36,10 @@ import java.util.concurrent.Callable;
 /**
  * `dip bench engines`: the java engine beside a device engine (--engine tornado) on the same model, weights and
  * inputs, for a guided sampling step and a training step per preset. For each it reports the first step (which on a
- * device engine records and compiles the pass), the median of the following steps, and from the device engine's own
- * counters the graph executions, the bytes each way and the kernel time inside the step; the kernels' GFLOP/s come
- * from the multiply-adds counted from the weight shapes. It also reports how far the two engines' results are
+ * device engine records and compiles the pass), the median of the next N steps, and from the device engine's own
+ * counters the graph executions and the bytes each way per step. Kernel time needs the device's profiler, which
+ * slows launches down, so it is read from N further steps run with the profiler on: the step times come from steps
+ * without it. The kernels' GFLOP/s come from the multiply-adds counted from the weight shapes. It also reports how far the two engines' results are
  * apart, so a benchmark on new hardware is a correctness check too. With --report the table is also written as
  * Markdown.
  */
@@ -54,7 +55,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "4", paramLabel = "B",
             description = "Images per training step, and per sampling step (a CFG forward of 2B rows) (default: ${DEFAULT-VALUE}).")
     int batch;
-    @Option(names = "--repeat", defaultValue = "5", paramLabel = "N", description = "Timed steps after the first; the median is used (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat", defaultValue = "5", paramLabel = "N", description = "Timed steps after the first, whose median is used, then as many again with the device's profiler on for kernel time (default: ${DEFAULT-VALUE}).")
     int repeat;
     @Option(names = "--report", paramLabel = "FILE", description = "Also write the table as Markdown to FILE.")
     Path report;
@@ -77,7 +78,6 @@ public final class BenchEnginesCommand implements Callable<Integer> {
             throw new BadInput("--report " + report + ": folder " + report.getParent() + " does not exist; create it first");
         }
         PrintWriter out = spec.commandLine().getOut();
-        System.setProperty("dip.tornado.profile", "true");     // a device engine then reports its kernel time
         List<String> md = new ArrayList<>();
         double worst = 0;
         try (Engine dev = common.createEngine(); Engine cpu = new JavaEngine(common.threads())) {
@@ -111,7 +111,8 @@ public final class BenchEnginesCommand implements Callable<Integer> {
             }
         }
         md.add("");
-        md.add("The device engine runs with TornadoVM's profiler on (it waits for each kernel's event as it is submitted), so its step times include that wait.");
+        md.add("Step times are medians of steps run without TornadoVM's profiler; kernel times are means over as many further"
+                + " steps run with it (it waits for each kernel's event as it is submitted, which would add to the step times).");
         md.add("");
         md.add("*first step*: the first pass run (on a device engine it records the pass and compiles its kernels). *outside "
                 + "kernels*: the step's wall time not spent in device kernels (launches, transfers, host work). GFLOP/s: "
@@ -152,7 +153,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         }
     }
 
-    /** A guided Euler sampling run of repeat + 1 steps from fixed noise: the first step, then the median step. */
+    /** A guided Euler sampling run of 2·repeat + 1 steps from fixed noise (see {@link StepClock}). */
     private Row sampling(Engine e, DipConfig cfg) {
         int per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
         Dip model = Dip.create(e, cfg, 2 * batch).initialize(new Rng(common.seed()));
@@ -162,11 +163,11 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         float[] x = Sampler.noise(common.seed() + 1, batch, per);
         StepClock clock = new StepClock(e);
         clock.tick();                                     // the sampler reports after each step (and once at the end)
-        new EulerSampler(model, repeat + 1, new Guidance(2f, 0f, 1f)).sample(x, y, batch, SamplerListener.steps((k, steps, t) -> clock.tick()));
+        new EulerSampler(model, 2 * repeat + 1, new Guidance(2f, 0f, 1f)).sample(x, y, batch, SamplerListener.steps((k, steps, t) -> clock.tick()));
         return clock.row(e, flops, x);
     }
 
-    /** repeat + 1 training steps on a fixed batch: the first, then the median; the result is the weights after. */
+    /** 2·repeat + 1 training steps on a fixed batch (see {@link StepClock}); the result is the weights after. */
     private Row training(Engine e, DipConfig cfg) {
         int per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
         var conf = new TrainConfig(batch, 1e-3, 0.9, 0.999, 0.0, 0.99, 0.1, 0, 1.0, common.seed());
@@ -179,7 +180,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         for (int i = 0; i < batch; i++) labels[i] = (3 * i + 1) % cfg.numClasses();
         StepClock clock = new StepClock(e);
         clock.tick();
-        for (int s = 0; s <= repeat; s++) {
+        for (int s = 0; s <= 2 * repeat; s++) {
             loop.step(x, labels);
             clock.tick();
         }
@@ -195,7 +196,11 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         return clock.row(e, flops, w);
     }
 
-    /** Times between ticks, and the device counters at each tick. */
+    /**
+     * Times between ticks, and the device counters at each tick. Step 0 is the first (recording, compiling); steps
+     * 1..repeat are timed with the device's profiler off; then the profiler goes on and steps repeat+1..2·repeat
+     * give the kernel time per step.
+     */
     private final class StepClock {
         final Engine e;
         final List<Long> t = new ArrayList<>();
@@ -206,11 +211,12 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         void tick() {
             t.add(System.nanoTime());
             c.add(e.counters());
+            e.profile(t.size() >= repeat + 2 && t.size() < 2 * repeat + 2);   // on for the second half only
         }
 
         /** Tick 0 is before step 0, tick k + 1 after step k; the sampler ticks once more after its final copy back. */
         Row row(Engine e, double flops, float[] result) {
-            int steps = Math.min(repeat + 1, t.size() - 1);
+            int steps = repeat + 1;
             double first = (t.get(1) - t.get(0)) * 1e-9;
             List<Double> ms = new ArrayList<>();
             for (int k = 1; k < steps; k++) ms.add((t.get(k + 1) - t.get(k)) * 1e-6);
@@ -218,10 +224,10 @@ public final class BenchEnginesCommand implements Callable<Integer> {
             double median = ms.size() % 2 == 1 ? ms.get(ms.size() / 2) : (ms.get(ms.size() / 2 - 1) + ms.get(ms.size() / 2)) / 2;
             DeviceCounters per = null;
             if (c.get(0) != null) {
-                DeviceCounters d = c.get(steps).minus(c.get(1));
-                int k = steps - 1;
+                DeviceCounters d = c.get(steps).minus(c.get(1)), prof = c.get(2 * repeat + 1).minus(c.get(steps));
+                int k = repeat;
                 per = new DeviceCounters(d.passRuns() / k, d.graphRuns() / k, d.rebuilds(), d.bytesIn() / k, d.bytesOut() / k,
-                        d.kernelNanos() / k, d.totalNanos() / k);
+                        prof.kernelNanos() / k, prof.totalNanos() / k);
             }
             return new Row(e.name(), first, median, per, flops, result);
         }

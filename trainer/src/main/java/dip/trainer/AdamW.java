@@ -71,13 +71,14 @@ public final class AdamW {
 
     /**
      * The update as kernel calls on the engine (inside a training pass): every parameter from its grad with the
-     * numbers in hp (see {@link #hyper}), scaled and gated by gate (OptimizerKernels.clipGate). Call
-     * {@link #advance()} once the step is known to be applied.
+     * numbers in hp (see {@link #hyper}), scaled and gated by gate (OptimizerKernels.clipGate), and then {@code ema}
+     * of the new weights, in one kernel per parameter (a device counts launches). Call {@link #advance()} once the
+     * step is known to be applied.
      */
-    public void step(Engine engine, float[] hp, float[] gate) {
+    public void step(Engine engine, float[] hp, float[] gate, Ema ema) {
         for (int i = 0; i < params.size(); i++) {
             Param p = params.get(i);
-            engine.adamw(p.data(), p.grad(), m[i], v[i], hp, gate, p.size());
+            engine.adamwEma(p.data(), p.grad(), m[i], v[i], ema.weights(i), hp, gate, ema.decay(), p.size());
         }
     }
 

@@ -2,7 +2,6 @@ package dip.trainer;
 
 import dip.layers.Param;
 import dip.layers.ParamRegistry;
-import dip.tornado.exec.Engine;
 import dip.tornado.kernels.OptimizerKernels;
 
 import java.util.List;
@@ -31,11 +30,6 @@ public final class Ema {
             float[] e = shadow[i];
             OptimizerKernels.ema(e, params.get(i).data(), AdamW.OPEN, decay, 1f - decay, 0, e.length);
         }
-    }
-
-    /** The same update as kernel calls on the engine (inside a training pass), applied when gate says so. */
-    public void update(Engine engine, float[] gate) {
-        for (int i = 0; i < params.size(); i++) engine.ema(shadow[i], params.get(i).data(), gate, decay, shadow[i].length);
     }
 
     /** Every EMA array, registry order (for the engine: download before reading, upload after changing). */

@@ -249,7 +249,6 @@ final class ReplicaStep {
         }
         e.sumTo(lossNorm, 1, partial, partial.length, 1f);              // Σ g² over every parameter
         e.clipGate(gate, lossNorm, (float) s.config.clipNorm());
-        s.adamw.step(e, hp, gate);
-        s.ema.update(e, gate);
+        s.adamw.step(e, hp, gate, s.ema);                               // AdamW, then the EMA of the new weights
     }
 }

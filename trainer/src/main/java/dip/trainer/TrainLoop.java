@@ -223,8 +223,7 @@ public final class TrainLoop {
         }
         e.sumTo(lossNorm, 1, partial, partial.length, 1f);              // Σ g² over every parameter
         e.clipGate(gate, lossNorm, (float) s.config.clipNorm());       // norm, clip factor, finite?
-        s.adamw.step(e, hp, gate);
-        s.ema.update(e, gate);
+        s.adamw.step(e, hp, gate, s.ema);                               // AdamW, then the EMA of the new weights
     }
 
 }

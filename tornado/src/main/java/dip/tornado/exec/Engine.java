@@ -43,6 +43,14 @@ public interface Engine extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Turns the device's kernel timing on or off (it fills {@link DeviceCounters#kernelNanos}). Timing can cost
+     * launch time (TornadoVM's profiler waits for each kernel as it is submitted), so a benchmark times its steps
+     * with it off and reads kernel times in separate steps with it on. An engine without a device ignores it.
+     */
+    default void profile(boolean on) {
+    }
+
     /** Number of worker threads (1 for a device engine's host side). */
     int threads();
 
@@ -412,13 +420,13 @@ public interface Engine extends AutoCloseable {
         OptimizerKernels.clipGate(gate, lossNorm, maxNorm, 0, 1);
     }
 
-    default void adamw(float[] p, float[] g, float[] m, float[] v, float[] hp, float[] gate, int n) {
-        parallelFor(n, (lo, hi) -> OptimizerKernels.adamw(p, g, m, v, hp, gate, lo, hi));
-    }
-
-    default void ema(float[] e, float[] p, float[] gate, float decay, int n) {
+    /**
+     * A training step's optimiser for one parameter, gated and clipped by gate ({@link #clipGate}): AdamW on p, m, v
+     * from g with the numbers in hp, then the EMA e of the new p ({@link OptimizerKernels#adamwEma}).
+     */
+    default void adamwEma(float[] p, float[] g, float[] m, float[] v, float[] e, float[] hp, float[] gate, float decay, int n) {
         float oneMinus = 1f - decay;
-        parallelFor(n, (lo, hi) -> OptimizerKernels.ema(e, p, gate, decay, oneMinus, lo, hi));
+        parallelFor(n, (lo, hi) -> OptimizerKernels.adamwEma(p, g, m, v, e, hp, gate, decay, oneMinus, lo, hi));
     }
 
     @Override

@@ -74,15 +74,35 @@ public final class OptimizerKernels {
         for (@Parallel int it = 0; it < i1 - i0; it++) {
             int i = i0 + it;
             if (gate[GATE_APPLY] == 0f) continue;
-            float gi = g[i] * gate[GATE_CLIP];
-            float pi = p[i] * hp[HP_DECAY];                                        // param.mul_(1 - lr * wd)
-            float mi = fma(gi, hp[HP_ONE_MINUS_B1], m[i] * hp[HP_B1]);             // exp_avg.mul_(b1).add_(g, 1-b1)
-            float vi = fma(hp[HP_ONE_MINUS_B2] * gi, gi, v[i] * hp[HP_B2]);        // exp_avg_sq...addcmul_(g, g, 1-b2)
-            float denom = (float) Math.sqrt(vi) / hp[HP_BC2_SQRT] + hp[HP_EPS];    // (v.sqrt() / sqrt(bc2)).add_(eps)
-            p[i] = pi + (-hp[HP_STEP_SIZE]) * mi / denom;                          // param.addcdiv_(m, denom, -step)
-            m[i] = mi;
-            v[i] = vi;
+            adamwAt(p, g, m, v, hp, gate[GATE_CLIP], i);
         }
+    }
+
+    /**
+     * {@link #adamw} and then {@link #ema} of the updated weight, element by element: a training step's whole
+     * optimiser in one launch per parameter instead of two (on a device every launch costs time), with the same
+     * bits as the two kernels in turn. p, m, v, e modified; g read.
+     */
+    public static void adamwEma(float[] p, float[] g, float[] m, float[] v, float[] e, float[] hp, float[] gate,
+                                float decay, float oneMinusDecay, int i0, int i1) {
+        for (@Parallel int it = 0; it < i1 - i0; it++) {
+            int i = i0 + it;
+            if (gate[GATE_APPLY] == 0f) continue;
+            adamwAt(p, g, m, v, hp, gate[GATE_CLIP], i);
+            e[i] = emaOf(e[i], p[i], decay, oneMinusDecay);
+        }
+    }
+
+    /** AdamW on element i (see {@link #adamw}), the gradient scaled by clip. */
+    private static void adamwAt(float[] p, float[] g, float[] m, float[] v, float[] hp, float clip, int i) {
+        float gi = g[i] * clip;
+        float pi = p[i] * hp[HP_DECAY];                                        // param.mul_(1 - lr * wd)
+        float mi = fma(gi, hp[HP_ONE_MINUS_B1], m[i] * hp[HP_B1]);             // exp_avg.mul_(b1).add_(g, 1-b1)
+        float vi = fma(hp[HP_ONE_MINUS_B2] * gi, gi, v[i] * hp[HP_B2]);        // exp_avg_sq...addcmul_(g, g, 1-b2)
+        float denom = (float) Math.sqrt(vi) / hp[HP_BC2_SQRT] + hp[HP_EPS];    // (v.sqrt() / sqrt(bc2)).add_(eps)
+        p[i] = pi + (-hp[HP_STEP_SIZE]) * mi / denom;                          // param.addcdiv_(m, denom, -step)
+        m[i] = mi;
+        v[i] = vi;
     }
 
     /**
@@ -93,8 +113,13 @@ public final class OptimizerKernels {
         for (@Parallel int it = 0; it < i1 - i0; it++) {
             int i = i0 + it;
             if (gate[GATE_APPLY] == 0f) continue;
-            e[i] = e[i] * decay + oneMinusDecay * p[i];
+            e[i] = emaOf(e[i], p[i], decay, oneMinusDecay);
         }
+    }
+
+    /** decay·e + (1 − decay)·p, in torch's order. */
+    private static float emaOf(float e, float p, float decay, float oneMinusDecay) {
+        return e * decay + oneMinusDecay * p;
     }
 
     /**

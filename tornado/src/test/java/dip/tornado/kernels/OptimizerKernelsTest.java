@@ -38,4 +38,40 @@ class OptimizerKernelsTest {
         assertTrue(ties > 1000, "the test must reach the cases a naive double sum gets wrong");
         System.out.println("fma: 2,000,000 triples, " + ties + " where rounding a·b + c to double first gives another float");
     }
+
+    /** The fused optimiser kernel gives the bits of adamw then ema, clipped or not, and leaves all alone when gated off. */
+    @Test
+    void adamwEmaIsAdamwThenEma() {
+        SplittableRandom r = new SplittableRandom(2);
+        int n = 5000;
+        float[] hp = new float[OptimizerKernels.HP_SIZE];
+        hp[OptimizerKernels.HP_DECAY] = 1f - 1e-3f * 0.01f;
+        hp[OptimizerKernels.HP_B1] = 0.9f;
+        hp[OptimizerKernels.HP_ONE_MINUS_B1] = 0.1f;
+        hp[OptimizerKernels.HP_B2] = 0.999f;
+        hp[OptimizerKernels.HP_ONE_MINUS_B2] = 1f - 0.999f;
+        hp[OptimizerKernels.HP_STEP_SIZE] = 1e-3f / 0.1f;
+        hp[OptimizerKernels.HP_BC2_SQRT] = (float) Math.sqrt(1e-3);
+        hp[OptimizerKernels.HP_EPS] = 1e-8f;
+        for (float[] gate : new float[][] {{1f, 1f}, {0.37f, 1f}, {1f, 0f}}) {
+            float[] p = new float[n], g = new float[n], m = new float[n], v = new float[n], e = new float[n];
+            for (int i = 0; i < n; i++) {
+                p[i] = (float) r.nextGaussian();
+                g[i] = (float) (r.nextGaussian() * 1e-2);
+                m[i] = (float) (r.nextGaussian() * 1e-3);
+                v[i] = (float) (r.nextDouble() * 1e-4);
+                e[i] = (float) r.nextGaussian();
+            }
+            float[] p2 = p.clone(), m2 = m.clone(), v2 = v.clone(), e2 = e.clone(), p0 = p.clone();
+            OptimizerKernels.adamw(p, g, m, v, hp, gate, 0, n);
+            OptimizerKernels.ema(e, p, gate, 0.999f, 1f - 0.999f, 0, n);
+            OptimizerKernels.adamwEma(p2, g, m2, v2, e2, hp, gate, 0.999f, 1f - 0.999f, 0, n);
+            for (float[][] pair : new float[][][] {{p, p2}, {m, m2}, {v, v2}, {e, e2}}) {
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float.floatToRawIntBits(pair[0][i]), Float.floatToRawIntBits(pair[1][i]), "element " + i);
+                }
+            }
+            assertEquals(gate[1] == 0f, java.util.Arrays.equals(p0, p), "the update applies exactly when the gate is open");
+        }
+    }
 }

@@ -111,6 +111,7 @@ public final class TornadoEngine implements Engine {
     private Recording recording;          // non-null while a pass's first run records its calls
     private Recording replaying;           // non-null while a recorded pass's body is checked against its recording
     private int cursor;                   // next call of the replayed recording
+    private boolean profiling = Boolean.getBoolean(PROFILE_PROPERTY);    // TornadoVM's profiler on new and built plans
 
     /** Starts the engine on TornadoVM's default device. */
     public TornadoEngine() {
@@ -167,6 +168,12 @@ public final class TornadoEngine implements Engine {
     public synchronized DeviceCounters counters() {
         return new DeviceCounters(stats.passRuns, stats.graphRuns(), stats.rebuilds, stats.bytesIn, stats.bytesOut,
                 stats.kernelNanos, stats.totalNanos);
+    }
+
+    @Override
+    public synchronized void profile(boolean on) {
+        profiling = on;
+        for (Recording r : passes.values()) r.profile(on);
     }
 
     /** Number of passes recorded so far. */
@@ -498,8 +505,15 @@ public final class TornadoEngine implements Engine {
                     .withDevice(device);
             // TornadoVM's profiler makes its OpenCL scheduler wait for every kernel's event as it is submitted, so it
             // costs time: on only when asked (dip bench engines asks, to report kernel time).
-            profiled = Boolean.getBoolean(PROFILE_PROPERTY);
-            if (profiled) plan.withProfiler(ProfilerMode.SILENT);
+            profile(profiling);
+        }
+
+        /** TornadoVM's profiler on or off for this pass's plan (kept for the plans it builds later). */
+        void profile(boolean on) {
+            profiled = on;
+            if (plan == null) return;
+            if (on) plan.withProfiler(ProfilerMode.SILENT);
+            else plan.withoutProfiler();
         }
 
         /** Runs the chain; rebuilds it first when the host changed a carried array since the plan sent it. */
@@ -1077,15 +1091,10 @@ public final class TornadoEngine implements Engine {
     }
 
     @Override
-    public void adamw(float[] p, float[] g, float[] m, float[] v, float[] hp, float[] gate, int n) {
-        if (onHost(3, p, m, v, g, hp, gate)) cpu.adamw(p, g, m, v, hp, gate, n);
-        else if ((n) > 0) record("adamw", (tg, tid) -> tg.task(tid, OptimizerKernels::adamw, p, g, m, v, hp, gate, 0, n), 0, 3, p, m, v, g, hp, gate);
-    }
-
-    @Override
-    public void ema(float[] e, float[] p, float[] gate, float decay, int n) {
-        if (onHost(1, e, p, gate)) cpu.ema(e, p, gate, decay, n);
-        else if ((n) > 0) record("ema", (tg, tid) -> tg.task(tid, OptimizerKernels::ema, e, p, gate, decay, 1f - decay, 0, n), 0, 1, e, p, gate);
+    public void adamwEma(float[] p, float[] g, float[] m, float[] v, float[] e, float[] hp, float[] gate, float decay, int n) {
+        if (onHost(4, p, m, v, e, g, hp, gate)) cpu.adamwEma(p, g, m, v, e, hp, gate, decay, n);
+        else if ((n) > 0) record("adamwEma", (tg, tid) -> tg.task(tid, OptimizerKernels::adamwEma, p, g, m, v, e, hp, gate,
+                decay, 1f - decay, 0, n), 0, 4, p, m, v, e, g, hp, gate);
     }
 
     @Override
