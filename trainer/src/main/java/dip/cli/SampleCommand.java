@@ -375,11 +375,11 @@ public final class SampleCommand implements Callable<Integer> {
         List<String> given = spec.commandLine().getParseResult().originalArgs();
         if (!given.isEmpty() && given.get(0).equals("sample")) given = given.subList(1, given.size());
         List<String> args = new java.util.ArrayList<>(List.of("sample"));
-        args.addAll(TrainCommand.withoutOptions(given, "--cluster", "--shards", "--out", "--checkpoint", "--noise", "--npz"));
+        args.addAll(ClusterDriver.withoutOptions(given, "--cluster", "--shards", "--out", "--checkpoint", "--noise", "--npz"));
         args.addAll(List.of("--out", out.toAbsolutePath().toString(), "--checkpoint", checkpoint.toAbsolutePath().toString()));
         if (noiseFile != null) args.addAll(List.of("--noise", noiseFile.toAbsolutePath().toString()));
         if (npz != null) args.addAll(List.of("--npz", npz.toAbsolutePath().toString()));
-        var ps = new java.io.PrintStream(new TrainCommand.WriterStream(log), true, java.nio.charset.StandardCharsets.UTF_8);
+        var ps = new java.io.PrintStream(new WriterStream(log), true, java.nio.charset.StandardCharsets.UTF_8);
         return launcher.sample(cluster, shards, args, out.toAbsolutePath(), ps);
     }
 

@@ -173,7 +173,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     private final ModelFactory models;
     private final DataOpener opener;
-    private final dip.trainer.Collective rank;            // set when this command is one rank of a --cluster run
+    final dip.trainer.Collective rank;                    // set when this command is one rank of a --cluster run
     CheckpointWriter writer = TrainCheckpoint::save;
     private volatile TrainLoop loop;
     private volatile boolean stopEarly;
@@ -217,7 +217,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     int run(PrintStream outp) throws IOException {
         checkOptions();
-        if (cluster != null) return launchCluster(outp);
+        if (cluster != null) return ClusterDriver.train(this, outp);
         // --- what to train: a checkpoint's configs on --resume, else the options -----------------------------------
         TrainCheckpoint.Header header = null;
         Path ckptFile = null;
@@ -477,63 +477,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * The driver of a --cluster run: checks the cluster options, then hands the ranks' arguments (this command line
-     * without the driver's options, paths made absolute) to the ClusterLauncher on the class path.
-     */
-    private int launchCluster(PrintStream outp) throws IOException {
-        if (rank != null) throw bad("--cluster is for the driver; a rank of a cluster run cannot start another");
-        int w = workers != null ? workers : localWorkers(cluster);
-        if (w < 1) throw bad("--workers must be >= 1, got " + w);
-        if (w > 1 && cluster.startsWith("local[")) {
-            throw bad("--cluster " + cluster + " runs every rank in this one JVM, but XGBoost's collective is one per"
-                    + " process: use local-cluster[" + w + ",1,2048] (" + w + " executor JVMs on this machine) or spark://HOST:PORT");
-        }
-        if (groups != null && (groups < w || groups % w != 0 || Integer.bitCount(groups / w) != 1)) {
-            throw bad("--groups " + groups + " does not suit " + w + " workers: use W times a power of two ("
-                    + w + ", " + 2 * w + ", " + 4 * w + ", ...)");
-        }
-        if (maxRestarts < 0) throw bad("--max-restarts must be >= 0, got " + maxRestarts);
-        if (collectiveTimeout < 1) throw bad("--collective-timeout must be >= 1 second, got " + collectiveTimeout);
-        ClusterLauncher launcher = ClusterLauncher.find();
-        Path resumeFile = resume == null ? null : resume.toAbsolutePath();
-        Path outDir = (out != null ? out : resumeFile != null
-                ? (Files.isDirectory(resumeFile) ? resumeFile : resumeFile.getParent()) : Path.of("runs", "train"))
-                .toAbsolutePath();
-        java.util.List<String> given = spec.commandLine().getParseResult().originalArgs();
-        if (!given.isEmpty() && given.get(0).equals("train")) given = given.subList(1, given.size());   // `dip train ...`
-        java.util.List<String> args = withoutOptions(given, DRIVER_ONLY);
-        args.add("--out");
-        args.add(outDir.toString());
-        for (int i = 0; i + 1 < args.size(); i++) {          // the ranks run elsewhere: no relative paths
-            if (args.get(i).equals("--data-dir")) args.set(i + 1, Path.of(args.get(i + 1)).toAbsolutePath().toString());
-        }
-        outp.printf(Locale.ROOT, "cluster %s: %d worker(s), output %s%n", cluster, w, outDir);
-        return launcher.train(new ClusterLauncher.TrainJob(cluster, w, maxRestarts, collectiveTimeout, args, outDir,
-                resumeFile), outp);
-    }
 
-    /** W of local[W] or local-cluster[W,cores,MB]; other masters need --workers. */
-    static int localWorkers(String master) {
-        var m = java.util.regex.Pattern.compile("local(?:-cluster)?\\[(\\d+)(?:\\]|,.*\\])").matcher(master);
-        if (m.matches()) return Integer.parseInt(m.group(1));
-        throw new BadInput("--cluster " + master + " needs --workers W (the number of ranks)");
-    }
-
-    /** args without the given options and their values (both "--opt value" and "--opt=value"). */
-    static java.util.List<String> withoutOptions(java.util.List<String> args, String... options) {
-        java.util.List<String> keep = new java.util.ArrayList<>();
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            boolean drop = false;
-            for (String o : options) {
-                if (a.equals(o)) { drop = true; i++; break; }
-                if (a.startsWith(o + "=")) { drop = true; break; }
-            }
-            if (!drop) keep.add(a);
-        }
-        return keep;
-    }
 
     private void checkOptions() {
         if (epochs < 1) throw bad("--epochs must be >= 1, got " + epochs);
@@ -547,7 +491,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private ParameterException bad(String msg) {
+    ParameterException bad(String msg) {
         return new ParameterException(spec.commandLine(), msg);
     }
 
@@ -559,24 +503,6 @@ public final class TrainCommand implements Callable<Integer> {
             return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
         } catch (ReflectiveOperationException e) {
             return true;
-        }
-    }
-
-    /** Bytes to the command's PrintWriter, decoded as UTF-8 on each flush (the progress bar wants a PrintStream). */
-    static final class WriterStream extends java.io.OutputStream {
-        private final java.io.PrintWriter w;
-        private final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-
-        WriterStream(java.io.PrintWriter w) { this.w = w; }
-
-        @Override public synchronized void write(int b) { buf.write(b); }
-
-        @Override public synchronized void write(byte[] b, int off, int len) { buf.write(b, off, len); }
-
-        @Override public synchronized void flush() {
-            w.write(buf.toString(StandardCharsets.UTF_8));
-            buf.reset();
-            w.flush();
         }
     }
 

@@ -50,13 +50,13 @@ class ClusterOptionsTest {
 
     @Test
     void localWorkersReadsTheMasterUrl() {
-        assertEquals(3, TrainCommand.localWorkers("local[3]"));
-        assertEquals(2, TrainCommand.localWorkers("local-cluster[2,1,1024]"));
+        assertEquals(3, ClusterDriver.localWorkers("local[3]"));
+        assertEquals(2, ClusterDriver.localWorkers("local-cluster[2,1,1024]"));
     }
 
     @Test
     void driverOptionsAreTakenOutOfTheRanksArguments() {
-        assertEquals(List.of("--epochs", "2", "--lr", "1e-3"), TrainCommand.withoutOptions(
+        assertEquals(List.of("--epochs", "2", "--lr", "1e-3"), ClusterDriver.withoutOptions(
                 List.of("--cluster", "local[2]", "--epochs", "2", "--workers=2", "--lr", "1e-3", "--out", "x",
                         "--collective-timeout", "60"),
                 TrainCommand.DRIVER_ONLY));
