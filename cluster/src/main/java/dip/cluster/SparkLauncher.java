@@ -69,7 +69,7 @@ public final class SparkLauncher implements ClusterLauncher {
                 workerArgs.put("dmlc_timeout", job.timeoutSeconds());   // XGBoost's per-call collective timeout
                 JavaRDD<Integer> ranks = sc.parallelize(parts, job.workers());
                 List<String> results = JavaRDD.fromRDD(ranks.rdd().barrier()
-                        .mapPartitions(new RankTask(workerArgs, job.argsFor(attempt), XGBoostCollective.DEFAULT_BUCKET),
+                        .mapPartitions(new RankTask(workerArgs, job.argsFor(attempt), XGBoostCollective.DEFAULT_BUCKET, job.collective()),
                                 false, STRING), STRING).collect();
                 int code = ExitCodes.OK;
                 for (String r : results) {

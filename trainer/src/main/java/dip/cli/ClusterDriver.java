@@ -35,6 +35,9 @@ final class ClusterDriver {
             throw c.bad("--groups " + c.groups + " does not suit " + w + " workers: use W times a power of two ("
                     + w + ", " + 2 * w + ", " + 4 * w + ", ...)");
         }
+        if (!c.collective.equals("xgboost") && !c.collective.equals("nccl")) {
+            throw c.bad("--collective takes xgboost or nccl, got '" + c.collective + "'");
+        }
         if (c.maxRestarts < 0) throw c.bad("--max-restarts must be >= 0, got " + c.maxRestarts);
         if (c.collectiveTimeout < 1) throw c.bad("--collective-timeout must be >= 1 second, got " + c.collectiveTimeout);
         ClusterLauncher launcher = ClusterLauncher.find();
@@ -51,7 +54,7 @@ final class ClusterDriver {
             if (args.get(i).equals("--data-dir")) args.set(i + 1, Path.of(args.get(i + 1)).toAbsolutePath().toString());
         }
         outp.printf(Locale.ROOT, "cluster %s: %d worker(s), output %s%n", c.cluster, w, outDir);
-        return launcher.train(new ClusterLauncher.TrainJob(c.cluster, w, c.maxRestarts, c.collectiveTimeout, args, outDir,
+        return launcher.train(new ClusterLauncher.TrainJob(c.cluster, w, c.maxRestarts, c.collectiveTimeout, c.collective, args, outDir,
                 resumeFile), outp);
     }
 

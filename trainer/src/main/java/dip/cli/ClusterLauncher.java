@@ -43,7 +43,7 @@ public interface ClusterLauncher {
      *                       without dying), which fails the attempt and so restarts it
      * @param resume         the run the first attempt continues (the user's --resume), or null
      */
-    record TrainJob(String master, int workers, int maxRestarts, int timeoutSeconds, List<String> args, Path outDir,
+    record TrainJob(String master, int workers, int maxRestarts, int timeoutSeconds, String collective, List<String> args, Path outDir,
                     Path resume) {
         public TrainJob {
             args = List.copyOf(args);

@@ -145,6 +145,10 @@ public final class TrainCommand implements Callable<Integer> {
             description = "With --cluster: a rank waiting longer than this in one all-reduce gives up, and the job"
                     + " restarts from the last checkpoint (default: ${DEFAULT-VALUE}).")
     int collectiveTimeout;
+    @Option(names = "--collective", defaultValue = "xgboost", paramLabel = "KIND",
+            description = "With --cluster: the all-reduce, xgboost (CPU ranks, over TCP) or nccl (one GPU per rank; needs"
+                    + " a dip-cluster jar built with -Pnccl, docs/scale-out.md) (default: ${DEFAULT-VALUE}).")
+    String collective;
     @Option(names = "--verify-every", defaultValue = "100", paramLabel = "STEPS",
             description = "With --cluster: the ranks compare a hash of their weights every STEPS steps and at every"
                     + " checkpoint, and stop on a difference (default: ${DEFAULT-VALUE}; 0 = at checkpoints only).")
@@ -158,7 +162,7 @@ public final class TrainCommand implements Callable<Integer> {
     static final String GRAD_GROUPS = "grad_groups";
     /** Options only the driver of a --cluster run reads; the ranks never see them. */
     static final String[] DRIVER_ONLY = {"--cluster", "--workers", "--max-restarts", "--collective-timeout", "--out",
-        "--resume"};
+        "--resume", "--collective"};
 
     /** Options that a checkpoint fixes: a resumed run keeps the values it started with. */
     static final String[] FIXED_ON_RESUME = {"--preset", "--image-size", "--patch-size", "--hidden", "--depth", "--heads",

@@ -65,13 +65,13 @@ class ClusterOptionsTest {
     @Test
     void aRestartResumesFromTheFailedAttemptsCheckpoint() throws Exception {
         Path out = Files.createTempDirectory("job");
-        var job = new ClusterLauncher.TrainJob("local-cluster[2,1,1024]", 2, 3, 600, List.of("--epochs", "1"), out, null);
+        var job = new ClusterLauncher.TrainJob("local-cluster[2,1,1024]", 2, 3, 600, "xgboost", List.of("--epochs", "1"), out, null);
         assertEquals(List.of("--epochs", "1"), job.argsFor(0));
         assertEquals(List.of("--epochs", "1"), job.argsFor(1));             // nothing saved yet: start again
         Files.writeString(out.resolve("last.safetensors"), "");
         assertEquals(List.of("--epochs", "1", "--resume", out.toString()), job.argsFor(1));
         Path from = Path.of("/runs/old");
-        var resumed = new ClusterLauncher.TrainJob("m", 2, 3, 600, List.of(), out, from);
+        var resumed = new ClusterLauncher.TrainJob("m", 2, 3, 600, "xgboost", List.of(), out, from);
         assertEquals(List.of("--resume", from.toString()), resumed.argsFor(0));
         assertEquals(List.of("--resume", out.toString()), resumed.argsFor(2));
     }

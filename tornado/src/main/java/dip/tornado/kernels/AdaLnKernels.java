@@ -7,7 +7,8 @@ import dip.tornado.Parallel;
  * is the output of adaLN_modulation.0 for each sample, read as torch's {@code .chunk(chunks, dim=1)}: chunk k of
  * sample b is mod[b, k·D .. (k+1)·D). A block has 6 chunks [shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp,
  * gate_mlp]; the DiT final layer has 2 [shift, scale]. Tokens x: (B·N, D), rows r = b·N + n.
- * Per-row kernels take [r0, r1) over B·N; the dmod kernels run over (b, d) pairs p = b·D + d in [p0, p1) and sum
+ * Per-row kernels take [r0, r1) over B·N and are elementwise: two parallel loops, rows × D, so a device runs one
+ * work-item per element (a CPU engine slices the rows and runs each row's D elements in order); the dmod kernels run over (b, d) pairs p = b·D + d in [p0, p1) and sum
  * over the N tokens, so each iteration owns its dmod entries.
  */
 public final class AdaLnKernels {
@@ -21,11 +22,12 @@ public final class AdaLnKernels {
     public static void modulateForward(float[] out, float[] x, float[] mod, int r0, int r1,
                                        int N, int D, int chunks, int shiftIdx, int scaleIdx) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int row = r * D;
-            int modRow = (r / N) * chunks * D;                    // mod[b, :]
-            int shiftOff = modRow + shiftIdx * D, scaleOff = modRow + scaleIdx * D;
-            for (int d = 0; d < D; d++) out[row + d] = x[row + d] * (1f + mod[scaleOff + d]) + mod[shiftOff + d];
+            for (@Parallel int d = 0; d < D; d++) {
+                int r = r0 + it;
+                int i = r * D + d;
+                int modRow = (r / N) * chunks * D;                // mod[b, :]
+                out[i] = x[i] * (1f + mod[modRow + scaleIdx * D + d]) + mod[modRow + shiftIdx * D + d];
+            }
         }
     }
 
@@ -36,10 +38,11 @@ public final class AdaLnKernels {
     public static void modulateBackwardInput(float[] dx, float[] dout, float[] mod, int r0, int r1,
                                              int N, int D, int chunks, int scaleIdx) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int row = r * D;
-            int scaleOff = (r / N) * chunks * D + scaleIdx * D;
-            for (int d = 0; d < D; d++) dx[row + d] += dout[row + d] * (1f + mod[scaleOff + d]);
+            for (@Parallel int d = 0; d < D; d++) {
+                int r = r0 + it;
+                int i = r * D + d;
+                dx[i] += dout[i] * (1f + mod[(r / N) * chunks * D + scaleIdx * D + d]);
+            }
         }
     }
 
@@ -72,10 +75,11 @@ public final class AdaLnKernels {
     public static void gateResidualForward(float[] out, float[] x, float[] y, float[] mod, int r0, int r1,
                                            int N, int D, int chunks, int gateIdx) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int row = r * D;
-            int gateOff = (r / N) * chunks * D + gateIdx * D;
-            for (int d = 0; d < D; d++) out[row + d] = x[row + d] + mod[gateOff + d] * y[row + d];
+            for (@Parallel int d = 0; d < D; d++) {
+                int r = r0 + it;
+                int i = r * D + d;
+                out[i] = x[i] + mod[(r / N) * chunks * D + gateIdx * D + d] * y[i];
+            }
         }
     }
 
@@ -86,13 +90,12 @@ public final class AdaLnKernels {
     public static void gateResidualBackwardInput(float[] dx, float[] dy, float[] dout, float[] mod, int r0, int r1,
                                                  int N, int D, int chunks, int gateIdx) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int row = r * D;
-            int gateOff = (r / N) * chunks * D + gateIdx * D;
-            for (int d = 0; d < D; d++) {
-                float g = dout[row + d];
-                dx[row + d] += g;
-                dy[row + d] += mod[gateOff + d] * g;
+            for (@Parallel int d = 0; d < D; d++) {
+                int r = r0 + it;
+                int i = r * D + d;
+                float g = dout[i];
+                dx[i] += g;
+                dy[i] += mod[(r / N) * chunks * D + gateIdx * D + d] * g;
             }
         }
     }

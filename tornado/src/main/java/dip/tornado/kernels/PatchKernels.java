@@ -13,8 +13,9 @@ import dip.tornado.Parallel;
  * exactly where token r keeps (c, ky, kx). No kernel is needed for that view (the Patch Detailer Head reads the
  * token buffer directly).
  * <p>
- * All four kernels are parallel over token rows r = b·N + n in [r0, r1): a token owns its row of tok and a disjoint
- * P×P window of every channel of the image, so no two iterations write the same index. fold and unfold are each
+ * All four kernels are parallel over token rows r = b·N + n in [r0, r1) and, inside a row, over its C·P² elements
+ * (two parallel loops: a device runs one work-item per element, a CPU engine slices the rows): a token owns its row
+ * of tok and a disjoint P×P window of every channel of the image, so no two work-items write the same index. fold and unfold are each
  * other's adjoints, so each one's backward is the other one, accumulating.
  */
 public final class PatchKernels {
@@ -28,15 +29,12 @@ public final class PatchKernels {
     public static void patchifyForward(float[] tok, float[] x, int r0, int r1, int C, int H, int W, int P) {
         int GW = W / P, N = (H / P) * GW, K = C * P * P;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
-            int row = r * K;                                               // seek to tok[b, n, :]
-            for (int c = 0; c < C; c++) {
-                for (int ky = 0; ky < P; ky++) {
-                    int src = ((b * C + c) * H + gy * P + ky) * W + gx * P;   // x[b, c, gy·P + ky, gx·P]
-                    int dst = row + (c * P + ky) * P;
-                    for (int kx = 0; kx < P; kx++) tok[dst + kx] = x[src + kx];
-                }
+            for (@Parallel int k = 0; k < K; k++) {                      // k = (c·P + ky)·P + kx
+                int r = r0 + it;
+                int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
+                int c = k / (P * P), ky = (k - c * P * P) / P, kx = k - (c * P + ky) * P;
+                int t = r * K + k, px = ((b * C + c) * H + gy * P + ky) * W + gx * P + kx;   // tok[b, n, k], x[b, c, ·, ·]
+                tok[t] = x[px];
             }
         }
     }
@@ -48,15 +46,12 @@ public final class PatchKernels {
     public static void patchifyBackward(float[] dx, float[] dtok, int r0, int r1, int C, int H, int W, int P) {
         int GW = W / P, N = (H / P) * GW, K = C * P * P;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
-            int row = r * K;
-            for (int c = 0; c < C; c++) {
-                for (int ky = 0; ky < P; ky++) {
-                    int dst = ((b * C + c) * H + gy * P + ky) * W + gx * P;
-                    int src = row + (c * P + ky) * P;
-                    for (int kx = 0; kx < P; kx++) dx[dst + kx] += dtok[src + kx];
-                }
+            for (@Parallel int k = 0; k < K; k++) {                      // k = (c·P + ky)·P + kx
+                int r = r0 + it;
+                int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
+                int c = k / (P * P), ky = (k - c * P * P) / P, kx = k - (c * P + ky) * P;
+                int t = r * K + k, px = ((b * C + c) * H + gy * P + ky) * W + gx * P + kx;   // tok[b, n, k], x[b, c, ·, ·]
+                dx[px] += dtok[t];
             }
         }
     }
@@ -68,15 +63,12 @@ public final class PatchKernels {
     public static void unpatchifyForward(float[] out, float[] tok, int r0, int r1, int C, int H, int W, int P) {
         int GW = W / P, N = (H / P) * GW, K = C * P * P;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
-            int row = r * K;
-            for (int c = 0; c < C; c++) {
-                for (int ky = 0; ky < P; ky++) {
-                    int dst = ((b * C + c) * H + gy * P + ky) * W + gx * P;
-                    int src = row + (c * P + ky) * P;
-                    for (int kx = 0; kx < P; kx++) out[dst + kx] = tok[src + kx];
-                }
+            for (@Parallel int k = 0; k < K; k++) {                      // k = (c·P + ky)·P + kx
+                int r = r0 + it;
+                int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
+                int c = k / (P * P), ky = (k - c * P * P) / P, kx = k - (c * P + ky) * P;
+                int t = r * K + k, px = ((b * C + c) * H + gy * P + ky) * W + gx * P + kx;   // tok[b, n, k], x[b, c, ·, ·]
+                out[px] = tok[t];
             }
         }
     }
@@ -88,15 +80,12 @@ public final class PatchKernels {
     public static void unpatchifyBackward(float[] dtok, float[] dout, int r0, int r1, int C, int H, int W, int P) {
         int GW = W / P, N = (H / P) * GW, K = C * P * P;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
-            int row = r * K;
-            for (int c = 0; c < C; c++) {
-                for (int ky = 0; ky < P; ky++) {
-                    int src = ((b * C + c) * H + gy * P + ky) * W + gx * P;
-                    int dst = row + (c * P + ky) * P;
-                    for (int kx = 0; kx < P; kx++) dtok[dst + kx] += dout[src + kx];
-                }
+            for (@Parallel int k = 0; k < K; k++) {                      // k = (c·P + ky)·P + kx
+                int r = r0 + it;
+                int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
+                int c = k / (P * P), ky = (k - c * P * P) / P, kx = k - (c * P + ky) * P;
+                int t = r * K + k, px = ((b * C + c) * H + gy * P + ky) * W + gx * P + kx;   // tok[b, n, k], x[b, c, ·, ·]
+                dtok[t] += dout[px];
             }
         }
     }
