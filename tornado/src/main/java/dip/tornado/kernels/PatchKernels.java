@@ -27,13 +27,10 @@ public final class PatchKernels {
      * tok: (B, N, C·P²), x: (B, C, H, W); H and W multiples of P.
      */
     public static void patchifyForward(float[] tok, float[] x, int r0, int r1, int C, int H, int W, int P) {
-        int GW = W / P, N = (H / P) * GW, K = C * P * P;
+        int K = C * P * P;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            for (@Parallel int k = 0; k < K; k++) {                      // k = (c·P + ky)·P + kx
-                int r = r0 + it;
-                int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
-                int c = k / (P * P), ky = (k - c * P * P) / P, kx = k - (c * P + ky) * P;
-                int t = r * K + k, px = ((b * C + c) * H + gy * P + ky) * W + gx * P + kx;   // tok[b, n, k], x[b, c, ·, ·]
+            for (@Parallel int k = 0; k < K; k++) {
+                int t = (r0 + it) * K + k, px = pixel(r0 + it, k, C, H, W, P);
                 tok[t] = x[px];
             }
         }
@@ -44,13 +41,10 @@ public final class PatchKernels {
      * Forward was: tok[b, n, (c, ky, kx)] = x[b, c, gy·P + ky, gx·P + kx] (a copy, so the gradient is copied back).
      */
     public static void patchifyBackward(float[] dx, float[] dtok, int r0, int r1, int C, int H, int W, int P) {
-        int GW = W / P, N = (H / P) * GW, K = C * P * P;
+        int K = C * P * P;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            for (@Parallel int k = 0; k < K; k++) {                      // k = (c·P + ky)·P + kx
-                int r = r0 + it;
-                int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
-                int c = k / (P * P), ky = (k - c * P * P) / P, kx = k - (c * P + ky) * P;
-                int t = r * K + k, px = ((b * C + c) * H + gy * P + ky) * W + gx * P + kx;   // tok[b, n, k], x[b, c, ·, ·]
+            for (@Parallel int k = 0; k < K; k++) {
+                int t = (r0 + it) * K + k, px = pixel(r0 + it, k, C, H, W, P);
                 dx[px] += dtok[t];
             }
         }
@@ -61,13 +55,10 @@ public final class PatchKernels {
      * out: (B, C, H, W), tok: (B, N, C·P²). Every pixel belongs to exactly one token, so rows [0, B·N) write all of out.
      */
     public static void unpatchifyForward(float[] out, float[] tok, int r0, int r1, int C, int H, int W, int P) {
-        int GW = W / P, N = (H / P) * GW, K = C * P * P;
+        int K = C * P * P;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            for (@Parallel int k = 0; k < K; k++) {                      // k = (c·P + ky)·P + kx
-                int r = r0 + it;
-                int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
-                int c = k / (P * P), ky = (k - c * P * P) / P, kx = k - (c * P + ky) * P;
-                int t = r * K + k, px = ((b * C + c) * H + gy * P + ky) * W + gx * P + kx;   // tok[b, n, k], x[b, c, ·, ·]
+            for (@Parallel int k = 0; k < K; k++) {
+                int t = (r0 + it) * K + k, px = pixel(r0 + it, k, C, H, W, P);
                 out[px] = tok[t];
             }
         }
@@ -78,15 +69,20 @@ public final class PatchKernels {
      * Forward was: out[b, c, gy·P + ky, gx·P + kx] = tok[b, n, (c, ky, kx)].
      */
     public static void unpatchifyBackward(float[] dtok, float[] dout, int r0, int r1, int C, int H, int W, int P) {
-        int GW = W / P, N = (H / P) * GW, K = C * P * P;
+        int K = C * P * P;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            for (@Parallel int k = 0; k < K; k++) {                      // k = (c·P + ky)·P + kx
-                int r = r0 + it;
-                int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
-                int c = k / (P * P), ky = (k - c * P * P) / P, kx = k - (c * P + ky) * P;
-                int t = r * K + k, px = ((b * C + c) * H + gy * P + ky) * W + gx * P + kx;   // tok[b, n, k], x[b, c, ·, ·]
+            for (@Parallel int k = 0; k < K; k++) {
+                int t = (r0 + it) * K + k, px = pixel(r0 + it, k, C, H, W, P);
                 dtok[t] += dout[px];
             }
         }
+    }
+
+    /** Where value k = (c·P + ky)·P + kx of token row r = b·N + n sits in the image: x[b, c, gy·P + ky, gx·P + kx]. */
+    private static int pixel(int r, int k, int C, int H, int W, int P) {
+        int GW = W / P, N = (H / P) * GW;
+        int b = r / N, n = r - b * N, gy = n / GW, gx = n - gy * GW;
+        int c = k / (P * P), ky = (k - c * P * P) / P, kx = k - (c * P + ky) * P;
+        return ((b * C + c) * H + gy * P + ky) * W + gx * P + kx;
     }
 }
