@@ -11,6 +11,7 @@ import dip.sampler.SamplerListener;
 import dip.tornado.exec.DeviceCounters;
 import dip.tornado.exec.Engine;
 import dip.tornado.exec.JavaEngine;
+import dip.tornado.exec.Pass;
 import dip.trainer.ProgressListener;
 import dip.trainer.TrainConfig;
 import dip.trainer.TrainLoop;
@@ -84,13 +85,20 @@ public final class BenchEnginesCommand implements Callable<Integer> {
             String head = String.format(Locale.ROOT, "# dip bench engines: %s vs java (%d threads), batch %d, median of %d steps after the first",
                     dev.name(), cpu.threads(), batch, repeat);
             out.println(head);
-            String cols = String.format(Locale.ROOT, "%-7s %-6s %-8s %9s %9s %6s %12s %12s %9s %8s %8s %9s",
-                    "preset", "step", "engine", "first s", "step ms", "graphs", "B in", "B out", "kernel ms", "outside", "GFLOP/s", "max diff");
+            launchMs = dev.name().equals("java") ? Double.NaN : launchCostMs(dev);
+            String cost = String.format(Locale.ROOT, "one launch of an empty kernel costs %.3f ms on %s (median of 20 passes of %d launches)",
+                    launchMs, dev.name(), LAUNCHES);
+            if (!Double.isNaN(launchMs)) out.println("# " + cost);
+            String cols = String.format(Locale.ROOT, "%-7s %-6s %-8s %9s %9s %6s %8s %12s %12s %9s %8s %8s %8s %9s",
+                    "preset", "step", "engine", "first s", "step ms", "graphs", "launches", "B in", "B out", "kernel ms", "outside",
+                    "launch%", "GFLOP/s", "max diff");
             out.println(cols);
             md.add(head.substring(2));
             md.add("");
-            md.add("| preset | step | engine | first step s | step ms | graph runs | bytes in | bytes out | kernel ms | outside kernels | kernel GFLOP/s | max rel. diff vs java |");
-            md.add("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            if (!Double.isNaN(launchMs)) md.add(cost.substring(0, 1).toUpperCase(Locale.ROOT) + cost.substring(1) + ".");
+            md.add("");
+            md.add("| preset | step | engine | first step s | step ms | graph runs | launches | bytes in | bytes out | kernel ms | outside kernels | launches × cost | kernel GFLOP/s | max rel. diff vs java |");
+            md.add("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             for (Preset p : presets) {
                 DipConfig cfg = p.config();
                 for (String kind : only != null ? List.of(only) : List.of("sample", "train")) {
@@ -111,6 +119,8 @@ public final class BenchEnginesCommand implements Callable<Integer> {
             }
         }
         md.add("");
+        md.add("*launches*: kernel launches per step (counted as `dip bench launches` counts them); *launches × cost*: that count"
+                + " times the cost of an empty launch, over the step time: the time outside kernels estimated without the profiler.");
         md.add("Step times are medians of steps run without TornadoVM's profiler; kernel times are means over as many further"
                 + " steps run with it (it waits for each kernel's event as it is submitted, which would add to the step times).");
         md.add("");
@@ -128,35 +138,66 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** One engine's numbers for one kind of step. */
-    private record Row(String engine, double firstSec, double stepMs, DeviceCounters perStep, double flops, float[] result) {
+    /** Launches in the pass that {@link #launchCostMs} times. */
+    static final int LAUNCHES = 100;
+
+    private double launchMs = Double.NaN;          // the device engine's cost of one empty launch
+
+    /**
+     * What one kernel launch costs a device engine outside the kernel: a pass of {@link #LAUNCHES} launches of a
+     * kernel with nothing to do (zero over 16 floats, each its own array) and a 1-float copy back, median of 20 runs
+     * after the recording one.
+     */
+    static double launchCostMs(Engine e) {
+        float[][] xs = new float[LAUNCHES][16];
+        float[] back = new float[1];
+        Pass p = new Pass("bench.launch", null, new Object[] {back}, () -> {
+            for (float[] x : xs) e.zero(x, 16);
+            e.copySlice(back, 0, xs[0], 0, 1);
+        });
+        e.run(p);
+        double[] ms = new double[20];
+        for (int r = 0; r < ms.length; r++) {
+            long t0 = System.nanoTime();
+            e.run(p);
+            ms[r] = (System.nanoTime() - t0) * 1e-6 / (LAUNCHES + 1);
+        }
+        java.util.Arrays.sort(ms);
+        return (ms[9] + ms[10]) / 2;
+    }
+
+    /** One engine's numbers for one kind of step; launches and launchMs only for a device engine. */
+    private record Row(String engine, double firstSec, double stepMs, DeviceCounters perStep, int launches, double launchMs,
+                       double flops, float[] result) {
         String format(String preset, String kind, double diff) {
             if (perStep == null) {
-                return String.format(Locale.ROOT, "%-7s %-6s %-8s %9.2f %9.2f %6s %12s %12s %9s %8s %8.1f %9s", preset, kind, engine,
-                        firstSec, stepMs, "-", "-", "-", "-", "-", flops / stepMs / 1e6, "-");
+                return String.format(Locale.ROOT, "%-7s %-6s %-8s %9.2f %9.2f %6s %8s %12s %12s %9s %8s %8s %8.1f %9s", preset, kind, engine,
+                        firstSec, stepMs, "-", "-", "-", "-", "-", "-", "-", flops / stepMs / 1e6, "-");
             }
             double kms = perStep.kernelNanos() / 1e6;
-            return String.format(Locale.ROOT, "%-7s %-6s %-8s %9.2f %9.2f %6d %,12d %,12d %9.2f %7.1f%% %8.1f %9s", preset, kind, engine,
-                    firstSec, stepMs, perStep.graphRuns(), perStep.bytesIn(), perStep.bytesOut(), kms,
-                    100 * (1 - kms / stepMs), flops / kms / 1e6, Double.isNaN(diff) ? "-" : String.format(Locale.ROOT, "%.2e", diff));
+            return String.format(Locale.ROOT, "%-7s %-6s %-8s %9.2f %9.2f %6d %8d %,12d %,12d %9.2f %7.1f%% %7.1f%% %8.1f %9s", preset, kind,
+                    engine, firstSec, stepMs, perStep.graphRuns(), launches, perStep.bytesIn(), perStep.bytesOut(), kms,
+                    100 * (1 - kms / stepMs), 100 * launches * launchMs / stepMs, flops / kms / 1e6,
+                    Double.isNaN(diff) ? "-" : String.format(Locale.ROOT, "%.2e", diff));
         }
 
         String markdown(String preset, String kind, double diff) {
             if (perStep == null) {
-                return String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f | – | – | – | – | – | %.1f | – |", preset, kind, engine,
+                return String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f | – | – | – | – | – | – | – | %.1f | – |", preset, kind, engine,
                         firstSec, stepMs, flops / stepMs / 1e6);
             }
             double kms = perStep.kernelNanos() / 1e6;
-            return String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f | %d | %,d | %,d | %.2f | %.1f%% | %.1f | %s |", preset, kind,
-                    engine, firstSec, stepMs, perStep.graphRuns(), perStep.bytesIn(), perStep.bytesOut(), kms,
-                    100 * (1 - kms / stepMs), flops / kms / 1e6, Double.isNaN(diff) ? "–" : String.format(Locale.ROOT, "%.2e", diff));
+            return String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f | %d | %d | %,d | %,d | %.2f | %.1f%% | %.1f%% | %.1f | %s |", preset,
+                    kind, engine, firstSec, stepMs, perStep.graphRuns(), launches, perStep.bytesIn(), perStep.bytesOut(), kms,
+                    100 * (1 - kms / stepMs), 100 * launches * launchMs / stepMs, flops / kms / 1e6,
+                    Double.isNaN(diff) ? "–" : String.format(Locale.ROOT, "%.2e", diff));
         }
     }
 
     /** A guided Euler sampling run of 2·repeat + 1 steps from fixed noise (see {@link StepClock}). */
     private Row sampling(Engine e, DipConfig cfg) {
         int per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
-        Dip model = Dip.create(e, cfg, 2 * batch).initialize(new Rng(common.seed()));
+        Dip model = Dip.forInference(e, cfg, 2 * batch).initialize(new Rng(common.seed()));   // as dip sample builds it
         double flops = 2 * BenchStepCommand.macsPerImage(model, cfg)[0] * 2 * batch;
         int[] y = new int[batch];
         for (int i = 0; i < batch; i++) y[i] = i % cfg.numClasses();
@@ -164,7 +205,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         StepClock clock = new StepClock(e);
         clock.tick();                                     // the sampler reports after each step (and once at the end)
         new EulerSampler(model, 2 * repeat + 1, new Guidance(2f, 0f, 1f)).sample(x, y, batch, SamplerListener.steps((k, steps, t) -> clock.tick()));
-        return clock.row(e, flops, x);
+        return clock.row(e, flops, x, e.counters() == null ? 0 : BenchLaunchesCommand.samplingStep(cfg, batch).size());
     }
 
     /** 2·repeat + 1 training steps on a fixed batch (see {@link StepClock}); the result is the weights after. */
@@ -193,7 +234,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
             System.arraycopy(p.data(), 0, w, o, p.size());
             o += p.size();
         }
-        return clock.row(e, flops, w);
+        return clock.row(e, flops, w, e.counters() == null ? 0 : BenchLaunchesCommand.trainingStep(cfg, batch).size());
     }
 
     /**
@@ -215,7 +256,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         }
 
         /** Tick 0 is before step 0, tick k + 1 after step k; the sampler ticks once more after its final copy back. */
-        Row row(Engine e, double flops, float[] result) {
+        Row row(Engine e, double flops, float[] result, int launches) {
             int steps = repeat + 1;
             double first = (t.get(1) - t.get(0)) * 1e-9;
             List<Double> ms = new ArrayList<>();
@@ -229,7 +270,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
                 per = new DeviceCounters(d.passRuns() / k, d.graphRuns() / k, d.rebuilds(), d.bytesIn() / k, d.bytesOut() / k,
                         prof.kernelNanos() / k, prof.totalNanos() / k);
             }
-            return new Row(e.name(), first, median, per, flops, result);
+            return new Row(e.name(), first, median, per, launches, launchMs, flops, result);
         }
     }
 

@@ -65,7 +65,7 @@ public final class BenchLaunchesCommand implements Callable<Integer> {
                 "< " + SMALL / 1024 + "Ki");
         for (Preset p : presets) {
             for (String kind : only != null ? List.of(only) : List.of("sample", "train")) {
-                List<Launch> step = kind.equals("sample") ? samplingStep(p.config()) : trainingStep(p.config());
+                List<Launch> step = kind.equals("sample") ? samplingStep(p.config(), batch) : trainingStep(p.config(), batch);
                 long total = 0, small = 0;
                 long[] sizes = new long[step.size()];
                 for (int i = 0; i < sizes.length; i++) {
@@ -84,7 +84,7 @@ public final class BenchLaunchesCommand implements Callable<Integer> {
     }
 
     /** The second of two guided Euler steps (the first also sets up what every step reuses). */
-    private List<Launch> samplingStep(DipConfig cfg) {
+    static List<Launch> samplingStep(DipConfig cfg, int batch) {
         LaunchCounter e = new LaunchCounter();
         Dip model = Dip.forInference(e, cfg, 2 * batch);
         int per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
@@ -97,7 +97,7 @@ public final class BenchLaunchesCommand implements Callable<Integer> {
     }
 
     /** The second of two training steps (the first also zeroes what stays zero). */
-    private List<Launch> trainingStep(DipConfig cfg) {
+    static List<Launch> trainingStep(DipConfig cfg, int batch) {
         LaunchCounter e = new LaunchCounter();
         var conf = new TrainConfig(batch, 1e-3, 0.9, 0.999, 0.0, 0.99, 0.1, 0, 1.0, 0);
         Dip model = Dip.create(e, cfg, batch);
