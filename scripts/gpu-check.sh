@@ -53,9 +53,9 @@ stage 240 "java vs tornado, MICRO and SMALL8 (agreement checked)" engines.txt \
   "$root/scripts/dip" bench engines --engine tornado --presets MICRO,SMALL8 --batch-size 4 --repeat 5 \
   --check 1e-3 --report "$out/engines.md" || failed=1
 stage 120 "DiP-XL/16 256² CFG sampling step on the device, batch 1" xl-b1.txt \
-  "$root/scripts/dip" bench engines --engine tornado --presets XL16 --batch-size 1 --repeat 3 --only sample --no-java || failed=1
+  "$root/scripts/dip" bench engines --engine tornado --presets XL16 --batch-size 1 --repeat 2 --only sample --no-java || failed=1
 stage 150 "DiP-XL/16 256² CFG sampling step on the device, batch 32" xl-b32.txt \
-  "$root/scripts/dip" bench engines --engine tornado --presets XL16 --batch-size 32 --repeat 3 --only sample --no-java || failed=1
+  "$root/scripts/dip" bench engines --engine tornado --presets XL16 --batch-size 32 --repeat 2 --only sample --no-java || failed=1
 if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   stage 120 "PyTorch on the same GPU: DiP-XL/16 CFG step, batch 1 and 32" torch.txt \
     python3 "$root/scripts/reference/bench_torch_step.py" --device cuda --batch-sizes 1,32 || failed=1
