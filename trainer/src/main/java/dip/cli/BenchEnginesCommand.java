@@ -50,18 +50,11 @@ public final class BenchEnginesCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Spec CommandSpec spec;
 
-    @Option(names = "--presets", split = ",", defaultValue = "MICRO,SMALL8", paramLabel = "P,..",
-            description = "Presets to run (default: ${DEFAULT-VALUE}).")
-    Preset[] presets;
-    @Option(names = "--batch-size", defaultValue = "4", paramLabel = "B",
-            description = "Images per training step, and per sampling step (a CFG forward of 2B rows) (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Mixin StepChoice steps;
     @Option(names = "--repeat", defaultValue = "5", paramLabel = "N", description = "Timed steps after the first, whose median is used, then as many again with the device's profiler on for kernel time (default: ${DEFAULT-VALUE}).")
     int repeat;
     @Option(names = "--report", paramLabel = "FILE", description = "Also write the table as Markdown to FILE.")
     Path report;
-    @Option(names = "--only", paramLabel = "KIND", description = "Only the sample or the train step.")
-    String only;
     @Option(names = "--no-java", description = "Skip the java engine (XL on a GPU: minutes per step on a CPU); no agreement check then.")
     boolean noJava;
     @Option(names = "--check", paramLabel = "TOL",
@@ -70,10 +63,9 @@ public final class BenchEnginesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (batch < 1 || repeat < 1) throw new ParameterException(spec.commandLine(), "--batch-size and --repeat must be >= 1");
-        if (only != null && !only.equals("sample") && !only.equals("train")) {
-            throw new ParameterException(spec.commandLine(), "--only takes sample or train, got '" + only + "'");
-        }
+        steps.check(spec);
+        if (repeat < 1) throw new ParameterException(spec.commandLine(), "--repeat must be >= 1, got " + repeat);
+        int batch = steps.batch;
         if (noJava && check != null) throw new ParameterException(spec.commandLine(), "--check needs the java engine: drop --no-java");
         if (report != null && report.getParent() != null && !Files.isDirectory(report.getParent())) {
             throw new BadInput("--report " + report + ": folder " + report.getParent() + " does not exist; create it first");
@@ -99,9 +91,9 @@ public final class BenchEnginesCommand implements Callable<Integer> {
             md.add("");
             md.add("| preset | step | engine | first step s | step ms | graph runs | launches | bytes in | bytes out | kernel ms | outside kernels | launches × cost | kernel GFLOP/s | max rel. diff vs java |");
             md.add("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-            for (Preset p : presets) {
+            for (Preset p : steps.presets) {
                 DipConfig cfg = p.config();
-                for (String kind : only != null ? List.of(only) : List.of("sample", "train")) {
+                for (String kind : steps.kinds()) {
                     Row j = noJava ? null : kind.equals("sample") ? sampling(cpu, cfg) : training(cpu, cfg);
                     Row d = dev.name().equals("java") ? null : kind.equals("sample") ? sampling(dev, cfg) : training(dev, cfg);
                     List<Row> rows = new ArrayList<>();
@@ -196,6 +188,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
 
     /** A guided Euler sampling run of 2·repeat + 1 steps from fixed noise (see {@link StepClock}). */
     private Row sampling(Engine e, DipConfig cfg) {
+        int batch = steps.batch;
         int per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
         Dip model = Dip.forInference(e, cfg, 2 * batch).initialize(new Rng(common.seed()));   // as dip sample builds it
         double flops = 2 * BenchStepCommand.macsPerImage(model, cfg)[0] * 2 * batch;
@@ -210,6 +203,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
 
     /** 2·repeat + 1 training steps on a fixed batch (see {@link StepClock}); the result is the weights after. */
     private Row training(Engine e, DipConfig cfg) {
+        int batch = steps.batch;
         int per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
         var conf = new TrainConfig(batch, 1e-3, 0.9, 0.999, 0.0, 0.99, 0.1, 0, 1.0, common.seed());
         Dip model = Dip.create(e, cfg, batch).initialize(TrainState.initRng(conf.seed()));

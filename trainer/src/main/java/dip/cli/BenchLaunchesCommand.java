@@ -14,9 +14,9 @@ import dip.trainer.TrainConfig;
 import dip.trainer.TrainLoop;
 import dip.trainer.TrainState;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -39,14 +39,7 @@ import java.util.concurrent.Callable;
 public final class BenchLaunchesCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--presets", split = ",", defaultValue = "MICRO,SMALL8", paramLabel = "P,..",
-            description = "Presets (default: ${DEFAULT-VALUE}; XL16 sampling needs about 4 GB of heap, its training about 16 GB).")
-    Preset[] presets;
-    @Option(names = "--batch-size", defaultValue = "4", paramLabel = "B",
-            description = "Images per training step, and per sampling step (a CFG forward of 2B rows) (default: ${DEFAULT-VALUE}).")
-    int batch;
-    @Option(names = "--only", paramLabel = "KIND", description = "Only the sample or the train step.")
-    String only;
+    @Mixin StepChoice steps;
     @Option(names = "--per-kernel", description = "Also list every kernel: launches and work-items per launch.")
     boolean perKernel;
 
@@ -55,16 +48,14 @@ public final class BenchLaunchesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (batch < 1) throw new ParameterException(spec.commandLine(), "--batch-size must be >= 1, got " + batch);
-        if (only != null && !only.equals("sample") && !only.equals("train")) {
-            throw new ParameterException(spec.commandLine(), "--only takes sample or train, got '" + only + "'");
-        }
+        steps.check(spec);
+        int batch = steps.batch;
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "# dip bench launches: batch %d (sampling: a CFG forward of %d rows)%n", batch, 2 * batch);
         out.printf(Locale.ROOT, "%-7s %-6s %9s %14s %14s %12s%n", "preset", "step", "launches", "work-items", "median/launch",
                 "< " + SMALL / 1024 + "Ki");
-        for (Preset p : presets) {
-            for (String kind : only != null ? List.of(only) : List.of("sample", "train")) {
+        for (Preset p : steps.presets) {
+            for (String kind : steps.kinds()) {
                 List<Launch> step = kind.equals("sample") ? samplingStep(p.config(), batch) : trainingStep(p.config(), batch);
                 long total = 0, small = 0;
                 long[] sizes = new long[step.size()];
