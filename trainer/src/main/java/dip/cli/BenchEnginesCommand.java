@@ -29,7 +29,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -40,9 +39,9 @@ import java.util.concurrent.Callable;
  * device engine records and compiles the pass), the median of the next N steps, and from the device engine's own
  * counters the graph executions and the bytes each way per step. Kernel time needs the device's profiler, which
  * slows launches down, so it is read from N further steps run with the profiler on: the step times come from steps
- * without it. The kernels' GFLOP/s come from the multiply-adds counted from the weight shapes. It also reports how far the two engines' results are
- * apart, so a benchmark on new hardware is a correctness check too. With --report the table is also written as
- * Markdown.
+ * without it. The kernels' GFLOP/s come from the multiply-adds counted from the weight shapes. It also reports how
+ * far the two engines' results are apart, so a benchmark on new hardware is a correctness check too. With --report
+ * the table is also written as Markdown.
  */
 @Command(name = "engines", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Java engine beside the device engine (--engine tornado): sampling and training steps, transfers, kernel time, agreement.")
@@ -154,8 +153,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
             e.run(p);
             ms[r] = (System.nanoTime() - t0) * 1e-6 / (LAUNCHES + 1);
         }
-        java.util.Arrays.sort(ms);
-        return (ms[9] + ms[10]) / 2;
+        return median(ms);
     }
 
     /** One engine's numbers for one kind of step; launches and launchMs only for a device engine. */
@@ -205,11 +203,10 @@ public final class BenchEnginesCommand implements Callable<Integer> {
     private Row training(Engine e, DipConfig cfg) {
         int batch = steps.batch;
         int per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
-        var conf = new TrainConfig(batch, 1e-3, 0.9, 0.999, 0.0, 0.99, 0.1, 0, 1.0, common.seed());
-        Dip model = Dip.create(e, cfg, batch).initialize(TrainState.initRng(conf.seed()));
+        Dip model = Dip.create(e, cfg, batch).initialize(TrainState.initRng(common.seed()));
         double flops = 3 * 2 * BenchStepCommand.macsPerImage(model, cfg)[0] * batch;   // forward + two backward products
-        TrainState state = new TrainState(model, conf, 64);
-        TrainLoop loop = new TrainLoop(state, Dataset.unread(cfg, 64), new ProgressListener() { }, s -> null, 0);
+        TrainState state = new TrainState(model, trainConfig(batch, common.seed()), 64);
+        TrainLoop loop = trainLoop(state, cfg);
         float[] x = new Rng(common.seed() + 2).normal(batch * per);
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) labels[i] = (3 * i + 1) % cfg.numClasses();
@@ -229,6 +226,26 @@ public final class BenchEnginesCommand implements Callable<Integer> {
             o += p.size();
         }
         return clock.row(e, flops, w, e.counters() == null ? 0 : BenchLaunchesCommand.trainingStep(cfg, batch).size());
+    }
+
+    /**
+     * The training settings of a benchmarked step (clipping on, so the step has every kernel of a real one); `bench
+     * launches` counts the same step.
+     */
+    static TrainConfig trainConfig(int batch, long seed) {
+        return new TrainConfig(batch, 1e-3, 0.9, 0.999, 0.0, 0.99, 0.1, 0, 1.0, seed);
+    }
+
+    /** A training loop that the caller feeds batch by batch (TrainLoop.step), with no data set and no output. */
+    static TrainLoop trainLoop(TrainState state, DipConfig cfg) {
+        return new TrainLoop(state, Dataset.unread(cfg, 64), new ProgressListener() { }, s -> null, 0);
+    }
+
+    /** The median of the values (sorted in place). */
+    static double median(double[] v) {
+        java.util.Arrays.sort(v);
+        int h = v.length / 2;
+        return v.length % 2 == 1 ? v[h] : (v[h - 1] + v[h]) / 2;
     }
 
     /**
@@ -253,10 +270,9 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         Row row(Engine e, double flops, float[] result, int launches) {
             int steps = repeat + 1;
             double first = (t.get(1) - t.get(0)) * 1e-9;
-            List<Double> ms = new ArrayList<>();
-            for (int k = 1; k < steps; k++) ms.add((t.get(k + 1) - t.get(k)) * 1e-6);
-            Collections.sort(ms);
-            double median = ms.size() % 2 == 1 ? ms.get(ms.size() / 2) : (ms.get(ms.size() / 2 - 1) + ms.get(ms.size() / 2)) / 2;
+            double[] ms = new double[steps - 1];
+            for (int k = 1; k < steps; k++) ms[k - 1] = (t.get(k + 1) - t.get(k)) * 1e-6;
+            double median = median(ms);
             DeviceCounters per = null;
             if (c.get(0) != null) {
                 DeviceCounters d = c.get(steps).minus(c.get(1)), prof = c.get(2 * repeat + 1).minus(c.get(steps));

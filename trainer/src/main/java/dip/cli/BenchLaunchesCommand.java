@@ -1,6 +1,5 @@
 package dip.cli;
 
-import dip.data.Dataset;
 import dip.model.Dip;
 import dip.model.DipConfig;
 import dip.model.Preset;
@@ -9,8 +8,6 @@ import dip.sampler.Guidance;
 import dip.sampler.SamplerListener;
 import dip.tornado.exec.LaunchCounter;
 import dip.tornado.exec.LaunchCounter.Launch;
-import dip.trainer.ProgressListener;
-import dip.trainer.TrainConfig;
 import dip.trainer.TrainLoop;
 import dip.trainer.TrainState;
 import picocli.CommandLine.Command;
@@ -30,7 +27,7 @@ import java.util.concurrent.Callable;
 /**
  * `dip bench launches`: what a device engine launches per sampling step and per training step, counted without a
  * device ({@link LaunchCounter}: the model runs its kernel calls and none computes). Per step it prints the number of
- * launches, which sets the time a device spends outside kernels (TornadoVM on PoCL: about 0.15 ms each), and per
+ * launches, which sets the time a device spends outside kernels (TornadoVM on PoCL: about 0.09 ms each), and per
  * kernel the launches and their work-items, which say whether a launch can fill a GPU (an H200 keeps about 270,000
  * threads in flight: 132 SMs × 2,048).
  */
@@ -90,10 +87,8 @@ public final class BenchLaunchesCommand implements Callable<Integer> {
     /** The second of two training steps (the first also zeroes what stays zero). */
     static List<Launch> trainingStep(DipConfig cfg, int batch) {
         LaunchCounter e = new LaunchCounter();
-        var conf = new TrainConfig(batch, 1e-3, 0.9, 0.999, 0.0, 0.99, 0.1, 0, 1.0, 0);
-        Dip model = Dip.create(e, cfg, batch);
-        TrainState state = new TrainState(model, conf, 64);
-        TrainLoop loop = new TrainLoop(state, Dataset.unread(cfg, 64), new ProgressListener() { }, s -> null, 0);
+        TrainState state = new TrainState(Dip.create(e, cfg, batch), BenchEnginesCommand.trainConfig(batch, 0), 64);
+        TrainLoop loop = BenchEnginesCommand.trainLoop(state, cfg);
         float[] x = new float[batch * cfg.channels() * cfg.imageSize() * cfg.imageSize()];
         int[] labels = new int[batch];
         loop.step(x, labels);

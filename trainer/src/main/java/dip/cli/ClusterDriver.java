@@ -11,9 +11,9 @@ import java.util.regex.Pattern;
 
 /**
  * The driver side of `dip train --cluster` (and the argument helpers `dip sample --cluster` shares): what runs in
- * the user's JVM before any rank starts. It checks the cluster options, builds the ranks' command line (the user's, without the driver's options,
- * paths made absolute) and hands it to the {@link ClusterLauncher} on the class path (the dip-cluster jar's Spark
- * runner). The ranks themselves run the ordinary commands with a {@code Collective}.
+ * the user's JVM before any rank starts. It checks the cluster options, builds the ranks' command line (the user's,
+ * without the driver's options, paths made absolute) and hands it to the {@link ClusterLauncher} on the class path
+ * (the dip-cluster jar's Spark runner). The ranks themselves run the ordinary commands with a {@code Collective}.
  */
 final class ClusterDriver {
     private ClusterDriver() {

@@ -6,9 +6,10 @@ import java.util.List;
 /**
  * An engine that computes nothing: it writes down each kernel call, which kernel and how many work-items a device
  * launch of it has (the size of the kernel's {@code @Parallel} loops: the range an engine slices for most kernels;
- * for the kernels with two parallel loops, overridden below, rows × columns). Running a model's sampling step or training step through it lists what a device engine
- * launches, for any preset and batch, XL included, in seconds and without a device: how many launches a step makes
- * (each costs a device engine a fixed time outside the kernel) and how much parallel work each gives a GPU.
+ * for the kernels with two parallel loops, overridden below, rows × columns). Running a model's sampling step or
+ * training step through it lists what a device engine launches, for any preset and batch, XL included, in seconds
+ * and without a device: how many launches a step makes (each costs a device engine a fixed time outside the kernel)
+ * and how much parallel work each gives a GPU.
  * <p>Arrays are never written, so whatever the host computes from them is meaningless: only the calls count.
  */
 public final class LaunchCounter implements Engine {

@@ -8,8 +8,8 @@ import dip.tornado.Parallel;
  * sample b is mod[b, k·D .. (k+1)·D). A block has 6 chunks [shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp,
  * gate_mlp]; the DiT final layer has 2 [shift, scale]. Tokens x: (B·N, D), rows r = b·N + n.
  * Per-row kernels take [r0, r1) over B·N and are elementwise: two parallel loops, rows × D, so a device runs one
- * work-item per element (a CPU engine slices the rows and runs each row's D elements in order); the dmod kernels run over (b, d) pairs p = b·D + d in [p0, p1) and sum
- * over the N tokens, so each iteration owns its dmod entries.
+ * work-item per element (a CPU engine slices the rows and runs each row's D elements in order); the dmod kernels
+ * run over (b, d) pairs p = b·D + d in [p0, p1) and sum over the N tokens, so each iteration owns its dmod entries.
  */
 public final class AdaLnKernels {
     private AdaLnKernels() {

@@ -15,8 +15,8 @@ import dip.tornado.Parallel;
  * <p>
  * All four kernels are parallel over token rows r = b·N + n in [r0, r1) and, inside a row, over its C·P² elements
  * (two parallel loops: a device runs one work-item per element, a CPU engine slices the rows): a token owns its row
- * of tok and a disjoint P×P window of every channel of the image, so no two work-items write the same index. fold and unfold are each
- * other's adjoints, so each one's backward is the other one, accumulating.
+ * of tok and a disjoint P×P window of every channel of the image, so no two work-items write the same index. fold
+ * and unfold are each other's adjoints, so each one's backward is the other one, accumulating.
  */
 public final class PatchKernels {
     private PatchKernels() {
