@@ -106,64 +106,66 @@ public final class JavaEngine implements Engine {
     // ---------------------------------------------------------------------------------------------- convolutions
 
     /**
-     * True when a convolution's GEMM is worth it: enough multiply-adds, and an N side (the GEMM's vector axis:
-     * output channels, or input channels for backward-input) that fills at least half a panel; else the scalar kernels.
+     * True when a convolution's GEMM is worth it: its N side (the GEMM's vector axis: output channels, or input
+     * channels for backward-input) fills at least half a panel; else the scalar kernels. The choice looks at the
+     * channels only, never at the batch: the two paths sum in different orders, and an image's bits must not depend
+     * on how many images share its batch.
      */
-    static boolean useConv(long macs, int N) {
-        return macs >= FAST_MIN_MACS && 2 * N >= VectorMatmul.NR;
+    static boolean useConv(int N) {
+        return 2 * N >= VectorMatmul.NR;
     }
 
     @Override
     public void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
-        if (conv != null && useConv(9L * B * H * W * CI * CO, CO)) conv.convForward(this, out, x, w, bias, B, CI, CO, H, W, 9);
+        if (conv != null && useConv(CO)) conv.convForward(this, out, x, w, bias, B, CI, CO, H, W, 9);
         else Engine.super.conv3x3Forward(out, x, w, bias, B, CI, CO, H, W);
     }
 
     @Override
     public void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
-        if (conv != null && useConv(9L * B * H * W * CI * CO, CI)) conv.convBackwardInput(this, dx, dout, w, B, CI, CO, H, W, 9);
+        if (conv != null && useConv(CI)) conv.convBackwardInput(this, dx, dout, w, B, CI, CO, H, W, 9);
         else Engine.super.conv3x3BackwardInput(dx, dout, w, B, CI, CO, H, W);
     }
 
     @Override
     public void conv3x3BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
-        if (conv != null && useConv(9L * B * H * W * CI * CO, CO)) conv.convBackwardWeight(this, dw, db, dout, x, B, CI, CO, H, W, 9);
+        if (conv != null && useConv(CO)) conv.convBackwardWeight(this, dw, db, dout, x, B, CI, CO, H, W, 9);
         else Engine.super.conv3x3BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
     }
 
     @Override
     public void conv1x1Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int HW) {
-        if (conv != null && useConv((long) B * HW * CI * CO, CO)) conv.convForward(this, out, x, w, bias, B, CI, CO, 1, HW, 1);
+        if (conv != null && useConv(CO)) conv.convForward(this, out, x, w, bias, B, CI, CO, 1, HW, 1);
         else Engine.super.conv1x1Forward(out, x, w, bias, B, CI, CO, HW);
     }
 
     @Override
     public void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int HW) {
-        if (conv != null && useConv((long) B * HW * CI * CO, CI)) conv.convBackwardInput(this, dx, dout, w, B, CI, CO, 1, HW, 1);
+        if (conv != null && useConv(CI)) conv.convBackwardInput(this, dx, dout, w, B, CI, CO, 1, HW, 1);
         else Engine.super.conv1x1BackwardInput(dx, dout, w, B, CI, CO, HW);
     }
 
     @Override
     public void conv1x1BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int HW) {
-        if (conv != null && useConv((long) B * HW * CI * CO, CO)) conv.convBackwardWeight(this, dw, db, dout, x, B, CI, CO, 1, HW, 1);
+        if (conv != null && useConv(CO)) conv.convBackwardWeight(this, dw, db, dout, x, B, CI, CO, 1, HW, 1);
         else Engine.super.conv1x1BackwardWeight(dw, db, dout, x, B, CI, CO, HW);
     }
 
     @Override
     public void convTranspose2x2Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
-        if (conv != null && useConv(4L * B * H * W * CI * CO, 4 * CO)) conv.convTForward(this, out, x, w, bias, B, CI, CO, H, W);
+        if (conv != null && useConv(4 * CO)) conv.convTForward(this, out, x, w, bias, B, CI, CO, H, W);
         else Engine.super.convTranspose2x2Forward(out, x, w, bias, B, CI, CO, H, W);
     }
 
     @Override
     public void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
-        if (conv != null && useConv(4L * B * H * W * CI * CO, CI)) conv.convTBackwardInput(this, dx, dout, w, B, CI, CO, H, W);
+        if (conv != null && useConv(CI)) conv.convTBackwardInput(this, dx, dout, w, B, CI, CO, H, W);
         else Engine.super.convTranspose2x2BackwardInput(dx, dout, w, B, CI, CO, H, W);
     }
 
     @Override
     public void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
-        if (conv != null && useConv(4L * B * H * W * CI * CO, 4 * CO)) conv.convTBackwardWeight(this, dw, db, dout, x, B, CI, CO, H, W);
+        if (conv != null && useConv(4 * CO)) conv.convTBackwardWeight(this, dw, db, dout, x, B, CI, CO, H, W);
         else Engine.super.convTranspose2x2BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
     }
 

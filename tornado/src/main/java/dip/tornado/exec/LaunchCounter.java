@@ -95,6 +95,66 @@ public final class LaunchCounter implements Engine {
     }
 
     @Override
+    public void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
+        launches.add(new Launch("conv3x3Forward", (long) B * CO * H * W));
+    }
+
+    @Override
+    public void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
+        launches.add(new Launch("conv3x3BackwardInput", (long) B * CI * H * W));
+    }
+
+    @Override
+    public void conv3x3BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+        launches.add(new Launch("conv3x3BackwardWeight", (long) CO * CI * 9));
+    }
+
+    @Override
+    public void conv1x1Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int HW) {
+        launches.add(new Launch("conv1x1Forward", (long) B * CO * HW));
+    }
+
+    @Override
+    public void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int HW) {
+        launches.add(new Launch("conv1x1BackwardInput", (long) B * CI * HW));
+    }
+
+    @Override
+    public void convTranspose2x2Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
+        launches.add(new Launch("convTranspose2x2Forward", 4L * B * CO * H * W));
+    }
+
+    @Override
+    public void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
+        launches.add(new Launch("convTranspose2x2BackwardInput", (long) B * CI * H * W));
+    }
+
+    @Override
+    public void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+        launches.add(new Launch("convTranspose2x2BackwardWeight", (long) CI * CO * 4));
+    }
+
+    /** Three launches: scores (rows × keys), softmax (rows), values (rows × head size). */
+    @Override
+    public void attentionForward(float[] out, float[] att, float[] q, float[] k, float[] v, int BH, int N, int HS, float scale) {
+        long rows = (long) BH * N;
+        launches.add(new Launch("attentionForward", rows * N));
+        launches.add(new Launch("attentionForward", rows));
+        launches.add(new Launch("attentionForward", rows * HS));
+    }
+
+    /** Four launches: dP (rows × keys), softmax backward (rows), dq and dk/dv (rows × head size). */
+    @Override
+    public void attentionBackward(float[] dq, float[] dk, float[] dv, float[] dpre, float[] dout, float[] q, float[] k,
+                                  float[] v, float[] att, int BH, int N, int HS, float scale) {
+        long rows = (long) BH * N;
+        launches.add(new Launch("attentionBackward", rows * N));
+        launches.add(new Launch("attentionBackward", rows));
+        launches.add(new Launch("attentionBackward", rows * HS));
+        launches.add(new Launch("attentionBackward", rows * HS));
+    }
+
+    @Override
     public void sumTo(float[] out, int k, float[] x, int n, float scale) {
         launches.add(new Launch("sumTo", 1));
     }

@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Softmax attention on the Vector API: the same math as {@link AttentionKernels#attentionForward},
- * {@link AttentionKernels#attentionBackwardQuery} and {@link AttentionKernels#attentionBackwardKeyValue}, with the
+ * Softmax attention on the Vector API: the same math as the {@link AttentionKernels} that {@code Engine}'s
+ * attentionForward and attentionBackward run (scores, softmax, values; and back), one head at a time, with the
  * (b, h) heads split across the engine's threads (each head's slices are contiguous: q, k, v, out, dq, dk, dv are
  * N×HS at bh·N·HS; att, dpre are N×N at bh·N·N). Inside a head every product is "a row times a matrix" with
  * four vectors of outputs held in registers over the whole inner sum (rowTimes; a masked vector for the tail):
@@ -36,7 +36,7 @@ final class VectorAttention {
         return t;
     }
 
-    /** out, att as {@link AttentionKernels#attentionForward} over all BH·N query rows. */
+    /** out, att as {@link Engine#attentionForward} over all BH·N query rows. */
     static void forward(Engine e, float[] out, float[] att, float[] q, float[] k, float[] v, int BH, int N, int HS, float scale) {
         e.parallelFor(BH, (lo, hi) -> {
             float[] t = scratch(HS * N);
@@ -70,8 +70,7 @@ final class VectorAttention {
     }
 
     /**
-     * dpre written, dq, dk, dv accumulated as {@link AttentionKernels#attentionBackwardQuery} followed by
-     * {@link AttentionKernels#attentionBackwardKeyValue} over all BH·N rows.
+     * dpre written, dq, dk, dv accumulated as {@link Engine#attentionBackward} over all BH·N rows.
      */
     static void backward(Engine e, float[] dq, float[] dk, float[] dv, float[] dpre, float[] dout, float[] q, float[] k,
                          float[] v, float[] att, int BH, int N, int HS, float scale) {

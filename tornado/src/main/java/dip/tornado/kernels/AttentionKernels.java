@@ -79,90 +79,120 @@ public final class AttentionKernels {
 
     // ------------------------------------------------------------------------------------ softmax attention
 
+    // One head's rows: r = bh·N + i (bh = b·NH + h); its keys and values are rows bh·N .. bh·N + N − 1. A forward is
+    // three kernels (scores, softmax, values) and a backward four, so each work-item owns one element it writes;
+    // the row-wide steps (softmax and its backward) are the only kernels with one work-item per row.
+
     /**
-     * Writes query rows [r0, r1) (r = bh·N + i over B·NH·N): S_j = scale · q_i·k_j, P = softmax_j(S) (max-shifted),
-     * att[r, j] = P_j (cached for backward), out[r, :] = Σ_j P_j v_j.
-     * q, k, v, out: (B·NH·N, HS); att: (B·NH·N, N).
+     * Forward, 1 of 3, over query rows [r0, r1) × keys j: att[r, j] = S_j = scale · q_r·k_j (the raw scores;
+     * {@link #softmaxRows} turns them into probabilities in place).
      */
-    public static void attentionForward(float[] out, float[] att, float[] q, float[] k, float[] v,
-                                        int r0, int r1, int N, int HS, float scale) {
+    public static void attentionScores(float[] att, float[] q, float[] k, int r0, int r1, int N, int HS, float scale) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int base = (r / N) * N;                            // first key/value row of this (b, h)
-            int qRow = r * HS, attRow = r * N;
-            float max = -Float.MAX_VALUE;
-            for (int j = 0; j < N; j++) {
-                int kRow = (base + j) * HS;
+            for (@Parallel int j = 0; j < N; j++) {
+                int r = r0 + it;
+                int qRow = r * HS, kRow = ((r / N) * N + j) * HS;
                 float s = 0f;
                 for (int d = 0; d < HS; d++) s += q[qRow + d] * k[kRow + d];
-                s *= scale;
-                att[attRow + j] = s;
-                if (s > max) max = s;
+                att[r * N + j] = s * scale;
             }
+        }
+    }
+
+    /** Forward, 2 of 3, over rows [r0, r1) of att (·, N): att[r, :] = softmax(att[r, :]), shifted by the row's max. */
+    public static void softmaxRows(float[] att, int r0, int r1, int N) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int a = (r0 + it) * N;
+            float max = -Float.MAX_VALUE;
+            for (int j = 0; j < N; j++) max = Math.max(max, att[a + j]);
             float sum = 0f;
             for (int j = 0; j < N; j++) {
-                float e = (float) Math.exp(att[attRow + j] - max);
-                att[attRow + j] = e;
+                float e = (float) Math.exp(att[a + j] - max);
+                att[a + j] = e;
                 sum += e;
             }
             float inv = 1f / sum;
-            for (int j = 0; j < N; j++) att[attRow + j] *= inv;
-            for (int d = 0; d < HS; d++) out[qRow + d] = 0f;
-            for (int j = 0; j < N; j++) {
-                float p = att[attRow + j];
-                int vRow = (base + j) * HS;
-                for (int d = 0; d < HS; d++) out[qRow + d] += p * v[vRow + d];
-            }
+            for (int j = 0; j < N; j++) att[a + j] *= inv;
         }
     }
 
-    /**
-     * Backward, part 1, over query rows [r0, r1): dP_j = dout_i·v_j, dS_j = P_j·(dP_j − Σ_l P_l dP_l);
-     * writes dpre[r, j] = dS_j (a scratch (B·NH·N, N) read by attentionBackwardKeyValue) and accumulates
-     * dq[r, :] += scale · Σ_j dS_j k_j.
-     * Forward was: S_j = scale · q_i·k_j; P = softmax(S); out_i = Σ_j P_j v_j.
-     */
-    public static void attentionBackwardQuery(float[] dq, float[] dpre, float[] dout, float[] q, float[] k,
-                                              float[] v, float[] att, int r0, int r1, int N, int HS, float scale) {
+    /** Forward, 3 of 3, over query rows [r0, r1) × d: out[r, d] = Σ_j P[r, j] · v[j, d], with P = att. */
+    public static void attentionValues(float[] out, float[] att, float[] v, int r0, int r1, int N, int HS) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int base = (r / N) * N;
-            int qRow = r * HS, attRow = r * N;
-            float dot = 0f;                                    // Σ_l P_l dP_l
-            for (int j = 0; j < N; j++) {
-                int vRow = (base + j) * HS;
-                float dp = 0f;
-                for (int d = 0; d < HS; d++) dp += dout[qRow + d] * v[vRow + d];
-                dpre[attRow + j] = dp;
-                dot += att[attRow + j] * dp;
-            }
-            for (int j = 0; j < N; j++) {
-                float ds = att[attRow + j] * (dpre[attRow + j] - dot);
-                dpre[attRow + j] = ds;
-                int kRow = (base + j) * HS;
-                for (int d = 0; d < HS; d++) dq[qRow + d] += scale * ds * k[kRow + d];
+            for (@Parallel int d = 0; d < HS; d++) {
+                int r = r0 + it;
+                int a = r * N, vCol = (r / N) * N * HS + d;
+                float acc = 0f;
+                for (int j = 0; j < N; j++) acc += att[a + j] * v[vCol + j * HS];
+                out[r * HS + d] = acc;
             }
         }
     }
 
     /**
-     * Backward, part 2, over key rows [r0, r1) (r = bh·N + j): accumulates dv[r, :] += Σ_i P[i, j] · dout_i and
-     * dk[r, :] += scale · Σ_i dS[i, j] · q_i, with P = att and dS = dpre from attentionBackwardQuery.
+     * Backward, 1 of 4, over query rows [r0, r1) × keys j: dpre[r, j] = dP_j = dout_r·v_j (a scratch (B·NH·N, N)).
+     * Forward was: out_r = Σ_j P_j v_j.
+     */
+    public static void attentionBackwardProbs(float[] dpre, float[] dout, float[] v, int r0, int r1, int N, int HS) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            for (@Parallel int j = 0; j < N; j++) {
+                int r = r0 + it;
+                int oRow = r * HS, vRow = ((r / N) * N + j) * HS;
+                float dp = 0f;
+                for (int d = 0; d < HS; d++) dp += dout[oRow + d] * v[vRow + d];
+                dpre[r * N + j] = dp;
+            }
+        }
+    }
+
+    /**
+     * Backward, 2 of 4, over rows [r0, r1): dpre[r, j] = dS_j = P_j·(dP_j − Σ_l P_l dP_l) in place, with P = att.
+     * Forward was: P = softmax(S).
+     */
+    public static void softmaxBackwardRows(float[] dpre, float[] att, int r0, int r1, int N) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int a = (r0 + it) * N;
+            float dot = 0f;
+            for (int j = 0; j < N; j++) dot += att[a + j] * dpre[a + j];
+            for (int j = 0; j < N; j++) dpre[a + j] = att[a + j] * (dpre[a + j] - dot);
+        }
+    }
+
+    /**
+     * Backward, 3 of 4, over query rows [r0, r1) × d: dq[r, d] += scale · Σ_j dS[r, j] · k[j, d], with dS = dpre.
+     * Forward was: S[r, j] = scale · q_r·k_j.
+     */
+    public static void attentionBackwardQuery(float[] dq, float[] dpre, float[] k, int r0, int r1, int N, int HS, float scale) {
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            for (@Parallel int d = 0; d < HS; d++) {
+                int r = r0 + it;
+                int a = r * N, kCol = (r / N) * N * HS + d;
+                float acc = 0f;
+                for (int j = 0; j < N; j++) acc += dpre[a + j] * k[kCol + j * HS];
+                dq[r * HS + d] += scale * acc;
+            }
+        }
+    }
+
+    /**
+     * Backward, 4 of 4, over key rows [r0, r1) (r = bh·N + j) × d: dv[r, d] += Σ_i P[i, j] · dout[i, d] and
+     * dk[r, d] += scale · Σ_i dS[i, j] · q[i, d], with P = att and dS = dpre, i over the queries of the same head.
      * Forward was: S[i, j] = scale · q_i·k_j; out_i = Σ_j P[i, j] v_j.
      */
     public static void attentionBackwardKeyValue(float[] dk, float[] dv, float[] dout, float[] q, float[] att,
                                                  float[] dpre, int r0, int r1, int N, int HS, float scale) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int base = (r / N) * N, j = r % N;
-            int kRow = r * HS;
-            for (int i = 0; i < N; i++) {
-                int qRow = (base + i) * HS, a = (base + i) * N + j;
-                float p = att[a], ds = scale * dpre[a];
-                for (int d = 0; d < HS; d++) {
-                    dv[kRow + d] += p * dout[qRow + d];
-                    dk[kRow + d] += ds * q[qRow + d];
+            for (@Parallel int d = 0; d < HS; d++) {
+                int r = r0 + it;
+                int base = (r / N) * N, j = r - base;
+                float accV = 0f, accK = 0f;
+                for (int i = 0; i < N; i++) {
+                    int a = (base + i) * N + j, row = (base + i) * HS + d;
+                    accV += att[a] * dout[row];
+                    accK += dpre[a] * q[row];
                 }
+                dv[r * HS + d] += accV;
+                dk[r * HS + d] += scale * accK;
             }
         }
     }

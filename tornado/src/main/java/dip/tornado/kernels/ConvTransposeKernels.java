@@ -8,8 +8,9 @@ import dip.tornado.Parallel;
  * overlap. NCHW row-major; x: (B, CI, H, W), w: (CI, CO, 2, 2) (torch's layout: in first), bias: (CO),
  * out: (B, CO, 2H, 2W):
  * <pre>out[b, co, 2y + ky, 2x + kx] = bias[co] + Σ_ci x[b, ci, y, x]·w[ci, co, ky, kx]</pre>
- * Forward is parallel over output planes (b·CO + co), backward-to-input over input planes (b·CI + ci), and
- * backward-to-weight over r = ci·CO + co, which owns dW[ci, co, :, :] (and db[co] when ci = 0).
+ * Every kernel has two {@code @Parallel} loops, one work-item per element written: forward over output planes
+ * (b·CO + co) × output pixels, backward-to-input over input planes (b·CI + ci) × pixels, and backward-to-weight over
+ * r = ci·CO + co × the four taps of dW[ci, co, :, :] (the tap-0 work-item of ci = 0 also owns db[co]).
  */
 public final class ConvTransposeKernels {
     private ConvTransposeKernels() {
@@ -34,87 +35,76 @@ public final class ConvTransposeKernels {
         }
     }
 
-    /** Writes output planes r = b·CO + co in [r0, r1): out[b,co,2y+ky,2x+kx] = bias[co] + Σ_ci x[b,ci,y,x]·w[ci,co,ky,kx]. */
+    /**
+     * Writes output planes r = b·CO + co in [r0, r1): out[b,co,2y+ky,2x+kx] = bias[co] + Σ_ci x[b,ci,y,x]·w[ci,co,ky,kx].
+     * One work-item per output element.
+     */
     public static void convTranspose2x2Forward(float[] out, float[] x, float[] w, float[] bias,
                                                int r0, int r1, int CI, int CO, int H, int W) {
         int HW = H * W, OW = 2 * W;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int b = r / CO, co = r - b * CO;
-            int o = r * 4 * HW;                                          // seek to out[b, co]
-            float bv = bias[co];
-            for (int i = 0; i < 4 * HW; i++) out[o + i] = bv;
-            for (int ci = 0; ci < CI; ci++) {
-                int wo = (ci * CO + co) * 4;
-                float w00 = w[wo], w01 = w[wo + 1], w10 = w[wo + 2], w11 = w[wo + 3];
-                int i = (b * CI + ci) * HW;
-                for (int y = 0; y < H; y++) {
-                    int top = o + 2 * y * OW, bottom = top + OW;          // output rows 2y and 2y+1
-                    for (int xx = 0; xx < W; xx++) {
-                        float v = x[i + y * W + xx];
-                        out[top + 2 * xx] += v * w00;
-                        out[top + 2 * xx + 1] += v * w01;
-                        out[bottom + 2 * xx] += v * w10;
-                        out[bottom + 2 * xx + 1] += v * w11;
-                    }
-                }
+            for (@Parallel int q = 0; q < 4 * HW; q++) {
+                int r = r0 + it;
+                int b = r / CO, co = r - b * CO;
+                int oy = q / OW, ox = q - oy * OW;
+                int i = (b * CI * H + (oy >> 1)) * W + (ox >> 1), k = co * 4 + (oy & 1) * 2 + (ox & 1);
+                float acc = 0f;
+                for (int ci = 0; ci < CI; ci++) acc += x[i + ci * HW] * w[k + ci * CO * 4];
+                out[r * 4 * HW + q] = acc + bias[co];
             }
         }
     }
 
     /**
-     * Accumulates into dx planes r = b·CI + ci in [r0, r1): dx[b,ci,y,x] += Σ_{co,ky,kx} w[ci,co,ky,kx]·dout[b,co,2y+ky,2x+kx].
-     * Forward was: out[b,co,2y+ky,2x+kx] += x[b,ci,y,x]·w[ci,co,ky,kx].
+     * Accumulates into dx planes r = b·CI + ci in [r0, r1): dx[b,ci,y,x] += Σ_{co,ky,kx} w[ci,co,ky,kx]·dout[b,co,2y+ky,2x+kx],
+     * one work-item per element. Forward was: out[b,co,2y+ky,2x+kx] += x[b,ci,y,x]·w[ci,co,ky,kx].
      */
     public static void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w,
                                                      int r0, int r1, int CI, int CO, int H, int W) {
         int HW = H * W, OW = 2 * W;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int b = r / CI, ci = r - b * CI;
-            int o = r * HW;                                              // seek to dx[b, ci]
-            for (int co = 0; co < CO; co++) {
-                int wo = (ci * CO + co) * 4;
-                float w00 = w[wo], w01 = w[wo + 1], w10 = w[wo + 2], w11 = w[wo + 3];
-                int d = (b * CO + co) * 4 * HW;
-                for (int y = 0; y < H; y++) {
-                    int top = d + 2 * y * OW, bottom = top + OW;
-                    for (int xx = 0; xx < W; xx++) {
-                        dx[o + y * W + xx] += w00 * dout[top + 2 * xx] + w01 * dout[top + 2 * xx + 1]
-                                + w10 * dout[bottom + 2 * xx] + w11 * dout[bottom + 2 * xx + 1];
-                    }
+            for (@Parallel int p = 0; p < HW; p++) {
+                int r = r0 + it;
+                int b = r / CI, ci = r - b * CI;
+                int y = p / W, xx = p - y * W;
+                float acc = 0f;
+                for (int co = 0; co < CO; co++) {
+                    int k = (ci * CO + co) * 4, top = (b * CO + co) * 4 * HW + 2 * y * OW + 2 * xx, bottom = top + OW;
+                    acc += w[k] * dout[top] + w[k + 1] * dout[top + 1] + w[k + 2] * dout[bottom] + w[k + 3] * dout[bottom + 1];
                 }
+                dx[r * HW + p] += acc;
             }
         }
     }
 
     /**
-     * Accumulates dW[ci, co, :, :] for r = ci·CO + co in [r0, r1), and db[co] in the ci = 0 iteration:
-     * dW[ci,co,ky,kx] += Σ_{b,y,x} x[b,ci,y,x]·dout[b,co,2y+ky,2x+kx], db[co] += Σ_{b,oy,ox} dout[b,co,oy,ox].
-     * Forward was: out[b,co,2y+ky,2x+kx] = bias[co] + Σ_ci x[b,ci,y,x]·w[ci,co,ky,kx].
+     * Accumulates dW[ci, co, ky, kx] for r = ci·CO + co in [r0, r1), one work-item per tap t = 2·ky + kx, and db[co]
+     * in the work-item (ci = 0, t = 0): dW[ci,co,ky,kx] += Σ_{b,y,x} x[b,ci,y,x]·dout[b,co,2y+ky,2x+kx],
+     * db[co] += Σ_{b,oy,ox} dout[b,co,oy,ox]. Forward was: out[b,co,2y+ky,2x+kx] = bias[co] + Σ_ci x[b,ci,y,x]·w[ci,co,ky,kx].
      */
     public static void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x,
                                                       int r0, int r1, int B, int CI, int CO, int H, int W) {
         int HW = H * W, OW = 2 * W;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
-            int r = r0 + it;
-            int ci = r / CO, co = r - ci * CO;
-            float a00 = 0f, a01 = 0f, a10 = 0f, a11 = 0f, ab = 0f;
-            for (int b = 0; b < B; b++) {
-                int i = (b * CI + ci) * HW, d = (b * CO + co) * 4 * HW;
-                for (int y = 0; y < H; y++) {
-                    int top = d + 2 * y * OW, bottom = top + OW;
-                    for (int xx = 0; xx < W; xx++) {
-                        float v = x[i + y * W + xx];
-                        float g00 = dout[top + 2 * xx], g01 = dout[top + 2 * xx + 1];
-                        float g10 = dout[bottom + 2 * xx], g11 = dout[bottom + 2 * xx + 1];
-                        a00 += v * g00; a01 += v * g01; a10 += v * g10; a11 += v * g11;
-                        ab += g00 + g01 + g10 + g11;
+            for (@Parallel int t = 0; t < 4; t++) {
+                int r = r0 + it;
+                int ci = r / CO, co = r - ci * CO;
+                int ky = t >> 1, kx = t & 1;
+                float acc = 0f, accB = 0f;
+                for (int b = 0; b < B; b++) {
+                    int i = (b * CI + ci) * HW, d = (b * CO + co) * 4 * HW + ky * OW + kx;
+                    for (int y = 0; y < H; y++) {
+                        for (int xx = 0; xx < W; xx++) acc += x[i + y * W + xx] * dout[d + 2 * y * OW + 2 * xx];
                     }
                 }
+                dw[r * 4 + t] += acc;
+                if (ci == 0 && t == 0) {
+                    for (int b = 0; b < B; b++) {
+                        for (int q = 0; q < 4 * HW; q++) accB += dout[(b * CO + co) * 4 * HW + q];
+                    }
+                    db[co] += accB;
+                }
             }
-            dw[r * 4] += a00; dw[r * 4 + 1] += a01; dw[r * 4 + 2] += a10; dw[r * 4 + 3] += a11;
-            if (ci == 0) db[co] += ab;
         }
     }
 }

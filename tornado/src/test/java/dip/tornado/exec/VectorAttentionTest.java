@@ -1,6 +1,7 @@
 package dip.tornado.exec;
 
 import dip.tornado.kernels.AttentionKernels;
+import dip.tornado.kernels.AttentionSteps;
 import dip.util.Rng;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +38,7 @@ class VectorAttentionTest {
         float[] q = rng.normal(rows * HS), k = rng.normal(rows * HS), v = rng.normal(rows * HS), dout = rng.normal(rows * HS);
         float[] wantOut = new float[rows * HS], gotOut = rng.normal(rows * HS);
         float[] wantAtt = new float[rows * N], gotAtt = rng.normal(rows * N);
-        AttentionKernels.attentionForward(wantOut, wantAtt, q, k, v, 0, rows, N, HS, scale);
+        AttentionSteps.forward(wantOut, wantAtt, q, k, v, rows, N, HS, scale);
         if (path == Path.DIRECT) VectorAttention.forward(e, gotOut, gotAtt, q, k, v, BH, N, HS, scale);
         else e.attentionForward(gotOut, gotAtt, q, k, v, BH, N, HS, scale);
         assertClose(tag + " out", wantOut, gotOut, wantOut.length);
@@ -47,8 +48,7 @@ class VectorAttentionTest {
         float[] wantDk = rng.normal(rows * HS), gotDk = wantDk.clone();
         float[] wantDv = rng.normal(rows * HS), gotDv = wantDv.clone();
         float[] wantDpre = new float[rows * N], gotDpre = rng.normal(rows * N);
-        AttentionKernels.attentionBackwardQuery(wantDq, wantDpre, dout, q, k, v, wantAtt, 0, rows, N, HS, scale);
-        AttentionKernels.attentionBackwardKeyValue(wantDk, wantDv, dout, q, wantAtt, wantDpre, 0, rows, N, HS, scale);
+        AttentionSteps.backward(wantDq, wantDk, wantDv, wantDpre, dout, q, k, v, wantAtt, rows, N, HS, scale);
         if (path == Path.DIRECT) VectorAttention.backward(e, gotDq, gotDk, gotDv, gotDpre, dout, q, k, v, wantAtt, BH, N, HS, scale);
         else e.attentionBackward(gotDq, gotDk, gotDv, gotDpre, dout, q, k, v, wantAtt, BH, N, HS, scale);
         assertClose(tag + " dpre", wantDpre, gotDpre, wantDpre.length);

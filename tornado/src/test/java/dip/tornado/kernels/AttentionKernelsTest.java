@@ -14,7 +14,7 @@ class AttentionKernelsTest {
 
     static float[] attend(float[] q, float[] k, float[] v) {
         float[] out = new float[HR * HS], att = new float[HR * N];
-        AttentionKernels.attentionForward(out, att, q, k, v, 0, HR, N, HS, SCALE);
+        AttentionSteps.forward(out, att, q, k, v, HR, N, HS, SCALE);
         return out;
     }
 
@@ -62,7 +62,7 @@ class AttentionKernelsTest {
         // Query 1: q = 1 -> S = [0, ln 3] -> P = [1/4, 3/4] -> out = 0.5 + 3 = 3.5.
         float[] q = {0, 1}, k = {0, (float) Math.log(3)}, v = {2, 4};
         float[] out = new float[2], att = new float[4];
-        AttentionKernels.attentionForward(out, att, q, k, v, 0, 2, 2, 1, 1f);
+        AttentionSteps.forward(out, att, q, k, v, 2, 2, 1, 1f);
         assertArrayEquals(new float[]{3f, 3.5f}, out, Tol.FWD_F32, "out");
         assertArrayEquals(new float[]{0.5f, 0.5f, 0.25f, 0.75f}, att, Tol.FWD_F32, "att");
     }
@@ -97,10 +97,9 @@ class AttentionKernelsTest {
         var rng = new Rng(9);
         float[] q = rng.normal(HR * HS), k = rng.normal(HR * HS), v = rng.normal(HR * HS), dout = rng.normal(HR * HS);
         float[] out = new float[HR * HS], att = new float[HR * N], dpre = new float[HR * N];
-        AttentionKernels.attentionForward(out, att, q, k, v, 0, HR, N, HS, SCALE);
+        AttentionSteps.forward(out, att, q, k, v, HR, N, HS, SCALE);
         float[] dq = new float[HR * HS], dk = new float[HR * HS], dv = new float[HR * HS];
-        AttentionKernels.attentionBackwardQuery(dq, dpre, dout, q, k, v, att, 0, HR, N, HS, SCALE);
-        AttentionKernels.attentionBackwardKeyValue(dk, dv, dout, q, att, dpre, 0, HR, N, HS, SCALE);
+        AttentionSteps.backward(dq, dk, dv, dpre, dout, q, k, v, att, HR, N, HS, SCALE);
         GradCheck.assertDirectional("attention dq", xs -> GradCheck.dot(attend(xs, k, v), dout, HR * HS),
                 q, dq, rng, 1e-2, Tol.GRAD_REL);
         GradCheck.assertDirectional("attention dk", xs -> GradCheck.dot(attend(q, xs, v), dout, HR * HS),

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dip.tornado.kernels.ActivationKernels;
 import dip.tornado.kernels.AdaLnKernels;
 import dip.tornado.kernels.AttentionKernels;
+import dip.tornado.kernels.AttentionSteps;
 import dip.tornado.kernels.ConvKernels;
 import dip.tornado.kernels.ConvTransposeKernels;
 import dip.tornado.kernels.EmbedKernels;
@@ -103,11 +104,13 @@ class TornadoKernelsTest {
         var rng = new Rng(23);
         float[] q = rng.normal(R * HS), k = rng.normal(R * HS), v = rng.normal(R * HS);
         float[] out = nan(R * HS), att = nan(R * N), outD = nan(R * HS), attD = nan(R * N);
-        AttentionKernels.attentionForward(out, att, q, k, v, 0, R, N, HS, scale);
-        onDevice(g -> g.task("attentionForward", AttentionKernels::attentionForward, outD, attD, q, k, v, 0, R, N, HS, scale),
+        AttentionSteps.forward(out, att, q, k, v, R, N, HS, scale);
+        onDevice(g -> g.task("attentionScores", AttentionKernels::attentionScores, attD, q, k, 0, R, N, HS, scale)
+                        .task("softmaxRows", AttentionKernels::softmaxRows, attD, 0, R, N)
+                        .task("attentionValues", AttentionKernels::attentionValues, outD, attD, v, 0, R, N, HS),
                 new Object[] {q, k, v}, new Object[] {outD, attD});
-        assertClose("attentionForward out", out, outD);
-        assertClose("attentionForward att", att, attD);
+        assertClose("attention forward out", out, outD);
+        assertClose("attention forward att", att, attD);
     }
 
     // --------------------------------------------------------------------------------------- adaLN, activations
@@ -212,19 +215,26 @@ class TornadoKernelsTest {
     }
 
     @Test
-    void attentionBackwardQuery() {
+    void attentionBackward() {
         int BH = 2, N = 9, HS = 8, R = BH * N;
         float scale = (float) (1.0 / Math.sqrt(HS));
         var rng = new Rng(32);
         float[] q = rng.normal(R * HS), k = rng.normal(R * HS), v = rng.normal(R * HS), dout = rng.normal(R * HS);
         float[] att = new float[R * N];
-        AttentionKernels.attentionForward(new float[R * HS], att, q, k, v, 0, R, N, HS, scale);
-        float[] dq = rng.normal(R * HS), dqD = dq.clone(), dpre = nan(R * N), dpreD = nan(R * N);
-        AttentionKernels.attentionBackwardQuery(dq, dpre, dout, q, k, v, att, 0, R, N, HS, scale);
-        onDevice(g -> g.task("attentionBackwardQuery", AttentionKernels::attentionBackwardQuery, dqD, dpreD, dout, q, k, v, att, 0, R, N, HS, scale),
-                new Object[] {dout, q, k, v, att, dqD}, new Object[] {dqD, dpreD});
-        assertClose("attentionBackwardQuery dq", dq, dqD);
-        assertClose("attentionBackwardQuery dpre", dpre, dpreD);
+        AttentionSteps.forward(new float[R * HS], att, q, k, v, R, N, HS, scale);
+        float[] dq = rng.normal(R * HS), dqD = dq.clone(), dk = rng.normal(R * HS), dkD = dk.clone();
+        float[] dv = rng.normal(R * HS), dvD = dv.clone(), dpre = nan(R * N), dpreD = nan(R * N);
+        AttentionSteps.backward(dq, dk, dv, dpre, dout, q, k, v, att, R, N, HS, scale);
+        onDevice(g -> g.task("attentionBackwardProbs", AttentionKernels::attentionBackwardProbs, dpreD, dout, v, 0, R, N, HS)
+                        .task("softmaxBackwardRows", AttentionKernels::softmaxBackwardRows, dpreD, att, 0, R, N)
+                        .task("attentionBackwardQuery", AttentionKernels::attentionBackwardQuery, dqD, dpreD, k, 0, R, N, HS, scale)
+                        .task("attentionBackwardKeyValue", AttentionKernels::attentionBackwardKeyValue, dkD, dvD, dout, q, att,
+                                dpreD, 0, R, N, HS, scale),
+                new Object[] {dout, q, k, v, att, dqD, dkD, dvD}, new Object[] {dqD, dkD, dvD, dpreD});
+        assertClose("attention backward dq", dq, dqD);
+        assertClose("attention backward dk", dk, dkD);
+        assertClose("attention backward dv", dv, dvD);
+        assertClose("attention backward dpre", dpre, dpreD);
     }
 
     @Test

@@ -734,11 +734,31 @@ public final class TornadoEngine implements Engine {
             cpu.attentionBackward(dq, dk, dv, dpre, dout, q, k, v, att, BH, N, HS, scale);
             return;
         }
-        if (BH * N == 0) return;
+        int R = BH * N;
+        if (R == 0) return;
+        record("attentionBackwardProbs", (g, id) -> g.task(id, AttentionKernels::attentionBackwardProbs,
+                dpre, dout, v, 0, R, N, HS), 1, 0, dpre, dout, v);
+        record("softmaxBackwardRows", (g, id) -> g.task(id, AttentionKernels::softmaxBackwardRows,
+                dpre, att, 0, R, N), 0, 1, dpre, att);
         record("attentionBackwardQuery", (g, id) -> g.task(id, AttentionKernels::attentionBackwardQuery,
-                dq, dpre, dout, q, k, v, att, 0, BH * N, N, HS, scale), 1, 1, dpre, dq, dout, q, k, v, att);
+                dq, dpre, k, 0, R, N, HS, scale), 0, 1, dq, dpre, k);
         record("attentionBackwardKeyValue", (g, id) -> g.task(id, AttentionKernels::attentionBackwardKeyValue,
-                dk, dv, dout, q, att, dpre, 0, BH * N, N, HS, scale), 0, 2, dk, dv, dout, q, att, dpre);
+                dk, dv, dout, q, att, dpre, 0, R, N, HS, scale), 0, 2, dk, dv, dout, q, att, dpre);
+    }
+
+    @Override
+    public void attentionForward(float[] out, float[] att, float[] q, float[] k, float[] v, int BH, int N, int HS, float scale) {
+        if (onHost(2, out, att, q, k, v)) {
+            cpu.attentionForward(out, att, q, k, v, BH, N, HS, scale);
+            return;
+        }
+        int R = BH * N;
+        if (R == 0) return;
+        record("attentionScores", (g, id) -> g.task(id, AttentionKernels::attentionScores, att, q, k, 0, R, N, HS, scale),
+                1, 0, att, q, k);
+        record("softmaxRows", (g, id) -> g.task(id, AttentionKernels::softmaxRows, att, 0, R, N), 0, 1, att);
+        record("attentionValues", (g, id) -> g.task(id, AttentionKernels::attentionValues, out, att, v, 0, R, N, HS),
+                1, 0, out, att, v);
     }
 
     @Override
@@ -1168,9 +1188,4 @@ public final class TornadoEngine implements Engine {
         else if ((B == 0 ? 0 : CI * CO) > 0) record("convTranspose2x2BackwardWeight", (tg, tid) -> tg.task(tid, ConvTransposeKernels::convTranspose2x2BackwardWeight, dw, db, dout, x, 0, CI * CO, B, CI, CO, H, W), 0, 2, dw, db, dout, x);
     }
 
-    @Override
-    public void attentionForward(float[] out, float[] att, float[] q, float[] k, float[] v, int BH, int N, int HS, float scale) {
-        if (onHost(2, out, att, q, k, v)) cpu.attentionForward(out, att, q, k, v, BH, N, HS, scale);
-        else if ((BH * N) > 0) record("attentionForward", (tg, tid) -> tg.task(tid, AttentionKernels::attentionForward, out, att, q, k, v, 0, BH * N, N, HS, scale), 2, 0, out, att, q, k, v);
-    }
 }
