@@ -118,6 +118,7 @@ public final class TrainLoop {
         for (Param p : state.model.params().all()) chunks += chunks(p.size());
         partial = new float[chunks];
         pass = new Pass("train.step.B" + B, new Object[] {x0, eps, t, y, hp}, new Object[] {lossNorm}, this::stepKernels);
+        for (Param p : state.model.params().all()) state.model.engine().zero(p.grad(), p.size());   // once; then adamwEma
     }
 
     private static int chunks(int n) { return (n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK; }
@@ -204,7 +205,9 @@ public final class TrainLoop {
 
     /**
      * The training step as kernel calls: x_t and the target, forward, loss, backward, gradient norm and clip factor,
-     * AdamW, EMA. Fixed arrays only, the same calls every step (the engine may record and replay them).
+     * AdamW, EMA. Fixed arrays only, the same calls every step (the engine may record and replay them). The
+     * gradients are zero when the step starts: the constructor zeroes them, and each step's AdamW kernel zeroes them
+     * again once it has used them.
      */
     private void stepKernels() {
         Denoiser model = s.model;
@@ -214,8 +217,7 @@ public final class TrainLoop {
         e.velocityTarget(v, x0, eps, n);                                // v = x − ε
         float[] pred = model.forward(xt, t, y, B);
         mse.forward(lossNorm, 0, pred, v, B);                           // loss = mean((pred − v)²)
-        for (Param p : model.params().all()) e.zero(p.grad(), p.size());
-        model.backward(mse.backward());
+        model.backward(mse.backward());                                 // into zero gradients: adamwEma left them so
         int off = 0;
         for (Param p : model.params().all()) {
             e.sumSquaresChunks(partial, off, p.grad(), p.size());

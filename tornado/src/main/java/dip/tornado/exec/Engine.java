@@ -430,7 +430,8 @@ public interface Engine extends AutoCloseable {
 
     /**
      * A training step's optimiser for one parameter, gated and clipped by gate ({@link #clipGate}): AdamW on p, m, v
-     * from g with the numbers in hp, then the EMA e of the new p ({@link OptimizerKernels#adamwEma}).
+     * from g with the numbers in hp, then the EMA e of the new p; then g = 0 for the next step
+     * ({@link OptimizerKernels#adamwEma}).
      */
     default void adamwEma(float[] p, float[] g, float[] m, float[] v, float[] e, float[] hp, float[] gate, float decay, int n) {
         float oneMinus = 1f - decay;

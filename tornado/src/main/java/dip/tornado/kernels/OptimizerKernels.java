@@ -81,15 +81,19 @@ public final class OptimizerKernels {
     /**
      * {@link #adamw} and then {@link #ema} of the updated weight, element by element: a training step's whole
      * optimiser in one launch per parameter instead of two (on a device every launch costs time), with the same
-     * bits as the two kernels in turn. p, m, v, e modified; g read.
+     * bits as the two kernels in turn. It then zeroes g, applied or not: the step has used its gradient, and the
+     * next backward accumulates into zeros (PyTorch's {@code optimizer.zero_grad()}, without a launch of its own per
+     * parameter). p, m, v, e modified; g read, then zeroed.
      */
     public static void adamwEma(float[] p, float[] g, float[] m, float[] v, float[] e, float[] hp, float[] gate,
                                 float decay, float oneMinusDecay, int i0, int i1) {
         for (@Parallel int it = 0; it < i1 - i0; it++) {
             int i = i0 + it;
-            if (gate[GATE_APPLY] == 0f) continue;
-            adamwAt(p, g, m, v, hp, gate[GATE_CLIP], i);
-            e[i] = emaOf(e[i], p[i], decay, oneMinusDecay);
+            if (gate[GATE_APPLY] != 0f) {
+                adamwAt(p, g, m, v, hp, gate[GATE_CLIP], i);
+                e[i] = emaOf(e[i], p[i], decay, oneMinusDecay);
+            }
+            g[i] = 0f;
         }
     }
 

@@ -1111,9 +1111,9 @@ public final class TornadoEngine implements Engine {
 
     @Override
     public void adamwEma(float[] p, float[] g, float[] m, float[] v, float[] e, float[] hp, float[] gate, float decay, int n) {
-        if (onHost(4, p, m, v, e, g, hp, gate)) cpu.adamwEma(p, g, m, v, e, hp, gate, decay, n);
+        if (onHost(5, p, m, v, e, g, hp, gate)) cpu.adamwEma(p, g, m, v, e, hp, gate, decay, n);
         else if ((n) > 0) record("adamwEma", (tg, tid) -> tg.task(tid, OptimizerKernels::adamwEma, p, g, m, v, e, hp, gate,
-                decay, 1f - decay, 0, n), 0, 4, p, m, v, e, g, hp, gate);
+                decay, 1f - decay, 0, n), 0, 5, p, m, v, e, g, hp, gate);
     }
 
     @Override
