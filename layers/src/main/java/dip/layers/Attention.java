@@ -90,26 +90,19 @@ public final class Attention {
 
     /** Accumulates every parameter's grad; returns the layer-owned dx (B·N, D) (qkv's), overwritten. */
     public float[] backward(float[] dy) {
-        int headRows = B * NH * N, hs = HS;
+        int headRows = B * NH * N;
         // forward was: y = proj(merged)
         float[] dmerged = proj.backward(dy);
         // forward was: merged = headsMerge(o)
-        engine.zero(dO, headRows * hs);
         engine.headsMergeBackward(dO, dmerged, headRows, N, NH, HS);
         // forward was: o = softmax(qr·krᵀ·scale) v
-        engine.zero(dqr, headRows * hs);
-        engine.zero(dkr, headRows * hs);
-        engine.zero(dv, headRows * hs);
         engine.attentionBackward(dqr, dkr, dv, dpre, dO, qr, kr, v, att, B * NH, N, HS, scale);
         // forward was: qr = rope(q_norm(q)), kr = rope(k_norm(k))
-        engine.zero(dqn, headRows * hs);
-        engine.zero(dkn, headRows * hs);
         engine.ropeBackward(dqn, dqr, cos, sin, headRows, N, HS);
         engine.ropeBackward(dkn, dkr, cos, sin, headRows, N, HS);
         float[] dq = qNorm.backward(dqn);
         float[] dk = kNorm.backward(dkn);
         // forward was: q, k, v = split(qkv(x))
-        engine.zero(dqkv, B * N * 3 * D);
         engine.qkvSplitBackward(dqkv, dq, dk, dv, headRows, N, NH, HS);
         return qkv.backward(dqkv);
     }

@@ -62,7 +62,6 @@ public final class Conv2d {
     public float[] backward(float[] dy) {
         float[] dx = this.dx, x = this.x, w = weight.data(), dw = weight.grad(), db = bias.grad();
         int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W;
-        engine.zero(dx, B * in * H * W);
         if (k == 3) {
             engine.conv3x3BackwardInput(dx, dy, w, B, in, out, H, W);
             engine.conv3x3BackwardWeight(dw, db, dy, x, B, in, out, H, W);

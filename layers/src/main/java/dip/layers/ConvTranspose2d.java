@@ -58,7 +58,6 @@ public final class ConvTranspose2d {
     public float[] backward(float[] dy) {
         float[] dx = this.dx, x = this.x, w = weight.data(), dw = weight.grad(), db = bias.grad();
         int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W;
-        engine.zero(dx, B * in * H * W);
         engine.convTranspose2x2BackwardInput(dx, dy, w, B, in, out, H, W);
         engine.convTranspose2x2BackwardWeight(dw, db, dy, x, B, in, out, H, W);
         return dx;

@@ -48,7 +48,6 @@ public final class RmsNorm {
 
     /** Accumulates dweight; returns the layer-owned dx (R, D), overwritten. */
     public float[] backward(float[] dy) {
-        engine.zero(dx, R * D);
         float[] w = weight.data(), dw = weight.grad(), xs = x;
         int rows = R;
         engine.rmsNormBackward(dx, dy, xs, w, rstd, rows, D);

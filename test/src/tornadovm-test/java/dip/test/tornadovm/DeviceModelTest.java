@@ -143,12 +143,15 @@ class DeviceModelTest {
         assertEquals(steps, after.passRuns - before.passRuns, "one pass per step");
         assertEquals(4L * B * per, after.bytesOut - before.bytesOut, "only the final image comes back");
         var sampler = new EulerSampler(b, steps, g);
-        sampler.sample(Sampler.noise(5, B, per), y, B);
+        long t0 = System.nanoTime();
+        sampler.sample(Sampler.noise(5, B, per), y, B);                    // a new sampler: records, builds its plan
         var s3 = dev.stats().copy();
+        long t1 = System.nanoTime();
         sampler.sample(Sampler.noise(6, B, per), y, B);                    // same sampler, new noise: replays
         var s4 = dev.stats();
-        System.out.printf(Locale.ROOT, "sampling again: %,d B in, %,d B out, %d rebuilds%n", s4.bytesIn - s3.bytesIn,
-                s4.bytesOut - s3.bytesOut, s4.rebuilds - s3.rebuilds);
+        System.out.printf(Locale.ROOT, "sampling again: %,d B in, %,d B out, %d rebuilds; %.2f s (first run of the "
+                + "sampler %.2f s)%n", s4.bytesIn - s3.bytesIn, s4.bytesOut - s3.bytesOut, s4.rebuilds - s3.rebuilds,
+                (System.nanoTime() - t1) / 1e9, (t1 - t0) / 1e9);
         assertEquals(4L * B * per, s4.bytesOut - s3.bytesOut, "only the final image comes back");
         assertEquals(true, s4.bytesIn - s3.bytesIn >= steps * stepIn, "each step sends its numbers and labels");
     }

@@ -60,21 +60,21 @@ public interface Engine extends AutoCloseable {
     /** out(R, OUT) = x(R, IN) · w(OUT, IN)ᵀ + b(OUT) (zeros for no bias). Overwrites out. */
     void matmulForward(float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT);
 
-    /** dx(R, IN) += dout(R, OUT) · w(OUT, IN). */
+    /** dx(R, IN) = dout(R, OUT) · w(OUT, IN): written, not accumulated. */
     void matmulBackwardInput(float[] dx, float[] dout, float[] w, int R, int IN, int OUT);
 
     /** dw(OUT, IN) += dout(R, OUT)ᵀ · x(R, IN); db(OUT) += Σ_r dout . */
     void matmulBackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int R, int IN, int OUT);
 
     // ---------------------------------------------------------------------------------------------- convolutions
-    // NCHW; x: (B, CI, H, W). Forward overwrites out; backward accumulates into dx, dw, db (see the kernels' javadoc).
+    // NCHW; x: (B, CI, H, W). Forward writes out, backward-input writes dx; backward-weight accumulates into dw, db.
 
     /** Conv2d 3×3, padding 1: out(B, CO, H, W) = conv(x, w(CO, CI, 3, 3)) + bias(CO). */
     default void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
         parallelFor(B * CO, (lo, hi) -> ConvKernels.conv3x3Forward(out, x, w, bias, lo, hi, CI, CO, H, W));
     }
 
-    /** dx(B, CI, H, W) += ∂/∂x of {@link #conv3x3Forward} given dout(B, CO, H, W). */
+    /** dx(B, CI, H, W) = ∂/∂x of {@link #conv3x3Forward} given dout(B, CO, H, W). */
     default void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
         parallelFor(B * CI, (lo, hi) -> ConvKernels.conv3x3BackwardInput(dx, dout, w, lo, hi, CI, CO, H, W));
     }
@@ -89,7 +89,7 @@ public interface Engine extends AutoCloseable {
         parallelFor(B * CO, (lo, hi) -> ConvKernels.conv1x1Forward(out, x, w, bias, lo, hi, CI, CO, HW));
     }
 
-    /** dx(B, CI, HW) += w(CO, CI)ᵀ·dout(B, CO, HW). */
+    /** dx(B, CI, HW) = w(CO, CI)ᵀ·dout(B, CO, HW). */
     default void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int HW) {
         parallelFor(B * CI, (lo, hi) -> ConvKernels.conv1x1BackwardInput(dx, dout, w, lo, hi, CI, CO, HW));
     }
@@ -104,7 +104,7 @@ public interface Engine extends AutoCloseable {
         parallelFor(B * CO, (lo, hi) -> ConvTransposeKernels.convTranspose2x2Forward(out, x, w, bias, lo, hi, CI, CO, H, W));
     }
 
-    /** dx(B, CI, H, W) += ∂/∂x of {@link #convTranspose2x2Forward} given dout(B, CO, 2H, 2W). */
+    /** dx(B, CI, H, W) = ∂/∂x of {@link #convTranspose2x2Forward} given dout(B, CO, 2H, 2W). */
     default void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
         parallelFor(B * CI, (lo, hi) -> ConvTransposeKernels.convTranspose2x2BackwardInput(dx, dout, w, lo, hi, CI, CO, H, W));
     }
@@ -129,7 +129,7 @@ public interface Engine extends AutoCloseable {
     }
 
     /**
-     * Backward of {@link #attentionForward}: writes dpre = dL/dS (scratch), accumulates dq, dk, dv, as
+     * Backward of {@link #attentionForward}: writes dpre = dL/dS (scratch), dq, dk and dv, as
      * {@link AttentionKernels#attentionBackwardProbs}, {@link AttentionKernels#softmaxBackwardRows},
      * {@link AttentionKernels#attentionBackwardQuery} and {@link AttentionKernels#attentionBackwardKeyValue}.
      */

@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * S_i = q_i·kᵀ and dP_i = dout_i·vᵀ against per-thread transposed copies of k, v (HS×N); out_i = P_i·v and
  * dq_i = dS_i·k straight from the row-major head; dv_j = (Pᵀ)_j·dout and dk_j = (dSᵀ)_j·q against transposed
  * copies of the head's P and dS (N×N each). The softmax and the dS line are scalar, the same lines as the kernels'.
- * Writes and accumulates exactly what the kernels do; only the rounding differs. VectorAttentionTest holds this class
+ * Writes exactly what the kernels do; only the rounding differs. VectorAttentionTest holds this class
  * to the scalar kernels (out, the softmax probabilities att, dS = dpre, dq, dk, dv) on odd and XL shapes.
  */
 final class VectorAttention {
@@ -70,7 +70,7 @@ final class VectorAttention {
     }
 
     /**
-     * dpre written, dq, dk, dv accumulated as {@link Engine#attentionBackward} over all BH·N rows.
+     * dpre, dq, dk, dv written as {@link Engine#attentionBackward} over all BH·N rows.
      */
     static void backward(Engine e, float[] dq, float[] dk, float[] dv, float[] dpre, float[] dout, float[] q, float[] k,
                          float[] v, float[] att, int BH, int N, int HS, float scale) {
@@ -91,18 +91,18 @@ final class VectorAttention {
             float dot = 0f;
             for (int j = 0; j < N; j++) dot += att[attRow + j] * dpre[attRow + j];
             for (int j = 0; j < N; j++) dpre[attRow + j] = att[attRow + j] * (dpre[attRow + j] - dot);   // dS_ij
-            rowTimes(t, tmp, dpre, attRow, k, base * HS, HS, N, HS);                    // dq_i += scale · Σ_j dS_ij k_j
-            for (int d = 0; d < HS; d++) dq[qRow + d] += scale * t[tmp + d];
+            rowTimes(t, tmp, dpre, attRow, k, base * HS, HS, N, HS);                    // dq_i = scale · Σ_j dS_ij k_j
+            for (int d = 0; d < HS; d++) dq[qRow + d] = scale * t[tmp + d];
         }
-        // dv_j += Σ_i P_ij dout_i; dk_j += scale · Σ_i dS_ij q_i: rows of Pᵀ (dSᵀ) times the head's dout (q)
+        // dv_j = Σ_i P_ij dout_i; dk_j = scale · Σ_i dS_ij q_i: rows of Pᵀ (dSᵀ) times the head's dout (q)
         transpose(t, pT, att, base * N, N, N);
         transpose(t, sT, dpre, base * N, N, N);
         for (int j = 0; j < N; j++) {
             int jRow = (base + j) * HS;
             rowTimes(t, tmp, t, pT + j * N, dout, base * HS, HS, N, HS);
-            for (int d = 0; d < HS; d++) dv[jRow + d] += t[tmp + d];
+            for (int d = 0; d < HS; d++) dv[jRow + d] = t[tmp + d];
             rowTimes(t, tmp, t, sT + j * N, q, base * HS, HS, N, HS);
-            for (int d = 0; d < HS; d++) dk[jRow + d] += scale * t[tmp + d];
+            for (int d = 0; d < HS; d++) dk[jRow + d] = scale * t[tmp + d];
         }
     }
 

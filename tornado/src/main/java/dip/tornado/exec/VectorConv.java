@@ -19,7 +19,7 @@ import static dip.tornado.exec.VectorMatmul.NR;
  * {@code col(K, P)}, row k = (channel, tap), column j = (image, pixel) ("im2col"; T = 9 taps for 3×3, 1 for 1×1):
  * <pre>
  *   conv forward      C(P, CO)  = colᵀ(P, CI·T) · Wᵀ(CI·T, CO)       out[b,co,p] = bias[co] + C[j, co]
- *   conv bwd input    C(P, CI)  = dcolᵀ(P, CO·T) · W'(CO·T, CI)      dx[b,ci,p] += C[j, ci]; W' = W, taps flipped
+ *   conv bwd input    C(P, CI)  = dcolᵀ(P, CO·T) · W'(CO·T, CI)      dx[b,ci,p]  = C[j, ci]; W' = W, taps flipped
  *   conv bwd weight   Cᵗ(CI·T, CO) += col(CI·T, P) · doutᵀ(P, CO)    over all chunks in order; dW += Cᵗᵀ
  *   convT forward     C(P, 4CO) = xᵀ(P, CI) · W(CI, 4CO)             C[j, (co,ky,kx)] paints out's 2×2 block of j
  *   convT bwd input   C(P, CI)  = Dᵀ(P, 4CO) · Wᵀ(4CO, CI)           D((co,ky,kx), j) = dout at j's block (space-to-depth)
@@ -58,11 +58,11 @@ public final class VectorConv {
         forEachChunk(e, B, HW, K, panels * NR, (s, b0, n, col, ld, c) -> {
             im2col(col, ld, x, b0, n, CI, H, W, T);
             gemm(c, panels * NR, col, 1, ld, bpk, rowsUp(n * HW), K, panels, bz);
-            storeTransposed(out, c, panels * NR, b0, n, CO, HW, false);
+            storeTransposed(out, c, panels * NR, b0, n, CO, HW);
         });
     }
 
-    /** dx(B, CI, H, W) += the input gradient of {@link #convForward}, given dout(B, CO, H, W). */
+    /** dx(B, CI, H, W) = the input gradient of {@link #convForward}, given dout(B, CO, H, W). */
     public void convBackwardInput(Engine e, float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W, int T) {
         int K = CO * T, HW = H * W, panels = panels(CI);
         wt = grow(wt, CI * K);                               // W'(CI, CO·T): W'[ci, co, t] = w[co, ci, T−1−t]
@@ -77,7 +77,7 @@ public final class VectorConv {
         forEachChunk(e, B, HW, K, panels * NR, (s, b0, n, col, ld, c) -> {
             im2col(col, ld, dout, b0, n, CO, H, W, T);
             gemm(c, panels * NR, col, 1, ld, bpk, rowsUp(n * HW), K, panels, ZERO);
-            storeTransposed(dx, c, panels * NR, b0, n, CI, HW, true);
+            storeTransposed(dx, c, panels * NR, b0, n, CI, HW);
         });
     }
 
@@ -129,7 +129,7 @@ public final class VectorConv {
         });
     }
 
-    /** dx(B, CI, H, W) += the input gradient of {@link #convTForward}, given dout(B, CO, 2H, 2W). */
+    /** dx(B, CI, H, W) = the input gradient of {@link #convTForward}, given dout(B, CO, 2H, 2W). */
     public void convTBackwardInput(Engine e, float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
         int K = 4 * CO, HW = H * W, panels = panels(CI);
         bp = grow(bp, panels * K * NR);
@@ -138,7 +138,7 @@ public final class VectorConv {
         forEachChunk(e, B, HW, K, panels * NR, (s, b0, n, col, ld, c) -> {
             spaceToDepth(col, ld, dout, b0, n, CO, H, W);
             gemm(c, panels * NR, col, 1, ld, bpk, rowsUp(n * HW), K, panels, ZERO);
-            storeTransposed(dx, c, panels * NR, b0, n, CI, HW, true);
+            storeTransposed(dx, c, panels * NR, b0, n, CI, HW);
         });
     }
 
@@ -393,12 +393,11 @@ public final class VectorConv {
     /**
      * dst[b0 + i, n, p] = C[(i·HW + p)·ldc + n] (or += when accumulate) for n < N: C's rows are pixels, dst is NCHW.
      */
-    static void storeTransposed(float[] dst, float[] c, int ldc, int b0, int nImg, int N, int HW, boolean accumulate) {
+    static void storeTransposed(float[] dst, float[] c, int ldc, int b0, int nImg, int N, int HW) {
         for (int i = 0; i < nImg; i++) {
             for (int n = 0; n < N; n++) {
                 int o = ((b0 + i) * N + n) * HW, j = i * HW * ldc + n;
-                if (accumulate) for (int p = 0; p < HW; p++) dst[o + p] += c[j + p * ldc];
-                else for (int p = 0; p < HW; p++) dst[o + p] = c[j + p * ldc];
+                for (int p = 0; p < HW; p++) dst[o + p] = c[j + p * ldc];
             }
         }
     }

@@ -49,6 +49,7 @@ public final class VectorMatmul {
     public static final int AXPY_MAX_R = 4;
 
     private float[] packed = new float[0];      // B panels, [panel][k][NR], reused across calls
+    private float[] zeros = new float[0];       // a zero "bias" row: backwardInput's C starts from 0
 
     // ---------------------------------------------------------------------------------------------- entry points
 
@@ -58,7 +59,7 @@ public final class VectorMatmul {
         else forwardGemm(e, out, x, w, b, R, IN, OUT);
     }
 
-    /** dx(R, IN) += dout(R, OUT)·W(OUT, IN). Axpy path below AXPY_MAX_R rows, else the packed GEMM. */
+    /** dx(R, IN) = dout(R, OUT)·W(OUT, IN), overwritten. Axpy path below AXPY_MAX_R rows, else the packed GEMM. */
     public void backwardInput(Engine e, float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
         if (R < AXPY_MAX_R) backwardInputAxpy(e, dx, dout, w, R, IN, OUT);
         else backwardInputGemm(e, dx, dout, w, R, IN, OUT);
@@ -84,14 +85,19 @@ public final class VectorMatmul {
         }
     }
 
-    /** The packed GEMM for backwardInput: threads split dx columns when there are enough panels, else rows. */
+    /**
+     * The packed GEMM for backwardInput: threads split dx columns when there are enough panels, else rows. C starts
+     * from a zero bias row, so dx is overwritten.
+     */
     public void backwardInputGemm(Engine e, float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
         int panels = (IN + NR - 1) / NR;
+        if (zeros.length < panels * NR) zeros = new float[panels * NR];
+        float[] z = zeros;
         if (splitColumns(panels, e.threads())) {
-            e.parallelFor(panels, (p0, p1) -> gemmCols(dx, IN, w, false, dout, OUT, 1, OUT, IN, R, null, p0, p1));
+            e.parallelFor(panels, (p0, p1) -> gemmCols(dx, IN, w, false, dout, OUT, 1, OUT, IN, R, z, p0, p1));
         } else {
             float[] bp = pack(e, w, OUT, IN, false);
-            e.parallelFor(R, (lo, hi) -> gemmRows(dx, IN, bp, dout, OUT, 1, OUT, IN, null, lo, hi));
+            e.parallelFor(R, (lo, hi) -> gemmRows(dx, IN, bp, dout, OUT, 1, OUT, IN, z, lo, hi));
         }
     }
 
@@ -351,7 +357,7 @@ public final class VectorMatmul {
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
 
     /**
-     * backwardInput for few rows: dx[r, i] += Σ_o dout[r, o]·W[o, i], ascending o. Threads split IN in whole
+     * backwardInput for few rows: dx[r, i] = Σ_o dout[r, o]·W[o, i], ascending o. Threads split IN in whole
      * vectors; a chunk of up to 4 vectors of dx[r, :] stays in registers while o runs.
      */
     public void backwardInputAxpy(Engine e, float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
@@ -364,8 +370,7 @@ public final class VectorMatmul {
             int dr = r * IN, gr = r * OUT;
             int i = i0;
             for (; i + 4 * L <= i1; i += 4 * L) {
-                FloatVector d0 = FloatVector.fromArray(S, dx, dr + i), d1 = FloatVector.fromArray(S, dx, dr + i + L);
-                FloatVector d2 = FloatVector.fromArray(S, dx, dr + i + 2 * L), d3 = FloatVector.fromArray(S, dx, dr + i + 3 * L);
+                FloatVector d0 = FloatVector.zero(S), d1 = d0, d2 = d0, d3 = d0;
                 for (int o = 0; o < OUT; o++) {
                     FloatVector g = FloatVector.broadcast(S, dout[gr + o]);
                     int wr = o * IN + i;
@@ -379,7 +384,7 @@ public final class VectorMatmul {
             }
             for (; i < i1; i += L) {
                 VectorMask<Float> mask = S.indexInRange(i, i1);
-                FloatVector d0 = FloatVector.fromArray(S, dx, dr + i, mask);
+                FloatVector d0 = FloatVector.zero(S);
                 for (int o = 0; o < OUT; o++) {
                     d0 = FloatVector.broadcast(S, dout[gr + o]).fma(FloatVector.fromArray(S, w, o * IN + i, mask), d0);
                 }

@@ -34,7 +34,7 @@ public final class AttentionKernels {
     }
 
     /**
-     * Accumulates into dqkv (B·N, 3D) the columns owned by head rows [r0, r1): the transpose of qkvSplit.
+     * Writes the columns of dqkv (B·N, 3D) owned by head rows [r0, r1): the transpose of qkvSplit.
      * Forward was: q[r, d] = qkv[b·N + n, h·HS + d] (and k, v at offsets D, 2D).
      */
     public static void qkvSplitBackward(float[] dqkv, float[] dq, float[] dk, float[] dv,
@@ -45,9 +45,9 @@ public final class AttentionKernels {
             int n = r % N, h = (r / N) % NH, b = r / (N * NH);
             int dst = (b * N + n) * 3 * D + h * HS, src = r * HS;
             for (int d = 0; d < HS; d++) {
-                dqkv[dst + d] += dq[src + d];
-                dqkv[dst + D + d] += dk[src + d];
-                dqkv[dst + 2 * D + d] += dv[src + d];
+                dqkv[dst + d] = dq[src + d];
+                dqkv[dst + D + d] = dk[src + d];
+                dqkv[dst + 2 * D + d] = dv[src + d];
             }
         }
     }
@@ -66,14 +66,14 @@ public final class AttentionKernels {
         }
     }
 
-    /** Accumulates do[r, d] += dout[b·N + n, h·HS + d] for head rows [r0, r1). Forward was: headsMerge. */
+    /** Writes dO[r, d] = dout[b·N + n, h·HS + d] for head rows [r0, r1). Forward was: headsMerge. */
     public static void headsMergeBackward(float[] dO, float[] dout, int r0, int r1, int N, int NH, int HS) {
         int D = NH * HS;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             int r = r0 + it;
             int n = r % N, h = (r / N) % NH, b = r / (N * NH);
             int src = (b * N + n) * D + h * HS, dst = r * HS;
-            for (int d = 0; d < HS; d++) dO[dst + d] += dout[src + d];
+            for (int d = 0; d < HS; d++) dO[dst + d] = dout[src + d];
         }
     }
 
@@ -159,7 +159,7 @@ public final class AttentionKernels {
     }
 
     /**
-     * Backward, 3 of 4, over query rows [r0, r1) × d: dq[r, d] += scale · Σ_j dS[r, j] · k[j, d], with dS = dpre.
+     * Backward, 3 of 4, over query rows [r0, r1) × d: dq[r, d] = scale · Σ_j dS[r, j] · k[j, d], with dS = dpre.
      * Forward was: S[r, j] = scale · q_r·k_j.
      */
     public static void attentionBackwardQuery(float[] dq, float[] dpre, float[] k, int r0, int r1, int N, int HS, float scale) {
@@ -169,14 +169,14 @@ public final class AttentionKernels {
                 int a = r * N, kCol = (r / N) * N * HS + d;
                 float acc = 0f;
                 for (int j = 0; j < N; j++) acc += dpre[a + j] * k[kCol + j * HS];
-                dq[r * HS + d] += scale * acc;
+                dq[r * HS + d] = scale * acc;
             }
         }
     }
 
     /**
-     * Backward, 4 of 4, over key rows [r0, r1) (r = bh·N + j) × d: dv[r, d] += Σ_i P[i, j] · dout[i, d] and
-     * dk[r, d] += scale · Σ_i dS[i, j] · q[i, d], with P = att and dS = dpre, i over the queries of the same head.
+     * Backward, 4 of 4, over key rows [r0, r1) (r = bh·N + j) × d: dv[r, d] = Σ_i P[i, j] · dout[i, d] and
+     * dk[r, d] = scale · Σ_i dS[i, j] · q[i, d], with P = att and dS = dpre, i over the queries of the same head.
      * Forward was: S[i, j] = scale · q_i·k_j; out_i = Σ_j P[i, j] v_j.
      */
     public static void attentionBackwardKeyValue(float[] dk, float[] dv, float[] dout, float[] q, float[] att,
@@ -191,8 +191,8 @@ public final class AttentionKernels {
                     accV += att[a] * dout[row];
                     accK += dpre[a] * q[row];
                 }
-                dv[r * HS + d] += accV;
-                dk[r * HS + d] += scale * accK;
+                dv[r * HS + d] = accV;
+                dk[r * HS + d] = scale * accK;
             }
         }
     }

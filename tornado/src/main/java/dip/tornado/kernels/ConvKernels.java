@@ -64,7 +64,7 @@ public final class ConvKernels {
     }
 
     /**
-     * Accumulates into dx planes r = b·CI + ci in [r0, r1): dx[b,ci,y,x] += Σ_{co,ky,kx} w[co,ci,ky,kx]·dout[b,co,y−ky+1,x−kx+1].
+     * Writes dx planes r = b·CI + ci in [r0, r1): dx[b,ci,y,x] = Σ_{co,ky,kx} w[co,ci,ky,kx]·dout[b,co,y−ky+1,x−kx+1].
      * Forward was: out[b,co,y,x] += w[co,ci,ky,kx]·x[b,ci,y+ky−1,x+kx−1]; so dx is dout correlated with the kernel
      * rotated by 180°. One work-item per element of dx.
      */
@@ -77,7 +77,7 @@ public final class ConvKernels {
                 int b = r / CI, ci = r - b * CI;
                 float acc = 0f;
                 for (int co = 0; co < CO; co++) acc += window3x3(dout, (b * CO + co) * HW, w, (co * CI + ci) * 9 + 8, -1, p, H, W);
-                dx[r * HW + p] += acc;
+                dx[r * HW + p] = acc;
             }
         }
     }
@@ -167,8 +167,8 @@ public final class ConvKernels {
     }
 
     /**
-     * Accumulates into dx planes r = b·CI + ci in [r0, r1): dx[b,ci,p] += Σ_co w[co,ci]·dout[b,co,p], one work-item
-     * per element. Forward was: out[b,co,p] += w[co,ci]·x[b,ci,p].
+     * Writes dx planes r = b·CI + ci in [r0, r1): dx[b,ci,p] = Σ_co w[co,ci]·dout[b,co,p], one work-item per
+     * element. Forward was: out[b,co,p] += w[co,ci]·x[b,ci,p].
      */
     public static void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int r0, int r1, int CI, int CO, int HW) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
@@ -177,7 +177,7 @@ public final class ConvKernels {
                 int b = r / CI, ci = r - b * CI;
                 float acc = 0f;
                 for (int co = 0; co < CO; co++) acc += w[co * CI + ci] * dout[(b * CO + co) * HW + p];
-                dx[r * HW + p] += acc;
+                dx[r * HW + p] = acc;
             }
         }
     }

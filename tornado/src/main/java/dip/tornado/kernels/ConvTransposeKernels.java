@@ -56,7 +56,7 @@ public final class ConvTransposeKernels {
     }
 
     /**
-     * Accumulates into dx planes r = b·CI + ci in [r0, r1): dx[b,ci,y,x] += Σ_{co,ky,kx} w[ci,co,ky,kx]·dout[b,co,2y+ky,2x+kx],
+     * Writes dx planes r = b·CI + ci in [r0, r1): dx[b,ci,y,x] = Σ_{co,ky,kx} w[ci,co,ky,kx]·dout[b,co,2y+ky,2x+kx],
      * one work-item per element. Forward was: out[b,co,2y+ky,2x+kx] += x[b,ci,y,x]·w[ci,co,ky,kx].
      */
     public static void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w,
@@ -72,7 +72,7 @@ public final class ConvTransposeKernels {
                     int k = (ci * CO + co) * 4, top = (b * CO + co) * 4 * HW + 2 * y * OW + 2 * xx, bottom = top + OW;
                     acc += w[k] * dout[top] + w[k + 1] * dout[top + 1] + w[k + 2] * dout[bottom] + w[k + 3] * dout[bottom + 1];
                 }
-                dx[r * HW + p] += acc;
+                dx[r * HW + p] = acc;
             }
         }
     }

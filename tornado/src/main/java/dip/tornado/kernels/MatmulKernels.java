@@ -39,8 +39,8 @@ public final class MatmulKernels {
     }
 
     /**
-     * Accumulates into dx rows [r0, r1): dx[r,i] += Σ_o dout[r,o]·W[o,i], the sum formed first and then added.
-     * Forward was: out[r,o] = Σ_i x[r,i]·W[o,i] + b[o]. One work-item per element of dx.
+     * Writes dx rows [r0, r1): dx[r,i] = Σ_o dout[r,o]·W[o,i] (a layer's input gradient is written; only parameter
+     * gradients accumulate). Forward was: out[r,o] = Σ_i x[r,i]·W[o,i] + b[o]. One work-item per element of dx.
      */
     public static void matmulBackwardInput(float[] dx, float[] dout, float[] w, int r0, int r1, int IN, int OUT) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
@@ -48,7 +48,7 @@ public final class MatmulKernels {
                 int doutRow = (r0 + it) * OUT;
                 float acc = 0f;
                 for (int o = 0; o < OUT; o++) acc += dout[doutRow + o] * w[o * IN + i];
-                dx[(r0 + it) * IN + i] += acc;
+                dx[(r0 + it) * IN + i] = acc;
             }
         }
     }

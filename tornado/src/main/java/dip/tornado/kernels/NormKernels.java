@@ -31,8 +31,8 @@ public final class NormKernels {
     }
 
     /**
-     * Accumulates into dx rows [r0, r1): with n = x·s (s = rstd[r]) and g = dout·w,
-     * dx += s · (g − n · mean(g·n)). dout, x, dx: (R, D); w: (D); rstd: (R) from the forward.
+     * Writes dx rows [r0, r1): with n = x·s (s = rstd[r]) and g = dout·w,
+     * dx = s · (g − n · mean(g·n)). dout, x, dx: (R, D); w: (D); rstd: (R) from the forward.
      * Forward was: out = x · s · w, s = (mean(x²) + eps)^(-1/2), so ds/dx_i = −s³ x_i / D = −s² n_i / D.
      */
     public static void rmsNormBackward(float[] dx, float[] dout, float[] x, float[] w, float[] rstd,
@@ -46,7 +46,7 @@ public final class NormKernels {
             gn /= D;
             for (int i = 0; i < D; i++) {
                 float n = x[row + i] * s;
-                dx[row + i] += (dout[row + i] * w[i] - n * gn) * s;
+                dx[row + i] = (dout[row + i] * w[i] - n * gn) * s;
             }
         }
     }

@@ -73,8 +73,8 @@ public final class RopeKernels {
     }
 
     /**
-     * Accumulates into dx rows [r0, r1) the inverse (transposed) rotation of dout:
-     * dx[2j] += dout[2j]·cos + dout[2j+1]·sin, dx[2j+1] += −dout[2j]·sin + dout[2j+1]·cos.
+     * Writes dx rows [r0, r1), the inverse (transposed) rotation of dout:
+     * dx[2j] = dout[2j]·cos + dout[2j+1]·sin, dx[2j+1] = −dout[2j]·sin + dout[2j+1]·cos.
      * Forward was: out[2j] = a·cos − b·sin, out[2j+1] = a·sin + b·cos (a = x[2j], b = x[2j+1]).
      */
     public static void ropeBackward(float[] dx, float[] dout, float[] cos, float[] sin,
@@ -86,8 +86,8 @@ public final class RopeKernels {
             for (int j = 0; j < half; j++) {
                 float ga = dout[row + 2 * j], gb = dout[row + 2 * j + 1];
                 float c = cos[tab + j], s = sin[tab + j];
-                dx[row + 2 * j] += ga * c + gb * s;
-                dx[row + 2 * j + 1] += gb * c - ga * s;
+                dx[row + 2 * j] = ga * c + gb * s;
+                dx[row + 2 * j + 1] = gb * c - ga * s;
             }
         }
     }

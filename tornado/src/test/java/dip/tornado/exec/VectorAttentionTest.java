@@ -14,8 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@link VectorAttention} (called directly, so also below JavaEngine's N threshold) and the engine's
  * attentionForward/attentionBackward against the scalar {@link AttentionKernels}: heads BH ∈ {1, 3},
- * tokens N ∈ {1, 5, 33, 64}, head sizes HS ∈ {4, 8, 72}; forward over garbage in out/att, backward onto non-zero
- * dq, dk, dv (they accumulate) and garbage in dpre (written). Then 1 vs 2 threads bit for bit (heads are split
+ * tokens N ∈ {1, 5, 33, 64}, head sizes HS ∈ {4, 8, 72}; forward over garbage in out/att, backward over garbage
+ * in dq, dk, dv and dpre (all written). Then 1 vs 2 threads bit for bit (heads are split
  * whole, so each head's arithmetic does not depend on the thread count).
  */
 class VectorAttentionTest {

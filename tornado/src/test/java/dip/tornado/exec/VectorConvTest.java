@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 /**
  * Every {@link VectorConv} path against the scalar {@link ConvKernels}/{@link ConvTransposeKernels} on odd shapes
  * (channels 1, 3, 5, 16, 33: tails in MR rows, NR panels and KC blocks; planes 1×1 to 16×16; batches 1..7 and one
- * that spans several chunks), forward over garbage in out, backward onto non-zero dx, dW, db (they accumulate);
+ * that spans several chunks), forward over garbage in out and backward-input over garbage in dx (both written),
+ * backward-weight onto non-zero dW, db (they accumulate);
  * then 1 vs 2 (and 3) threads, bit for bit.
  */
 class VectorConvTest {

@@ -48,7 +48,7 @@ class VectorMatmulTest {
 
     static void checkBackwardInput(Bin path, String name, Engine e, int R, int IN, int OUT, Rng rng) {
         float[] dout = rng.normal(R * OUT), w = rng.normal(OUT * IN);
-        float[] want = rng.normal(R * IN), got = want.clone();           // accumulates onto what is there
+        float[] want = rng.normal(R * IN), got = want.clone();           // garbage: dx is written
         MatmulKernels.matmulBackwardInput(want, dout, w, 0, R, IN, OUT);
         path.run(new VectorMatmul(), e, got, dout, w, R, IN, OUT);
         assertClose(name + " R=" + R + " IN=" + IN + " OUT=" + OUT + " dx", want, got, R * IN);

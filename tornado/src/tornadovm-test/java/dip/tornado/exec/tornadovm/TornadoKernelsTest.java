@@ -199,7 +199,7 @@ class TornadoKernelsTest {
         assertClose("patchifyForward", tok, tokD);
     }
 
-    // ------------------------------------------------------------------------- backward kernels (they accumulate)
+    // ----------------------------------------------- backward kernels (input gradients written, weights' accumulated)
 
     @Test
     void rmsNormBackward() {
@@ -207,7 +207,7 @@ class TornadoKernelsTest {
         var rng = new Rng(31);
         float[] x = rng.normal(R * D), w = rng.normal(D), dout = rng.normal(R * D), rstd = new float[R];
         NormKernels.rmsNormForward(new float[R * D], rstd, x, w, 0, R, D, 1e-6f);
-        float[] dx = rng.normal(R * D), dxD = dx.clone();                 // non-zero start: proves it accumulates
+        float[] dx = rng.normal(R * D), dxD = dx.clone();                 // garbage: every element must be written
         NormKernels.rmsNormBackward(dx, dout, x, w, rstd, 0, R, D);
         onDevice(g -> g.task("rmsNormBackward", NormKernels::rmsNormBackward, dxD, dout, x, w, rstd, 0, R, D),
                 new Object[] {dout, x, w, rstd, dxD}, new Object[] {dxD});

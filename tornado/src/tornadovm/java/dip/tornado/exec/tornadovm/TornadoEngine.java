@@ -741,9 +741,9 @@ public final class TornadoEngine implements Engine {
         record("softmaxBackwardRows", (g, id) -> g.task(id, AttentionKernels::softmaxBackwardRows,
                 dpre, att, 0, R, N), 0, 1, dpre, att);
         record("attentionBackwardQuery", (g, id) -> g.task(id, AttentionKernels::attentionBackwardQuery,
-                dq, dpre, k, 0, R, N, HS, scale), 0, 1, dq, dpre, k);
+                dq, dpre, k, 0, R, N, HS, scale), 1, 0, dq, dpre, k);
         record("attentionBackwardKeyValue", (g, id) -> g.task(id, AttentionKernels::attentionBackwardKeyValue,
-                dk, dv, dout, q, att, dpre, 0, R, N, HS, scale), 0, 2, dk, dv, dout, q, att, dpre);
+                dk, dv, dout, q, att, dpre, 0, R, N, HS, scale), 2, 0, dk, dv, dout, q, att, dpre);
     }
 
     @Override
@@ -860,7 +860,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void rmsNormBackward(float[] dx, float[] dout, float[] x, float[] w, float[] rstd, int R, int D) {
         if (onHost(1, dx, dout, x, w, rstd)) cpu.rmsNormBackward(dx, dout, x, w, rstd, R, D);
-        else if ((R) > 0) record("rmsNormBackward", (tg, tid) -> tg.task(tid, NormKernels::rmsNormBackward, dx, dout, x, w, rstd, 0, R, D), 0, 1, dx, dout, x, w, rstd);
+        else if ((R) > 0) record("rmsNormBackward", (tg, tid) -> tg.task(tid, NormKernels::rmsNormBackward, dx, dout, x, w, rstd, 0, R, D), 1, 0, dx, dout, x, w, rstd);
     }
 
     @Override
@@ -926,7 +926,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void qkvSplitBackward(float[] dqkv, float[] dq, float[] dk, float[] dv, int rows, int N, int NH, int HS) {
         if (onHost(1, dqkv, dq, dk, dv)) cpu.qkvSplitBackward(dqkv, dq, dk, dv, rows, N, NH, HS);
-        else if ((rows) > 0) record("qkvSplitBackward", (tg, tid) -> tg.task(tid, AttentionKernels::qkvSplitBackward, dqkv, dq, dk, dv, 0, rows, N, NH, HS), 0, 1, dqkv, dq, dk, dv);
+        else if ((rows) > 0) record("qkvSplitBackward", (tg, tid) -> tg.task(tid, AttentionKernels::qkvSplitBackward, dqkv, dq, dk, dv, 0, rows, N, NH, HS), 1, 0, dqkv, dq, dk, dv);
     }
 
     @Override
@@ -938,7 +938,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void headsMergeBackward(float[] dO, float[] dout, int rows, int N, int NH, int HS) {
         if (onHost(1, dO, dout)) cpu.headsMergeBackward(dO, dout, rows, N, NH, HS);
-        else if ((rows) > 0) record("headsMergeBackward", (tg, tid) -> tg.task(tid, AttentionKernels::headsMergeBackward, dO, dout, 0, rows, N, NH, HS), 0, 1, dO, dout);
+        else if ((rows) > 0) record("headsMergeBackward", (tg, tid) -> tg.task(tid, AttentionKernels::headsMergeBackward, dO, dout, 0, rows, N, NH, HS), 1, 0, dO, dout);
     }
 
     @Override
@@ -956,7 +956,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void ropeBackward(float[] dx, float[] dout, float[] cos, float[] sin, int rows, int N, int HS) {
         if (onHost(1, dx, dout, cos, sin)) cpu.ropeBackward(dx, dout, cos, sin, rows, N, HS);
-        else if ((rows) > 0) record("ropeBackward", (tg, tid) -> tg.task(tid, RopeKernels::ropeBackward, dx, dout, cos, sin, 0, rows, N, HS), 0, 1, dx, dout, cos, sin);
+        else if ((rows) > 0) record("ropeBackward", (tg, tid) -> tg.task(tid, RopeKernels::ropeBackward, dx, dout, cos, sin, 0, rows, N, HS), 1, 0, dx, dout, cos, sin);
     }
 
     @Override
@@ -1125,7 +1125,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void matmulBackwardInput(float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
         if (onHost(1, dx, dout, w)) cpu.matmulBackwardInput(dx, dout, w, R, IN, OUT);
-        else if ((R) > 0) record("matmulBackwardInput", (tg, tid) -> tg.task(tid, MatmulKernels::matmulBackwardInput, dx, dout, w, 0, R, IN, OUT), 0, 1, dx, dout, w);
+        else if ((R) > 0) record("matmulBackwardInput", (tg, tid) -> tg.task(tid, MatmulKernels::matmulBackwardInput, dx, dout, w, 0, R, IN, OUT), 1, 0, dx, dout, w);
     }
 
     @Override
@@ -1143,7 +1143,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
         if (onHost(1, dx, dout, w)) cpu.conv3x3BackwardInput(dx, dout, w, B, CI, CO, H, W);
-        else if ((B * CI) > 0) record("conv3x3BackwardInput", (tg, tid) -> tg.task(tid, ConvKernels::conv3x3BackwardInput, dx, dout, w, 0, B * CI, CI, CO, H, W), 0, 1, dx, dout, w);
+        else if ((B * CI) > 0) record("conv3x3BackwardInput", (tg, tid) -> tg.task(tid, ConvKernels::conv3x3BackwardInput, dx, dout, w, 0, B * CI, CI, CO, H, W), 1, 0, dx, dout, w);
     }
 
     @Override
@@ -1161,7 +1161,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int HW) {
         if (onHost(1, dx, dout, w)) cpu.conv1x1BackwardInput(dx, dout, w, B, CI, CO, HW);
-        else if ((B * CI) > 0) record("conv1x1BackwardInput", (tg, tid) -> tg.task(tid, ConvKernels::conv1x1BackwardInput, dx, dout, w, 0, B * CI, CI, CO, HW), 0, 1, dx, dout, w);
+        else if ((B * CI) > 0) record("conv1x1BackwardInput", (tg, tid) -> tg.task(tid, ConvKernels::conv1x1BackwardInput, dx, dout, w, 0, B * CI, CI, CO, HW), 1, 0, dx, dout, w);
     }
 
     @Override
@@ -1179,7 +1179,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
         if (onHost(1, dx, dout, w)) cpu.convTranspose2x2BackwardInput(dx, dout, w, B, CI, CO, H, W);
-        else if ((B * CI) > 0) record("convTranspose2x2BackwardInput", (tg, tid) -> tg.task(tid, ConvTransposeKernels::convTranspose2x2BackwardInput, dx, dout, w, 0, B * CI, CI, CO, H, W), 0, 1, dx, dout, w);
+        else if ((B * CI) > 0) record("convTranspose2x2BackwardInput", (tg, tid) -> tg.task(tid, ConvTransposeKernels::convTranspose2x2BackwardInput, dx, dout, w, 0, B * CI, CI, CO, H, W), 1, 0, dx, dout, w);
     }
 
     @Override
