@@ -85,7 +85,7 @@ public final class AdamsSampler implements Sampler {
         float[] nums = st.nums, xs = st.xs, v = st.v, vprev = st.vp, xprev = st.xprev;
         int[] ys = st.ys;
         Pass step = new Pass(st.passName("ab2", listening), new Object[] {nums, ys},
-                listening ? new Object[] {xprev, v} : null, () -> {
+                listening ? new Object[] {xprev, v} : null, st.reloads(), () -> {
                     if (listening) e.copySlice(xprev, 0, xs, 0, n);
                     velocity.eval(v, xs, nums, OdeState.T, OdeState.W, ys, B);               // v_k = v(x_k, t)
                     e.adamsBashforth2(xs, vprev, v, nums, OdeState.DT_CORR, n);   // x += (a·v_{k−1} + b·v_k)·h; v_{k−1} ← v_k

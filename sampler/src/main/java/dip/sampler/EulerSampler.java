@@ -59,7 +59,7 @@ public final class EulerSampler implements Sampler {
         float[] nums = st.nums, xs = st.xs, v = st.v, xprev = st.xprev;
         int[] ys = st.ys;
         Pass step = new Pass(st.passName("euler", listening), new Object[] {nums, ys},
-                listening ? new Object[] {xprev, v} : null, () -> {
+                listening ? new Object[] {xprev, v} : null, st.reloads(), () -> {
                     if (listening) e.copySlice(xprev, 0, xs, 0, n);
                     velocity.eval(v, xs, nums, OdeState.T, OdeState.W, ys, B);
                     e.axpyFrom(xs, v, nums, OdeState.DT, n);                      // x ← x + v·dt

@@ -51,7 +51,7 @@ public final class HeunSampler implements Sampler {
         float[] nums = st.nums, xs = st.xs, v = st.v, xp = st.xp, vp = st.vp, xprev = st.xprev;
         int[] ys = st.ys;
         Pass step = new Pass(st.passName("heun", listening), new Object[] {nums, ys},
-                listening ? new Object[] {xprev, v} : null, () -> {
+                listening ? new Object[] {xprev, v} : null, st.reloads(), () -> {
                     if (listening) e.copySlice(xprev, 0, xs, 0, n);
                     velocity.eval(v, xs, nums, OdeState.T, OdeState.W, ys, B);         // v(x, t_k)
                     e.eulerTo(xp, xs, v, nums, OdeState.DT, n);                          // x' = x + v·dt

@@ -50,6 +50,14 @@ final class OdeState {
         return solver + "#" + id + "." + generation + ".B" + batch + (listening ? ".listen" : "");
     }
 
+    /**
+     * What a sampling step carries from step to step and each run sets anew on the host ({@code Pass.reloads}): x_t,
+     * and the Adams–Bashforth method's previous velocity. A device engine sends just these for a new batch of noise.
+     */
+    Object[] reloads() {
+        return solver == Solver.AB2 ? new Object[] {xs, vp} : new Object[] {xs};
+    }
+
     /** Loads the run's starting noise and labels into the engine's arrays. */
     void load(float[] x, int[] y, int B, int per) {
         ensure(B, per);

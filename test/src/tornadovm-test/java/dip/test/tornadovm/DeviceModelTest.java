@@ -147,11 +147,14 @@ class DeviceModelTest {
         sampler.sample(Sampler.noise(5, B, per), y, B);                    // a new sampler: records, builds its plan
         var s3 = dev.stats().copy();
         long t1 = System.nanoTime();
-        sampler.sample(Sampler.noise(6, B, per), y, B);                    // same sampler, new noise: replays
+        float[] again = sampler.sample(Sampler.noise(6, B, per), y, B);    // same sampler, new noise: replays
         var s4 = dev.stats();
         System.out.printf(Locale.ROOT, "sampling again: %,d B in, %,d B out, %d rebuilds; %.2f s (first run of the "
                 + "sampler %.2f s)%n", s4.bytesIn - s3.bytesIn, s4.bytesOut - s3.bytesOut, s4.rebuilds - s3.rebuilds,
                 (System.nanoTime() - t1) / 1e9, (t1 - t0) / 1e9);
+        assertClose("a second batch of noise", new EulerSampler(a, steps, g).sample(Sampler.noise(6, B, per), y, B), again, 1e-4);
+        assertEquals(0, s4.rebuilds - s3.rebuilds, "new noise rebuilds no plan");
+        assertEquals(4L * B * per + steps * stepIn, s4.bytesIn - s3.bytesIn, "new noise: x_t once, then each step's numbers");
         assertEquals(4L * B * per, s4.bytesOut - s3.bytesOut, "only the final image comes back");
         assertEquals(true, s4.bytesIn - s3.bytesIn >= steps * stepIn, "each step sends its numbers and labels");
     }

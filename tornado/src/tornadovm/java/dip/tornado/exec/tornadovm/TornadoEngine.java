@@ -63,6 +63,9 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
  *   <li><b>inputs</b> ({@link Pass#in()}): sent on every run by the first graph that uses them;</li>
  *   <li><b>carried</b> (first touched by a read: weights, moments, the sampler's state): sent by the upload graphs
  *       on the first run and again only when they are stale (the host changed them, or another pass wrote them);</li>
+ *   <li><b>reloads</b> ({@link Pass#reloads()}: carried state the host sets anew, a sampler's x_t): sent by a load
+ *       graph outside the chain, run before the chain only when the host changed them; the chain's graph that first
+ *       uses one reads it from the load graph by name ({@code consumeFromDevice(name, ...)});</li>
  *   <li><b>temporaries</b> (first touched by a write: activations, gradients, zeroed buffers): never sent after the
  *       one-time allocation, never copied back;</li>
  *   <li><b>outputs</b> ({@link Pass#out()}): copied back on every run by the last graph that uses them;</li>
@@ -202,7 +205,7 @@ public final class TornadoEngine implements Engine {
             r = null;
         }
         if (r == null) {
-            r = new Recording(pass.name(), pass.in(), pass.out());
+            r = new Recording(pass.name(), pass.in(), pass.out(), pass.reloads());
             recording = r;
             try {
                 pass.body().run();
@@ -357,6 +360,7 @@ public final class TornadoEngine implements Engine {
     private final class Recording {
         final String name;
         final Set<Object> in, out;
+        final List<Object> reloads;                                 // carried state the host may set again (Pass)
         final List<Call> calls = new ArrayList<>();
         final List<Object> arrays = new ArrayList<>();                                    // first-touch order
         final Set<Object> carried = Collections.newSetFromMap(new IdentityHashMap<>());   // first touched by a read
@@ -371,10 +375,14 @@ public final class TornadoEngine implements Engine {
         boolean profiled;                                           // the plan runs with TornadoVM's profiler
         final Set<Integer> ranOnce = new java.util.HashSet<>();
 
-        Recording(String name, Object[] in, Object[] out) {
+        final List<Object> staging = new ArrayList<>();             // host copies the load graph sends
+        int loadGraph = -1;                                         // the load graph's index in the plan, or -1
+
+        Recording(String name, Object[] in, Object[] out, Object[] reloads) {
             this.name = name;
             this.in = identitySet(in);
             this.out = identitySet(out);
+            this.reloads = List.of(reloads);
         }
 
         void classify() {
@@ -393,6 +401,12 @@ public final class TornadoEngine implements Engine {
                 if (!seenSet.contains(a)) throw new IllegalStateException("pass " + name + " declares an output it never touches");
             }
             for (Object a : carried) if (written.contains(a)) kept.add(a);
+            for (Object a : reloads) {
+                if (!carried.contains(a)) {
+                    throw new IllegalStateException("pass " + name + " declares a reloadable array that it "
+                            + (seenSet.contains(a) ? "writes before reading (a temporary) or takes as an input" : "never touches"));
+                }
+            }
         }
 
         /** Cuts the calls into graphs and builds the plan. */
@@ -469,6 +483,7 @@ public final class TornadoEngine implements Engine {
                 TaskGraph tg = new TaskGraph(name.replaceAll("[^A-Za-z0-9_]", "_") + "_g" + gi);
                 List<Object> consume = new ArrayList<>(), everyRun = new ArrayList<>(), once = new ArrayList<>();
                 List<Object> persist = new ArrayList<>(), back = new ArrayList<>(), demand = new ArrayList<>();
+                List<Object> fromLoad = new ArrayList<>();
                 for (Object a : arrays) {
                     int f = firstGraph.get(a), l = lastGraph.get(a);
                     boolean usedHere = false;
@@ -477,13 +492,14 @@ public final class TornadoEngine implements Engine {
                     }
                     boolean alive = f <= g && l >= g && (usedHere || (f < g && l > g));
                     if (!alive) continue;
-                    if (f == g) (in.contains(a) ? everyRun : once).add(a);
+                    if (f == g) (in.contains(a) ? everyRun : reloads.contains(a) ? fromLoad : once).add(a);
                     else consume.add(a);
                     if (l > g) persist.add(a);
                     if (l == g && out.contains(a)) back.add(a);
                     if (l == g && kept.contains(a)) demand.add(a);
                 }
                 if (!consume.isEmpty()) tg.consumeFromDevice(consume.toArray());
+                if (!fromLoad.isEmpty()) tg.consumeFromDevice(loadName(), fromLoad.toArray());
                 if (!everyRun.isEmpty()) tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, everyRun.toArray());
                 if (!once.isEmpty()) tg.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
                 for (int ci = cuts.get(g)[0]; ci < cuts.get(g)[1]; ci++) calls.get(ci).adder.add(tg, calls.get(ci).kernel + "_" + ci);
@@ -499,6 +515,12 @@ public final class TornadoEngine implements Engine {
             declaredIn = bytes.stream().mapToLong(b -> b[0]).toArray();
             declaredOut = bytes.stream().mapToLong(b -> b[1]).toArray();
             firstRunIn = bytes.stream().mapToLong(b -> b[2]).toArray();
+            loadGraph = -1;
+            staging.clear();
+            if (!reloads.isEmpty()) {                   // after the chain, so the chain's graph numbers stay 0..k−1
+                loadGraph = graphs.size();
+                graphs.add(loadGraph());
+            }
             plan = new TornadoExecutionPlan(graphs.stream().map(TaskGraph::snapshot)
                     .toArray(uk.ac.manchester.tornado.api.ImmutableTaskGraph[]::new))
                     .withDevice(device);
@@ -515,16 +537,67 @@ public final class TornadoEngine implements Engine {
             else plan.withoutProfiler();
         }
 
-        /** Runs the chain; rebuilds it first when the host changed a carried array since the plan sent it. */
+        private String loadName() {
+            return name.replaceAll("[^A-Za-z0-9_]", "_") + "_load";
+        }
+
+        /**
+         * The load graph: sends a host copy of each reloadable array (every time it runs) and copies it into the
+         * array's device buffer, which it persists; the chain's graph that first uses the array consumes it from this
+         * graph by name. TornadoVM runs no graph without a task, hence the copy kernel and the staging copy.
+         */
+        private TaskGraph loadGraph() {
+            TaskGraph tg = new TaskGraph(loadName());
+            for (Object a : reloads) {
+                staging.add(a instanceof float[] f ? new float[f.length] : new int[((int[]) a).length]);
+            }
+            tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, staging.toArray());
+            for (int i = 0; i < reloads.size(); i++) {
+                Object a = reloads.get(i), s = staging.get(i);
+                if (a instanceof float[] f) {
+                    tg.task("load_" + i, ElementwiseKernels::copy, f, (float[]) s, 0, f.length);
+                } else {
+                    int[] y = (int[]) a;
+                    tg.task("load_" + i, ElementwiseKernels::copySliceInt, y, 0, (int[]) s, 0, 0, y.length);
+                }
+            }
+            return tg.persistOnDevice(reloads.toArray());
+        }
+
+        /** Sends the host's reloadable arrays to the device through the load graph. */
+        private void reload() {
+            for (int i = 0; i < reloads.size(); i++) {
+                Object a = reloads.get(i), s = staging.get(i);
+                System.arraycopy(a, 0, s, 0, java.lang.reflect.Array.getLength(a));
+            }
+            uk.ac.manchester.tornado.api.TornadoExecutionResult res;
+            try {
+                res = plan.withGraph(loadGraph).execute();
+            } catch (RuntimeException | Error e) {
+                throw deviceFailure(name + " (sending " + reloads.size() + " reloaded arrays)", e);
+            }
+            stats.add(Kind.UPLOAD, bytesOf(reloads), 0, profiled ? res.getProfilerResult() : null);
+            for (Object a : reloads) sent.put(a, versionOf(a));
+        }
+
+        /**
+         * Runs the chain. When the host changed a carried array since the plan sent it: a reloadable one goes through
+         * the load graph; any other makes it rebuild the plan (compiled again, everything sent again).
+         */
         void execute() {
             for (Object a : carried) {
                 Recording o = newest.get(a);
                 if (o != null && o != this) o.download();                    // another pass holds a newer copy
             }
+            boolean reload = false;
             if (plan != null) {
                 for (Object a : carried) {
                     Long s = sent.get(a);
                     if (newest.get(a) != this && (s == null || s != versionOf(a))) {
+                        if (reloads.contains(a)) {
+                            reload = true;                                   // the host changed it: send it alone
+                            continue;
+                        }
                         closePlan();                                          // the host changed it: send again
                         stats.rebuilds++;
                         break;
@@ -539,7 +612,9 @@ public final class TornadoEngine implements Engine {
                 } catch (RuntimeException | Error e) {
                     throw compileFailure(e, 0, calls.size());
                 }
+                reload = loadGraph >= 0;
             }
+            if (reload) reload();
             for (int g = 0; g < results.size(); g++) {
                 uk.ac.manchester.tornado.api.TornadoExecutionResult res;
                 try {
