@@ -99,10 +99,9 @@ public final class DitBlock {
     public float[] backward(float[] dx2, float[] dc) {
         int R = B * N, n = R * D;
         float[] md = mod;
-        engine.zero(dmod, B * CHUNKS * D);
+        // The adaLN kernels write their gradients: dmod's six chunks (each written by one of the four *Mod calls),
+        // dx1/dbr and dx/dbr; the residual's second contribution is added with addInPlace.
         // forward was: x2 = x1 + gate_mlp·m
-        engine.zero(dx1, n);
-        engine.zero(dbr, n);
         engine.gateResidualBackwardInput(dx1, dbr, dx2, md, R, N, D, CHUNKS, GATE_MLP);
         float[] mv = m;
         engine.gateResidualBackwardMod(dmod, dx2, mv, B, N, D, CHUNKS, GATE_MLP);
@@ -114,8 +113,6 @@ public final class DitBlock {
         float[] dx1n = norm2.backward(dn);
         engine.addInPlace(dx1, dx1n, n);
         // forward was: x1 = x + gate_msa·a
-        engine.zero(dx, n);
-        engine.zero(dbr, n);
         engine.gateResidualBackwardInput(dx, dbr, dx1, md, R, N, D, CHUNKS, GATE_MSA);
         float[] av = a;
         engine.gateResidualBackwardMod(dmod, dx1, av, B, N, D, CHUNKS, GATE_MSA);
@@ -132,10 +129,9 @@ public final class DitBlock {
         return dx;
     }
 
-    /** dn = dh·(1 + scale) (overwritten); dshift, dscale accumulated into dmod. Forward was: h = nrm·(1+scale)+shift. */
+    /** dn = dh·(1 + scale); dshift, dscale into their chunks of dmod (all written). Forward was: h = nrm·(1+scale)+shift. */
     private void modulateBackward(float[] dh, float[] nrm, int shiftIdx, int scaleIdx, int R) {
         float[] md = mod;
-        engine.zero(dn, R * D);
         engine.modulateBackwardInput(dn, dh, md, R, N, D, CHUNKS, scaleIdx);
         engine.modulateBackwardMod(dmod, dh, nrm, B, N, D, CHUNKS, shiftIdx, scaleIdx);
     }

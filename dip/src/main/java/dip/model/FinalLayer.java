@@ -70,8 +70,6 @@ public final class FinalLayer {
         // forward was: out = linear(h)
         float[] dh = linear.backward(dout);
         // forward was: h = nrm·(1 + scale) + shift
-        engine.zero(dn, R * D);
-        engine.zero(dmod, B * CHUNKS * D);
         engine.modulateBackwardInput(dn, dh, md, R, N, D, CHUNKS, SCALE);
         engine.modulateBackwardMod(dmod, dh, nv, B, N, D, CHUNKS, SHIFT, SCALE);
         // forward was: nrm = LayerNorm(x)

@@ -255,9 +255,8 @@ public final class PatchDetailerHead {
         engine.siluForward(out, x, n);
     }
 
-    /** dx[0..n) = dout·SiLU'(x): zeroes dx, then accumulates. */
+    /** dx[0..n) = dout·SiLU'(x), written. */
     private void siluBackward(float[] dx, float[] dout, float[] x, int n) {
-        engine.zero(dx, n);
         engine.siluBackward(dx, dout, x, n);
     }
 

@@ -37,7 +37,6 @@ public final class Silu {
 
     /** Returns the layer-owned dx (n), overwritten. Forward was: out = x·σ(x). */
     public float[] backward(float[] dout) {
-        engine.zero(dx, n);
         float[] xs = x;
         engine.siluBackward(dx, dout, xs, n);
         return dx;

@@ -55,8 +55,6 @@ public final class SwiGlu {
         float[] dh = w2.backward(dout);
         // forward was: h = silu(a)·b
         int n = R * hidden;
-        engine.zero(da, n);
-        engine.zero(db, n);
         float[] av = a, bv = b;
         engine.swigluBackward(da, db, dh, av, bv, n);
         // forward was: a = w1 x, b = w3 x: x feeds both, so dx = dx(w1) + dx(w3)

@@ -17,7 +17,7 @@ public final class ActivationKernels {
     }
 
     /**
-     * dx[i] += dout[i]·σ(x)·(1 + x·(1 − σ(x))), for i in [i0, i1).
+     * dx[i] = dout[i]·σ(x)·(1 + x·(1 − σ(x))), for i in [i0, i1) (written).
      * Forward was: out = x·σ(x); d/dx = σ + x·σ·(1 − σ).
      */
     public static void siluBackward(float[] dx, float[] dout, float[] x, int i0, int i1) {
@@ -25,7 +25,7 @@ public final class ActivationKernels {
             int i = i0 + it;
             float v = x[i];
             float s = 1f / (1f + (float) Math.exp(-v));
-            dx[i] += dout[i] * s * (1f + v * (1f - s));
+            dx[i] = dout[i] * s * (1f + v * (1f - s));
         }
     }
 }

@@ -32,7 +32,7 @@ public final class AdaLnKernels {
     }
 
     /**
-     * Accumulates dx[r, d] += dout[r, d]·(1 + scale[b, d]) for rows [r0, r1).
+     * Writes dx[r, d] = dout[r, d]·(1 + scale[b, d]) for rows [r0, r1).
      * Forward was: out = x·(1 + scale) + shift.
      */
     public static void modulateBackwardInput(float[] dx, float[] dout, float[] mod, int r0, int r1,
@@ -41,14 +41,14 @@ public final class AdaLnKernels {
             for (@Parallel int d = 0; d < D; d++) {
                 int r = r0 + it;
                 int i = r * D + d;
-                dx[i] += dout[i] * (1f + mod[(r / N) * chunks * D + scaleIdx * D + d]);
+                dx[i] = dout[i] * (1f + mod[(r / N) * chunks * D + scaleIdx * D + d]);
             }
         }
     }
 
     /**
-     * Accumulates into dmod (B, chunks·D): dshift[b, d] += Σ_n dout[b·N + n, d] and
-     * dscale[b, d] += Σ_n dout[b·N + n, d]·x[b·N + n, d], for pairs p = b·D + d in [p0, p1).
+     * Writes two chunks of dmod (B, chunks·D): dshift[b, d] = Σ_n dout[b·N + n, d] and
+     * dscale[b, d] = Σ_n dout[b·N + n, d]·x[b·N + n, d], for pairs p = b·D + d in [p0, p1).
      * Forward was: out = x·(1 + scale) + shift. x is the forward's input (B·N, D).
      */
     public static void modulateBackwardMod(float[] dmod, float[] dout, float[] x, int p0, int p1,
@@ -63,8 +63,8 @@ public final class AdaLnKernels {
                 dScale += dout[i] * x[i];
             }
             int modRow = b * chunks * D;
-            dmod[modRow + shiftIdx * D + d] += dShift;
-            dmod[modRow + scaleIdx * D + d] += dScale;
+            dmod[modRow + shiftIdx * D + d] = dShift;
+            dmod[modRow + scaleIdx * D + d] = dScale;
         }
     }
 
@@ -84,7 +84,7 @@ public final class AdaLnKernels {
     }
 
     /**
-     * Accumulates dx[r, d] += dout[r, d] and dy[r, d] += gate[b, d]·dout[r, d] for rows [r0, r1).
+     * Writes dx[r, d] = dout[r, d] and dy[r, d] = gate[b, d]·dout[r, d] for rows [r0, r1).
      * Forward was: out = x + gate·y.
      */
     public static void gateResidualBackwardInput(float[] dx, float[] dy, float[] dout, float[] mod, int r0, int r1,
@@ -94,14 +94,14 @@ public final class AdaLnKernels {
                 int r = r0 + it;
                 int i = r * D + d;
                 float g = dout[i];
-                dx[i] += g;
-                dy[i] += mod[(r / N) * chunks * D + gateIdx * D + d] * g;
+                dx[i] = g;
+                dy[i] = mod[(r / N) * chunks * D + gateIdx * D + d] * g;
             }
         }
     }
 
     /**
-     * Accumulates dgate[b, d] += Σ_n dout[b·N + n, d]·y[b·N + n, d] into chunk gateIdx of dmod (B, chunks·D), for
+     * Writes dgate[b, d] = Σ_n dout[b·N + n, d]·y[b·N + n, d] into chunk gateIdx of dmod (B, chunks·D), for
      * pairs p = b·D + d in [p0, p1). Forward was: out = x + gate·y. y is the forward's gated input (B·N, D).
      */
     public static void gateResidualBackwardMod(float[] dmod, float[] dout, float[] y, int p0, int p1,
@@ -114,7 +114,7 @@ public final class AdaLnKernels {
                 int i = (b * N + n) * D + d;
                 acc += dout[i] * y[i];
             }
-            dmod[b * chunks * D + gateIdx * D + d] += acc;
+            dmod[b * chunks * D + gateIdx * D + d] = acc;
         }
     }
 }

@@ -20,7 +20,7 @@ public final class SwigluKernels {
     }
 
     /**
-     * Accumulates da[i] += dout[i]·b[i]·σ(a)(1 + a(1 − σ(a))) and db[i] += dout[i]·silu(a[i]), for i in [i0, i1).
+     * Writes da[i] = dout[i]·b[i]·σ(a)(1 + a(1 − σ(a))) and db[i] = dout[i]·silu(a[i]), for i in [i0, i1).
      * Forward was: out = silu(a)·b.
      */
     public static void swigluBackward(float[] da, float[] db, float[] dout, float[] a, float[] b, int i0, int i1) {
@@ -29,8 +29,8 @@ public final class SwigluKernels {
             float v = a[i];
             float s = 1f / (1f + (float) Math.exp(-v));
             float g = dout[i];
-            da[i] += g * b[i] * s * (1f + v * (1f - s));
-            db[i] += g * v * s;
+            da[i] = g * b[i] * s * (1f + v * (1f - s));
+            db[i] = g * v * s;
         }
     }
 }

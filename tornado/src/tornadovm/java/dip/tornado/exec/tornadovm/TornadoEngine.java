@@ -911,7 +911,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void siluBackward(float[] dx, float[] dout, float[] x, int n) {
         if (onHost(1, dx, dout, x)) cpu.siluBackward(dx, dout, x, n);
-        else if ((n) > 0) record("siluBackward", (tg, tid) -> tg.task(tid, ActivationKernels::siluBackward, dx, dout, x, 0, n), 0, 1, dx, dout, x);
+        else if ((n) > 0) record("siluBackward", (tg, tid) -> tg.task(tid, ActivationKernels::siluBackward, dx, dout, x, 0, n), 1, 0, dx, dout, x);
     }
 
     @Override
@@ -923,7 +923,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void swigluBackward(float[] da, float[] db, float[] dout, float[] a, float[] b, int n) {
         if (onHost(2, da, db, dout, a, b)) cpu.swigluBackward(da, db, dout, a, b, n);
-        else if ((n) > 0) record("swigluBackward", (tg, tid) -> tg.task(tid, SwigluKernels::swigluBackward, da, db, dout, a, b, 0, n), 0, 2, da, db, dout, a, b);
+        else if ((n) > 0) record("swigluBackward", (tg, tid) -> tg.task(tid, SwigluKernels::swigluBackward, da, db, dout, a, b, 0, n), 2, 0, da, db, dout, a, b);
     }
 
     @Override
@@ -965,13 +965,13 @@ public final class TornadoEngine implements Engine {
     @Override
     public void modulateBackwardInput(float[] dx, float[] dout, float[] mod, int R, int N, int D, int chunks, int scaleIdx) {
         if (onHost(1, dx, dout, mod)) cpu.modulateBackwardInput(dx, dout, mod, R, N, D, chunks, scaleIdx);
-        else if ((R) > 0) record("modulateBackwardInput", (tg, tid) -> tg.task(tid, AdaLnKernels::modulateBackwardInput, dx, dout, mod, 0, R, N, D, chunks, scaleIdx), 0, 1, dx, dout, mod);
+        else if ((R) > 0) record("modulateBackwardInput", (tg, tid) -> tg.task(tid, AdaLnKernels::modulateBackwardInput, dx, dout, mod, 0, R, N, D, chunks, scaleIdx), 1, 0, dx, dout, mod);
     }
 
     @Override
     public void modulateBackwardMod(float[] dmod, float[] dout, float[] x, int B, int N, int D, int chunks, int shiftIdx, int scaleIdx) {
         if (onHost(1, dmod, dout, x)) cpu.modulateBackwardMod(dmod, dout, x, B, N, D, chunks, shiftIdx, scaleIdx);
-        else if ((B * D) > 0) record("modulateBackwardMod", (tg, tid) -> tg.task(tid, AdaLnKernels::modulateBackwardMod, dmod, dout, x, 0, B * D, N, D, chunks, shiftIdx, scaleIdx), 0, 1, dmod, dout, x);
+        else if ((B * D) > 0) record("modulateBackwardMod", (tg, tid) -> tg.task(tid, AdaLnKernels::modulateBackwardMod, dmod, dout, x, 0, B * D, N, D, chunks, shiftIdx, scaleIdx), 1, 0, dmod, dout, x);
     }
 
     @Override
@@ -983,13 +983,13 @@ public final class TornadoEngine implements Engine {
     @Override
     public void gateResidualBackwardInput(float[] dx, float[] dy, float[] dout, float[] mod, int R, int N, int D, int chunks, int gateIdx) {
         if (onHost(2, dx, dy, dout, mod)) cpu.gateResidualBackwardInput(dx, dy, dout, mod, R, N, D, chunks, gateIdx);
-        else if ((R) > 0) record("gateResidualBackwardInput", (tg, tid) -> tg.task(tid, AdaLnKernels::gateResidualBackwardInput, dx, dy, dout, mod, 0, R, N, D, chunks, gateIdx), 0, 2, dx, dy, dout, mod);
+        else if ((R) > 0) record("gateResidualBackwardInput", (tg, tid) -> tg.task(tid, AdaLnKernels::gateResidualBackwardInput, dx, dy, dout, mod, 0, R, N, D, chunks, gateIdx), 2, 0, dx, dy, dout, mod);
     }
 
     @Override
     public void gateResidualBackwardMod(float[] dmod, float[] dout, float[] y, int B, int N, int D, int chunks, int gateIdx) {
         if (onHost(1, dmod, dout, y)) cpu.gateResidualBackwardMod(dmod, dout, y, B, N, D, chunks, gateIdx);
-        else if ((B * D) > 0) record("gateResidualBackwardMod", (tg, tid) -> tg.task(tid, AdaLnKernels::gateResidualBackwardMod, dmod, dout, y, 0, B * D, N, D, chunks, gateIdx), 0, 1, dmod, dout, y);
+        else if ((B * D) > 0) record("gateResidualBackwardMod", (tg, tid) -> tg.task(tid, AdaLnKernels::gateResidualBackwardMod, dmod, dout, y, 0, B * D, N, D, chunks, gateIdx), 1, 0, dmod, dout, y);
     }
 
     @Override
