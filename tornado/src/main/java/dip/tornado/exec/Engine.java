@@ -119,25 +119,26 @@ public interface Engine extends AutoCloseable {
     // q, k, v, out, dq, dk, dv, dout: (BH, N, HS); att, dpre: (BH, N, N), BH = B·NH heads.
 
     /**
-     * out, att = softmax(q·kᵀ·scale)·v per head: {@link AttentionKernels#attentionScores}, then
-     * {@link AttentionKernels#softmaxRows}, then {@link AttentionKernels#attentionValues}. Overwrites out, att.
+     * out, att = softmax(q·kᵀ·scale)·v per head: {@link AttentionKernels#headDots} (the scores), then
+     * {@link AttentionKernels#softmaxRows}, then {@link AttentionKernels#headWeightedSum} (the values). Overwrites
+     * out, att.
      */
     default void attentionForward(float[] out, float[] att, float[] q, float[] k, float[] v, int BH, int N, int HS, float scale) {
-        parallelFor(BH * N, (lo, hi) -> AttentionKernels.attentionScores(att, q, k, lo, hi, N, HS, scale));
+        parallelFor(BH * N, (lo, hi) -> AttentionKernels.headDots(att, q, k, lo, hi, N, HS, scale));
         parallelFor(BH * N, (lo, hi) -> AttentionKernels.softmaxRows(att, lo, hi, N));
-        parallelFor(BH * N, (lo, hi) -> AttentionKernels.attentionValues(out, att, v, lo, hi, N, HS));
+        parallelFor(BH * N, (lo, hi) -> AttentionKernels.headWeightedSum(out, att, v, lo, hi, N, HS, 1f));
     }
 
     /**
-     * Backward of {@link #attentionForward}: writes dpre = dL/dS (scratch), dq, dk and dv, as
-     * {@link AttentionKernels#attentionBackwardProbs}, {@link AttentionKernels#softmaxBackwardRows},
-     * {@link AttentionKernels#attentionBackwardQuery} and {@link AttentionKernels#attentionBackwardKeyValue}.
+     * Backward of {@link #attentionForward}: writes dpre = dL/dS (scratch), dq, dk and dv: dP = dout·vᵀ
+     * ({@link AttentionKernels#headDots}), dS ({@link AttentionKernels#softmaxBackwardRows}), dq = scale·dS·k
+     * ({@link AttentionKernels#headWeightedSum}), then {@link AttentionKernels#attentionBackwardKeyValue}.
      */
     default void attentionBackward(float[] dq, float[] dk, float[] dv, float[] dpre, float[] dout, float[] q, float[] k,
                                    float[] v, float[] att, int BH, int N, int HS, float scale) {
-        parallelFor(BH * N, (lo, hi) -> AttentionKernels.attentionBackwardProbs(dpre, dout, v, lo, hi, N, HS));
+        parallelFor(BH * N, (lo, hi) -> AttentionKernels.headDots(dpre, dout, v, lo, hi, N, HS, 1f));
         parallelFor(BH * N, (lo, hi) -> AttentionKernels.softmaxBackwardRows(dpre, att, lo, hi, N));
-        parallelFor(BH * N, (lo, hi) -> AttentionKernels.attentionBackwardQuery(dq, dpre, k, lo, hi, N, HS, scale));
+        parallelFor(BH * N, (lo, hi) -> AttentionKernels.headWeightedSum(dq, dpre, k, lo, hi, N, HS, scale));
         parallelFor(BH * N, (lo, hi) -> AttentionKernels.attentionBackwardKeyValue(dk, dv, dout, q, att, dpre, lo, hi, N, HS, scale));
     }
 

@@ -391,7 +391,7 @@ public final class VectorConv {
     }
 
     /**
-     * dst[b0 + i, n, p] = C[(i·HW + p)·ldc + n] (or += when accumulate) for n < N: C's rows are pixels, dst is NCHW.
+     * dst[b0 + i, n, p] = C[(i·HW + p)·ldc + n] for n < N: C's rows are pixels, dst is NCHW.
      */
     static void storeTransposed(float[] dst, float[] c, int ldc, int b0, int nImg, int N, int HW) {
         for (int i = 0; i < nImg; i++) {

@@ -80,26 +80,30 @@ public final class AttentionKernels {
     // ------------------------------------------------------------------------------------ softmax attention
 
     // One head's rows: r = bh·N + i (bh = b·NH + h); its keys and values are rows bh·N .. bh·N + N − 1. A forward is
-    // three kernels (scores, softmax, values) and a backward four, so each work-item owns one element it writes;
-    // the row-wide steps (softmax and its backward) are the only kernels with one work-item per row.
+    // three kernels and a backward four, so each work-item owns one element it writes; the row-wide steps (softmax
+    // and its backward) are the only kernels with one work-item per row. Two products serve both directions:
+    //   forward   att  = scale·q·kᵀ (headDots)      softmaxRows          out = att·v (headWeightedSum)
+    //   backward  dpre = dout·vᵀ    (headDots)      softmaxBackwardRows  dq  = scale·dpre·k (headWeightedSum)
+    //             dk, dv (attentionBackwardKeyValue)
 
     /**
-     * Forward, 1 of 3, over query rows [r0, r1) × keys j: att[r, j] = S_j = scale · q_r·k_j (the raw scores;
-     * {@link #softmaxRows} turns them into probabilities in place).
+     * Over rows [r0, r1) × the N rows j of r's head: out[r, j] = scale · a_r·b_j, with a, b: (B·NH·N, HS) and
+     * out: (B·NH·N, N). Forward: the raw scores att = scale·q·kᵀ ({@link #softmaxRows} turns them into probabilities
+     * in place). Backward: dP = dout·vᵀ (scale 1) into the scratch dpre; forward was out_r = Σ_j P_j v_j.
      */
-    public static void attentionScores(float[] att, float[] q, float[] k, int r0, int r1, int N, int HS, float scale) {
+    public static void headDots(float[] out, float[] a, float[] b, int r0, int r1, int N, int HS, float scale) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             for (@Parallel int j = 0; j < N; j++) {
                 int r = r0 + it;
-                int qRow = r * HS, kRow = ((r / N) * N + j) * HS;
+                int aRow = r * HS, bRow = ((r / N) * N + j) * HS;
                 float s = 0f;
-                for (int d = 0; d < HS; d++) s += q[qRow + d] * k[kRow + d];
-                att[r * N + j] = s * scale;
+                for (int d = 0; d < HS; d++) s += a[aRow + d] * b[bRow + d];
+                out[r * N + j] = s * scale;
             }
         }
     }
 
-    /** Forward, 2 of 3, over rows [r0, r1) of att (·, N): att[r, :] = softmax(att[r, :]), shifted by the row's max. */
+    /** Forward, over rows [r0, r1) of att (·, N): att[r, :] = softmax(att[r, :]), shifted by the row's max. */
     public static void softmaxRows(float[] att, int r0, int r1, int N) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             int a = (r0 + it) * N;
@@ -116,37 +120,25 @@ public final class AttentionKernels {
         }
     }
 
-    /** Forward, 3 of 3, over query rows [r0, r1) × d: out[r, d] = Σ_j P[r, j] · v[j, d], with P = att. */
-    public static void attentionValues(float[] out, float[] att, float[] v, int r0, int r1, int N, int HS) {
+    /**
+     * Over rows [r0, r1) × d: out[r, d] = scale · Σ_j p[r, j] · m[j, d], j over the N rows of r's head, with
+     * p: (B·NH·N, N) and m, out: (B·NH·N, HS). Forward: the values out = P·v (scale 1, P = att). Backward:
+     * dq = scale·dS·k (dS = dpre); forward was S[r, j] = scale · q_r·k_j.
+     */
+    public static void headWeightedSum(float[] out, float[] p, float[] m, int r0, int r1, int N, int HS, float scale) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             for (@Parallel int d = 0; d < HS; d++) {
                 int r = r0 + it;
-                int a = r * N, vCol = (r / N) * N * HS + d;
+                int a = r * N, mCol = (r / N) * N * HS + d;
                 float acc = 0f;
-                for (int j = 0; j < N; j++) acc += att[a + j] * v[vCol + j * HS];
-                out[r * HS + d] = acc;
+                for (int j = 0; j < N; j++) acc += p[a + j] * m[mCol + j * HS];
+                out[r * HS + d] = scale * acc;
             }
         }
     }
 
     /**
-     * Backward, 1 of 4, over query rows [r0, r1) × keys j: dpre[r, j] = dP_j = dout_r·v_j (a scratch (B·NH·N, N)).
-     * Forward was: out_r = Σ_j P_j v_j.
-     */
-    public static void attentionBackwardProbs(float[] dpre, float[] dout, float[] v, int r0, int r1, int N, int HS) {
-        for (@Parallel int it = 0; it < r1 - r0; it++) {
-            for (@Parallel int j = 0; j < N; j++) {
-                int r = r0 + it;
-                int oRow = r * HS, vRow = ((r / N) * N + j) * HS;
-                float dp = 0f;
-                for (int d = 0; d < HS; d++) dp += dout[oRow + d] * v[vRow + d];
-                dpre[r * N + j] = dp;
-            }
-        }
-    }
-
-    /**
-     * Backward, 2 of 4, over rows [r0, r1): dpre[r, j] = dS_j = P_j·(dP_j − Σ_l P_l dP_l) in place, with P = att.
+     * Backward, over rows [r0, r1): dpre[r, j] = dS_j = P_j·(dP_j − Σ_l P_l dP_l) in place, with P = att.
      * Forward was: P = softmax(S).
      */
     public static void softmaxBackwardRows(float[] dpre, float[] att, int r0, int r1, int N) {
@@ -159,23 +151,7 @@ public final class AttentionKernels {
     }
 
     /**
-     * Backward, 3 of 4, over query rows [r0, r1) × d: dq[r, d] = scale · Σ_j dS[r, j] · k[j, d], with dS = dpre.
-     * Forward was: S[r, j] = scale · q_r·k_j.
-     */
-    public static void attentionBackwardQuery(float[] dq, float[] dpre, float[] k, int r0, int r1, int N, int HS, float scale) {
-        for (@Parallel int it = 0; it < r1 - r0; it++) {
-            for (@Parallel int d = 0; d < HS; d++) {
-                int r = r0 + it;
-                int a = r * N, kCol = (r / N) * N * HS + d;
-                float acc = 0f;
-                for (int j = 0; j < N; j++) acc += dpre[a + j] * k[kCol + j * HS];
-                dq[r * HS + d] = scale * acc;
-            }
-        }
-    }
-
-    /**
-     * Backward, 4 of 4, over key rows [r0, r1) (r = bh·N + j) × d: dv[r, d] = Σ_i P[i, j] · dout[i, d] and
+     * Backward, over key rows [r0, r1) (r = bh·N + j) × d: dv[r, d] = Σ_i P[i, j] · dout[i, d] and
      * dk[r, d] = scale · Σ_i dS[i, j] · q[i, d], with P = att and dS = dpre, i over the queries of the same head.
      * Forward was: S[i, j] = scale · q_i·k_j; out_i = Σ_j P[i, j] v_j.
      */

@@ -90,7 +90,7 @@ public final class ConvTransposeKernels {
                 int r = r0 + it;
                 int ci = r / CO, co = r - ci * CO;
                 int ky = t >> 1, kx = t & 1;
-                float acc = 0f, accB = 0f;
+                float acc = 0f;
                 for (int b = 0; b < B; b++) {
                     int i = (b * CI + ci) * HW, d = (b * CO + co) * 4 * HW + ky * OW + kx;
                     for (int y = 0; y < H; y++) {
@@ -98,12 +98,7 @@ public final class ConvTransposeKernels {
                     }
                 }
                 dw[r * 4 + t] += acc;
-                if (ci == 0 && t == 0) {
-                    for (int b = 0; b < B; b++) {
-                        for (int q = 0; q < 4 * HW; q++) accB += dout[(b * CO + co) * 4 * HW + q];
-                    }
-                    db[co] += accB;
-                }
+                if (ci == 0 && t == 0) db[co] += ConvKernels.planeSum(dout, co * 4 * HW, CO * 4 * HW, B, 4 * HW);
             }
         }
     }

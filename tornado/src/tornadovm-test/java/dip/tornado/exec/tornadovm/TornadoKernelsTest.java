@@ -105,9 +105,9 @@ class TornadoKernelsTest {
         float[] q = rng.normal(R * HS), k = rng.normal(R * HS), v = rng.normal(R * HS);
         float[] out = nan(R * HS), att = nan(R * N), outD = nan(R * HS), attD = nan(R * N);
         AttentionSteps.forward(out, att, q, k, v, R, N, HS, scale);
-        onDevice(g -> g.task("attentionScores", AttentionKernels::attentionScores, attD, q, k, 0, R, N, HS, scale)
+        onDevice(g -> g.task("headDots", AttentionKernels::headDots, attD, q, k, 0, R, N, HS, scale)
                         .task("softmaxRows", AttentionKernels::softmaxRows, attD, 0, R, N)
-                        .task("attentionValues", AttentionKernels::attentionValues, outD, attD, v, 0, R, N, HS),
+                        .task("headWeightedSum", AttentionKernels::headWeightedSum, outD, attD, v, 0, R, N, HS, 1f),
                 new Object[] {q, k, v}, new Object[] {outD, attD});
         assertClose("attention forward out", out, outD);
         assertClose("attention forward att", att, attD);
@@ -225,9 +225,9 @@ class TornadoKernelsTest {
         float[] dq = rng.normal(R * HS), dqD = dq.clone(), dk = rng.normal(R * HS), dkD = dk.clone();
         float[] dv = rng.normal(R * HS), dvD = dv.clone(), dpre = nan(R * N), dpreD = nan(R * N);
         AttentionSteps.backward(dq, dk, dv, dpre, dout, q, k, v, att, R, N, HS, scale);
-        onDevice(g -> g.task("attentionBackwardProbs", AttentionKernels::attentionBackwardProbs, dpreD, dout, v, 0, R, N, HS)
+        onDevice(g -> g.task("headDots", AttentionKernels::headDots, dpreD, dout, v, 0, R, N, HS, 1f)
                         .task("softmaxBackwardRows", AttentionKernels::softmaxBackwardRows, dpreD, att, 0, R, N)
-                        .task("attentionBackwardQuery", AttentionKernels::attentionBackwardQuery, dqD, dpreD, k, 0, R, N, HS, scale)
+                        .task("headWeightedSum", AttentionKernels::headWeightedSum, dqD, dpreD, k, 0, R, N, HS, scale)
                         .task("attentionBackwardKeyValue", AttentionKernels::attentionBackwardKeyValue, dkD, dvD, dout, q, att,
                                 dpreD, 0, R, N, HS, scale),
                 new Object[] {dout, q, k, v, att, dqD, dkD, dvD}, new Object[] {dqD, dkD, dvD, dpreD});

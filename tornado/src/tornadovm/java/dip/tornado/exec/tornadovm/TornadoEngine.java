@@ -811,11 +811,11 @@ public final class TornadoEngine implements Engine {
         }
         int R = BH * N;
         if (R == 0) return;
-        record("attentionBackwardProbs", (g, id) -> g.task(id, AttentionKernels::attentionBackwardProbs,
-                dpre, dout, v, 0, R, N, HS), 1, 0, dpre, dout, v);
+        record("headDots", (g, id) -> g.task(id, AttentionKernels::headDots,
+                dpre, dout, v, 0, R, N, HS, 1f), 1, 0, dpre, dout, v);
         record("softmaxBackwardRows", (g, id) -> g.task(id, AttentionKernels::softmaxBackwardRows,
                 dpre, att, 0, R, N), 0, 1, dpre, att);
-        record("attentionBackwardQuery", (g, id) -> g.task(id, AttentionKernels::attentionBackwardQuery,
+        record("headWeightedSum", (g, id) -> g.task(id, AttentionKernels::headWeightedSum,
                 dq, dpre, k, 0, R, N, HS, scale), 1, 0, dq, dpre, k);
         record("attentionBackwardKeyValue", (g, id) -> g.task(id, AttentionKernels::attentionBackwardKeyValue,
                 dk, dv, dout, q, att, dpre, 0, R, N, HS, scale), 2, 0, dk, dv, dout, q, att, dpre);
@@ -829,10 +829,10 @@ public final class TornadoEngine implements Engine {
         }
         int R = BH * N;
         if (R == 0) return;
-        record("attentionScores", (g, id) -> g.task(id, AttentionKernels::attentionScores, att, q, k, 0, R, N, HS, scale),
+        record("headDots", (g, id) -> g.task(id, AttentionKernels::headDots, att, q, k, 0, R, N, HS, scale),
                 1, 0, att, q, k);
         record("softmaxRows", (g, id) -> g.task(id, AttentionKernels::softmaxRows, att, 0, R, N), 0, 1, att);
-        record("attentionValues", (g, id) -> g.task(id, AttentionKernels::attentionValues, out, att, v, 0, R, N, HS),
+        record("headWeightedSum", (g, id) -> g.task(id, AttentionKernels::headWeightedSum, out, att, v, 0, R, N, HS, 1f),
                 1, 0, out, att, v);
     }
 
