@@ -111,6 +111,49 @@ class TornadoEngineTest {
     }
 
     @Test
+    void aPassWithMoreArraysThanOneGraphHoldsIsCutWhereTheNodesRunOut() {
+        // 500 tasks on 502 arrays: six of TornadoVM's graph nodes per task, so a few graphs of ~170 tasks
+        int calls = 500, n = 16;
+        float[] v = new float[n], s = {0.25f};
+        Arrays.fill(v, 1f);
+        float[][] a = new float[calls][n];
+        for (int i = 0; i < calls; i++) Arrays.fill(a[i], i);
+        Pass pass = new Pass("many-arrays", null, null, () -> {
+            for (int i = 0; i < calls; i++) dev.axpyFrom(a[i], v, s, 0, n);       // a_i += 0.25
+        });
+        var before = dev.stats().copy();
+        dev.run(pass);
+        var after = dev.stats();
+        assertEquals(0, after.recuts - before.recuts, "the engine's node count matched TornadoVM's");
+        long graphs = after.graphs - before.graphs;
+        assertEquals(3, graphs, "cut into " + graphs + " graphs of at most 1,024 nodes");
+        for (int i = 0; i < calls; i += 37) {
+            dev.download(a[i]);
+            assertEquals(i + 0.25f, a[i][n - 1], 0f, "task " + i);
+        }
+    }
+
+    @Test
+    void aPassWithALongTaskListIsCutWhereTheTaskListRunsOut() {
+        // 300 tasks of 10 arguments on the same 3 arrays: few nodes, but 65 bytes each of TornadoVM's 8 KB task list
+        int calls = 300, R = 6, N = 3, D = 8, chunks = 3;
+        var rng = new Rng(5);
+        float[] x = rng.normal(R * D), mod = rng.normal(R / N * chunks * D), y = new float[R * D], ref = new float[R * D];
+        Pass pass = new Pass("long-task-list", null, new Object[] {y}, () -> {
+            for (int i = 0; i < calls; i++) dev.modulateForward(y, x, mod, R, N, D, chunks, i % chunks, (i + 1) % chunks);
+        });
+        var before = dev.stats().copy();
+        dev.run(pass);
+        var after = dev.stats();
+        assertEquals(0, after.recuts - before.recuts, "the engine's task-list count matched TornadoVM's");
+        long graphs = after.graphs - before.graphs;
+        assertEquals(3, graphs, "cut into " + graphs + " graphs of at most 8 KB of task list");
+        int last = calls - 1;
+        cpu.modulateForward(ref, x, mod, R, N, D, chunks, last % chunks, (last + 1) % chunks);
+        assertClose("the last task's output", ref, y);
+    }
+
+    @Test
     void twoPassesSharingStateSeeEachOthersWrites() {
         int n = 64;
         float[] w = new float[n], one = new float[n], out = new float[n], s = {1f};
@@ -146,6 +189,21 @@ class TornadoEngineTest {
         dev.download(a, b);
         assertEquals(2f, a[0], 0f, "kept by the retired recording, copied back when it retired");
         assertEquals(2f, b[7], 0f, "kept by the new recording");
+    }
+
+    @Test
+    void aPassThatChangesAScalarArgumentIsRecordedAgain() {
+        float[] a = new float[8], c = new float[8], s = {1f, 10f};
+        Arrays.fill(c, 1f);
+        int[] k = {0};
+        Pass p = Pass.of("changing-scalar", () -> dev.axpyFrom(a, c, s, k[0], 8));      // a += s[k]·c
+        dev.run(p);
+        long before = dev.stats().rerecords;
+        k[0] = 1;
+        dev.run(p);                   // same arrays, another scalar: replaying the old tasks would use s[0] again
+        assertEquals(before + 1, dev.stats().rerecords);
+        dev.download(a);
+        assertEquals(11f, a[0], 0f, "1 from the first run, 10 from the second");
     }
 
     @Test

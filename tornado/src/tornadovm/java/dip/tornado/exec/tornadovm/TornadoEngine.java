@@ -39,6 +39,7 @@ import java.util.Set;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoProfilerResult;
+import uk.ac.manchester.tornado.api.common.TaskPackage;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
@@ -74,9 +75,9 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
  * A version number per array says which copy is newest, so several passes can share weights (training and the
  * preview sampler) and the host never reads a stale copy.
  *
- * <p>TornadoVM limits a TaskGraph to 1,024 nodes, so a pass is cut into graphs of at most {@link #MAX_TASKS} tasks
- * (halved while a graph is still too big)
- * (GPULlama3 cuts per layer; a cut by count fits any model), and its bytecode buffer must be raised
+ * <p>TornadoVM limits a TaskGraph to 1,024 nodes, so a pass is cut into as few graphs as fit: the engine counts the
+ * nodes TornadoVM will make for each graph ({@link #GRAPH_NODES}) and cuts before the count would pass it
+ * (GPULlama3 cuts per layer; a cut by node count fits any model), and its bytecode buffer must be raised
  * ({@code -Dtornado.tvm.maxbytecodesize}, set by this engine when the launcher did not). Kernel arguments must not
  * alias (TornadoVM's graph scheduler never returns on a task given the same array twice): recording refuses it.
  *
@@ -95,14 +96,17 @@ public final class TornadoEngine implements Engine {
             + "=" + dip.tornado.Parallel.class.getName() + " -cp <classpath> <main> ..."
             + " (TornadoVM's JVM flags, then the project's @Parallel; see docs/tornadovm.md)";
 
-    /** Tasks per TaskGraph; arrays per upload/download graph. */
-    static final int MAX_TASKS = 60, MAX_ARRAYS = 600;
+    /**
+     * What one TaskGraph may hold, limits TornadoVM 5.2 cannot raise: 1,024 nodes in its graph ("Graph resize not
+     * implemented") and 8,192 bytes of task list (a BufferOverflowException).
+     */
+    static final int GRAPH_NODES = 1024, GRAPH_CODE_BYTES = 8192;
 
     /** System property: "true" turns on TornadoVM's profiler, which {@link Stats} reads kernel times from. */
     public static final String PROFILE_PROPERTY = "dip.tornado.profile";
 
     /** System properties that override the graph cut (read when a plan is built; tests use small values). */
-    public static final String MAX_TASKS_PROPERTY = "dip.tornado.maxTasks", MAX_ARRAYS_PROPERTY = "dip.tornado.maxArrays";
+    public static final String MAX_TASKS_PROPERTY = "dip.tornado.maxTasks", GRAPH_NODES_PROPERTY = "dip.tornado.graphNodes";
 
     private final JavaEngine cpu;
     private final TornadoDevice device;
@@ -308,7 +312,7 @@ public final class TornadoEngine implements Engine {
     }
 
     /** Adds one task to the pass being recorded, or checks it against the replayed recording. */
-    private void record(String kernel, TaskAdder adder, int overwritten, int accumulated, Object... arrays) {
+    private void record(String kernel, TaskMaker maker, int overwritten, int accumulated, Object... arrays) {
         for (int i = 0; i < arrays.length; i++) {
             for (int j = i + 1; j < arrays.length; j++) {
                 if (arrays[i] == arrays[j]) {
@@ -318,26 +322,39 @@ public final class TornadoEngine implements Engine {
                 }
             }
         }
+        Call call = Call.of(kernel, maker, overwritten, accumulated, arrays);
         if (recording != null) {
-            recording.calls.add(new Call(kernel, adder, overwritten, accumulated, arrays));
+            recording.calls.add(call);
             return;
         }
         Recording r = replaying;
         Call c = cursor < r.calls.size() ? r.calls.get(cursor) : null;
-        if (c == null || !c.kernel.equals(kernel) || !c.sameArrays(arrays)) throw new Changed();
+        if (c == null || !c.same(call)) throw new Changed();
         cursor++;
     }
 
+    /** Makes the TornadoVM task of one kernel call, under a given task name. */
     @FunctionalInterface
-    private interface TaskAdder {
-        void add(TaskGraph g, String taskId);
+    private interface TaskMaker {
+        TaskPackage make(String taskId);
     }
 
-    private record Call(String kernel, TaskAdder adder, int overwritten, int accumulated, Object[] arrays) {
-        boolean sameArrays(Object[] other) {
-            if (other.length != arrays.length) return false;
-            for (int i = 0; i < arrays.length; i++) if (other[i] != arrays[i]) return false;
-            return true;
+    /**
+     * One recorded kernel call: its arrays (the first {@code overwritten} written whole, the next {@code accumulated}
+     * added to, the rest read) and its scalar arguments, which a replay must repeat exactly.
+     */
+    private record Call(String kernel, TaskMaker maker, int overwritten, int accumulated, Object[] arrays, Object[] scalars) {
+        static Call of(String kernel, TaskMaker maker, int overwritten, int accumulated, Object[] arrays) {
+            Object[] params = maker.make(kernel).getTaskParameters();        // the kernel's method, then its arguments
+            List<Object> scalars = new ArrayList<>();
+            for (int i = 1; i < params.length; i++) if (!params[i].getClass().isArray()) scalars.add(params[i]);
+            return new Call(kernel, maker, overwritten, accumulated, arrays, scalars.toArray());
+        }
+
+        boolean same(Call other) {
+            if (!kernel.equals(other.kernel) || other.arrays.length != arrays.length) return false;
+            for (int i = 0; i < arrays.length; i++) if (other.arrays[i] != arrays[i]) return false;
+            return java.util.Arrays.equals(scalars, other.scalars);
         }
     }
 
@@ -353,7 +370,7 @@ public final class TornadoEngine implements Engine {
      *   graph j:  consume(live(j-1)) · transfer(arrays first used here: inputs every run, the rest once)
      *             · tasks · copy back(outputs last used here) · persist(live(j)) · on demand(kept arrays last used here)
      * </pre>
-     * A graph is cut at {@link #MAX_TASKS} tasks or {@link #MAX_ARRAYS} arrays, and finer when TornadoVM finds a
+     * A graph is cut before its node count would pass {@link #GRAPH_NODES}, and finer when TornadoVM still finds a
      * graph over its 1,024-node limit while compiling the plan (before anything runs).
      * Carried arrays go to the device once; when the host changes one later, the plan is rebuilt (compiled again).
      */
@@ -417,21 +434,22 @@ public final class TornadoEngine implements Engine {
                         + deviceName() + " has " + (have >> 20) + " MiB" + (have < deviceMemory() ? " (-D" + MEMORY_LIMIT
                         + ")" : "") + ": use a smaller --batch-size, or --engine java");
             }
-            // TornadoVM's node count per graph depends on its tasks, their arguments and the arrays passed through;
-            // it says "Graph resize not implemented" when compiling a graph that exceeds it. So cut generously,
-            // compile the whole plan before anything runs, and cut finer if a graph was too big.
-            int maxTasks = Integer.getInteger(MAX_TASKS_PROPERTY, MAX_TASKS);
-            int maxArrays = Integer.getInteger(MAX_ARRAYS_PROPERTY, MAX_ARRAYS);
+            // cut() counts what TornadoVM 5.2 builds; should a graph still be too big for another version ("Graph
+            // resize not implemented", or its task list overflowing), cut again with a smaller node budget.
+            int maxTasks = Integer.getInteger(MAX_TASKS_PROPERTY, Integer.MAX_VALUE);
+            int budget = Integer.getInteger(GRAPH_NODES_PROPERTY, GRAPH_NODES);
             while (true) {
-                cut(maxTasks, maxArrays);
                 try {
-                    plan.withPreCompilation();
+                    cut(maxTasks, budget);                        // TornadoVM writes the task list here
+                    plan.withPreCompilation();                    // and builds each graph here
                     break;
                 } catch (RuntimeException | Error e) {
-                    if (!String.valueOf(e.getMessage()).contains("resize") || maxTasks <= 4) throw e;
+                    boolean tooBig = String.valueOf(e.getMessage()).contains("resize")
+                            || e instanceof java.nio.BufferOverflowException;
+                    if (!tooBig || budget < 256) throw e;
                     closePlan();
-                    maxTasks /= 2;
-                    maxArrays = maxArrays * 2 / 3;
+                    stats.recuts++;
+                    budget = budget * 3 / 4;
                 }
             }
             ranOnce.clear();
@@ -440,29 +458,56 @@ public final class TornadoEngine implements Engine {
             stats.graphs += graphCalls.size();
         }
 
-        /** Cuts the calls into graphs of at most maxTasks tasks and maxArrays arrays, and makes the plan. */
-        private void cut(int maxTasks, int maxArrays) {
-            // graph boundaries: at most maxTasks tasks, and at most maxArrays arrays used or passed through
+        /**
+         * Cuts the calls into graphs that TornadoVM can hold, each as large as it can be, and makes the plan. A graph
+         * ends before a call that would take it past maxTasks tasks, maxNodes nodes or {@link #GRAPH_CODE_BYTES}.
+         * The nodes are counted as TornadoVM's graph builder makes them: one per distinct scalar value, one per
+         * array the graph knows (used by its tasks, or passed through to a later graph), two more per array its
+         * tasks use (a transfer or allocation, and a release or persist), two per task, one per argument a task
+         * writes, one per array copied back, and one for the device. The task list takes 15 bytes per task and 5
+         * per argument.
+         */
+        private void cut(int maxTasks, int maxNodes) {
             Map<Object, Integer> lastCall = new IdentityHashMap<>();
             for (int ci = 0; ci < calls.size(); ci++) for (Object a : calls.get(ci).arrays) lastCall.put(a, ci);
             List<int[]> cuts = new ArrayList<>();
-            Set<Object> live = Collections.newSetFromMap(new IdentityHashMap<>());    // introduced, used later
-            int start = 0;
-            Set<Object> cur = Collections.newSetFromMap(new IdentityHashMap<>());
+            Set<Object> live = Collections.newSetFromMap(new IdentityHashMap<>());    // from earlier graphs, used later
+            Set<Object> used = Collections.newSetFromMap(new IdentityHashMap<>());    // by the current graph's tasks
+            Set<Object> scalars = new java.util.HashSet<>();                           // TornadoVM keeps equal ones once
+            int start = 0, writes = 0, outs = 0, code = 0;
             for (int ci = 0; ci < calls.size(); ci++) {
-                Set<Object> next = Collections.newSetFromMap(new IdentityHashMap<>());
-                next.addAll(cur);
-                Collections.addAll(next, calls.get(ci).arrays);
-                int size = next.size() + (int) live.stream().filter(a -> !next.contains(a)).count();
-                if (ci > start && (ci - start >= maxTasks || size > maxArrays)) {
+                Call c = calls.get(ci);
+                int newArrays = 0, newOuts = 0, passedThrough = 0;
+                for (Object a : c.arrays) {
+                    if (used.contains(a)) continue;
+                    newArrays++;
+                    if (out.contains(a)) newOuts++;
+                    if (live.contains(a)) passedThrough--;                             // was passed through, now used
+                }
+                for (Object a : live) if (!used.contains(a)) passedThrough++;
+                Set<Object> newScalars = new java.util.HashSet<>(List.of(c.scalars));
+                newScalars.removeAll(scalars);
+                int arrays = used.size() + newArrays;
+                int nodes = scalars.size() + newScalars.size() + arrays + passedThrough + 2 * arrays
+                        + 2 * (ci - start + 1) + writes + c.overwritten + c.accumulated + outs + newOuts + 1;
+                int bytes = code + 15 + 5 * (c.arrays.length + c.scalars.length);
+                if (ci > start && (ci - start >= maxTasks || nodes > maxNodes || bytes > GRAPH_CODE_BYTES)) {
                     cuts.add(new int[] {start, ci});
-                    for (Object a : cur) live.add(a);
+                    live.addAll(used);
                     final int cut = ci;
                     live.removeIf(a -> lastCall.get(a) < cut);
                     start = ci;
-                    cur.clear();
+                    used.clear();
+                    scalars.clear();
+                    writes = outs = code = 0;
+                    for (Object a : c.arrays) if (out.contains(a)) outs++;
+                } else {
+                    outs += newOuts;
                 }
-                Collections.addAll(cur, calls.get(ci).arrays);
+                Collections.addAll(used, c.arrays);
+                Collections.addAll(scalars, c.scalars);
+                writes += c.overwritten + c.accumulated;
+                code += 15 + 5 * (c.arrays.length + c.scalars.length);
             }
             cuts.add(new int[] {start, calls.size()});
             graphCalls = cuts;
@@ -478,6 +523,8 @@ public final class TornadoEngine implements Engine {
             }
             List<TaskGraph> graphs = new ArrayList<>();
             List<long[]> bytes = new ArrayList<>();
+            onDemand.clear();                                     // (a cut that failed half way may have left some)
+            results.clear();
             for (int gi = 0; gi < cuts.size(); gi++) {
                 final int g = gi;
                 TaskGraph tg = new TaskGraph(name.replaceAll("[^A-Za-z0-9_]", "_") + "_g" + gi);
@@ -502,7 +549,7 @@ public final class TornadoEngine implements Engine {
                 if (!fromLoad.isEmpty()) tg.consumeFromDevice(loadName(), fromLoad.toArray());
                 if (!everyRun.isEmpty()) tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, everyRun.toArray());
                 if (!once.isEmpty()) tg.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
-                for (int ci = cuts.get(g)[0]; ci < cuts.get(g)[1]; ci++) calls.get(ci).adder.add(tg, calls.get(ci).kernel + "_" + ci);
+                for (int ci = cuts.get(g)[0]; ci < cuts.get(g)[1]; ci++) tg.addTask(calls.get(ci).maker.make(calls.get(ci).kernel + "_" + ci));
                 if (!persist.isEmpty()) tg.persistOnDevice(persist.toArray());
                 if (!back.isEmpty()) tg.transferToHost(DataTransferMode.EVERY_EXECUTION, back.toArray());
                 if (!demand.isEmpty()) tg.transferToHost(DataTransferMode.UNDER_DEMAND, demand.toArray());
@@ -654,7 +701,7 @@ public final class TornadoEngine implements Engine {
                 try {
                     TaskGraph tg = new TaskGraph("probe_" + ci);
                     tg.transferToDevice(DataTransferMode.FIRST_EXECUTION, c.arrays);
-                    c.adder.add(tg, c.kernel + "_probe");
+                    tg.addTask(c.maker.make(c.kernel + "_probe"));
                     try (TornadoExecutionPlan p = new TornadoExecutionPlan(tg.snapshot()).withDevice(device)) {
                         p.withPreCompilation();
                     }
@@ -751,6 +798,8 @@ public final class TornadoEngine implements Engine {
      */
     public static final class Stats {
         public long uploadRuns, stepRuns, outputRuns, downloadRuns, passRuns, tasks, graphs, rebuilds, rerecords;
+        /** Plans cut again because TornadoVM still found a graph too big (0 while the engine's count is right). */
+        public long recuts;
         public long bytesIn, bytesOut, uploadBytes, downloadBytes, profilerBytesIn, profilerBytesOut;
         public long kernelNanos, totalNanos;
 
@@ -783,7 +832,7 @@ public final class TornadoEngine implements Engine {
         public Stats copy() {
             Stats s = new Stats();
             s.uploadRuns = uploadRuns; s.stepRuns = stepRuns; s.outputRuns = outputRuns; s.rebuilds = rebuilds; s.downloadRuns = downloadRuns; s.passRuns = passRuns;
-            s.tasks = tasks; s.bytesIn = bytesIn; s.bytesOut = bytesOut; s.uploadBytes = uploadBytes;
+            s.tasks = tasks; s.graphs = graphs; s.recuts = recuts; s.bytesIn = bytesIn; s.bytesOut = bytesOut; s.uploadBytes = uploadBytes;
             s.downloadBytes = downloadBytes; s.profilerBytesIn = profilerBytesIn; s.profilerBytesOut = profilerBytesOut;
             s.kernelNanos = kernelNanos; s.totalNanos = totalNanos;
             return s;
@@ -811,13 +860,13 @@ public final class TornadoEngine implements Engine {
         }
         int R = BH * N;
         if (R == 0) return;
-        record("headDots", (g, id) -> g.task(id, AttentionKernels::headDots,
+        record("headDots", id -> TaskPackage.createPackage(id, AttentionKernels::headDots,
                 dpre, dout, v, 0, R, N, HS, 1f), 1, 0, dpre, dout, v);
-        record("softmaxBackwardRows", (g, id) -> g.task(id, AttentionKernels::softmaxBackwardRows,
+        record("softmaxBackwardRows", id -> TaskPackage.createPackage(id, AttentionKernels::softmaxBackwardRows,
                 dpre, att, 0, R, N), 0, 1, dpre, att);
-        record("headWeightedSum", (g, id) -> g.task(id, AttentionKernels::headWeightedSum,
+        record("headWeightedSum", id -> TaskPackage.createPackage(id, AttentionKernels::headWeightedSum,
                 dq, dpre, k, 0, R, N, HS, scale), 1, 0, dq, dpre, k);
-        record("attentionBackwardKeyValue", (g, id) -> g.task(id, AttentionKernels::attentionBackwardKeyValue,
+        record("attentionBackwardKeyValue", id -> TaskPackage.createPackage(id, AttentionKernels::attentionBackwardKeyValue,
                 dk, dv, dout, q, att, dpre, 0, R, N, HS, scale), 2, 0, dk, dv, dout, q, att, dpre);
     }
 
@@ -829,438 +878,438 @@ public final class TornadoEngine implements Engine {
         }
         int R = BH * N;
         if (R == 0) return;
-        record("headDots", (g, id) -> g.task(id, AttentionKernels::headDots, att, q, k, 0, R, N, HS, scale),
+        record("headDots", id -> TaskPackage.createPackage(id, AttentionKernels::headDots, att, q, k, 0, R, N, HS, scale),
                 1, 0, att, q, k);
-        record("softmaxRows", (g, id) -> g.task(id, AttentionKernels::softmaxRows, att, 0, R, N), 0, 1, att);
-        record("headWeightedSum", (g, id) -> g.task(id, AttentionKernels::headWeightedSum, out, att, v, 0, R, N, HS, 1f),
+        record("softmaxRows", id -> TaskPackage.createPackage(id, AttentionKernels::softmaxRows, att, 0, R, N), 0, 1, att);
+        record("headWeightedSum", id -> TaskPackage.createPackage(id, AttentionKernels::headWeightedSum, out, att, v, 0, R, N, HS, 1f),
                 1, 0, out, att, v);
     }
 
     @Override
     public void zero(float[] x, int n) {
         if (onHost(1, x)) cpu.zero(x, n);
-        else if ((n) > 0) record("zero", (tg, tid) -> tg.task(tid, ElementwiseKernels::zero, x, 0, n), 1, 0, x);
+        else if ((n) > 0) record("zero", tid -> TaskPackage.createPackage(tid, ElementwiseKernels::zero, x, 0, n), 1, 0, x);
     }
 
     @Override
     public void add(float[] out, float[] a, float[] b, int n) {
         if (onHost(1, out, a, b)) cpu.add(out, a, b, n);
-        else if ((n) > 0) record("add", (tg, tid) -> tg.task(tid, ElementwiseKernels::add, out, a, b, 0, n), 1, 0, out, a, b);
+        else if ((n) > 0) record("add", tid -> TaskPackage.createPackage(tid, ElementwiseKernels::add, out, a, b, 0, n), 1, 0, out, a, b);
     }
 
     @Override
     public void addInPlace(float[] x, float[] a, int n) {
         if (onHost(1, x, a)) cpu.addInPlace(x, a, n);
-        else if ((n) > 0) record("addInPlace", (tg, tid) -> tg.task(tid, ElementwiseKernels::addInPlace, x, a, 0, n), 0, 1, x, a);
+        else if ((n) > 0) record("addInPlace", tid -> TaskPackage.createPackage(tid, ElementwiseKernels::addInPlace, x, a, 0, n), 0, 1, x, a);
     }
 
     @Override
     public void scale(float[] out, float[] x, float s, int n) {
         if (onHost(1, out, x)) cpu.scale(out, x, s, n);
-        else if ((n) > 0) record("scale", (tg, tid) -> tg.task(tid, ElementwiseKernels::scale, out, x, s, 0, n), 1, 0, out, x);
+        else if ((n) > 0) record("scale", tid -> TaskPackage.createPackage(tid, ElementwiseKernels::scale, out, x, s, 0, n), 1, 0, out, x);
     }
 
     @Override
     public void copySlice(float[] out, int outOff, float[] x, int xOff, int n) {
         if (onHost(1, out, x)) cpu.copySlice(out, outOff, x, xOff, n);
-        else if ((n) > 0) record("copySlice", (tg, tid) -> tg.task(tid, ElementwiseKernels::copySlice, out, outOff, x, xOff, 0, n), 1, 0, out, x);
+        else if ((n) > 0) record("copySlice", tid -> TaskPackage.createPackage(tid, ElementwiseKernels::copySlice, out, outOff, x, xOff, 0, n), 1, 0, out, x);
     }
 
     @Override
     public void copySliceInt(int[] out, int outOff, int[] y, int yOff, int n) {
         if (onHost(1, out, y)) cpu.copySliceInt(out, outOff, y, yOff, n);
-        else if ((n) > 0) record("copySliceInt", (tg, tid) -> tg.task(tid, ElementwiseKernels::copySliceInt, out, outOff, y, yOff, 0, n), 1, 0, out, y);
+        else if ((n) > 0) record("copySliceInt", tid -> TaskPackage.createPackage(tid, ElementwiseKernels::copySliceInt, out, outOff, y, yOff, 0, n), 1, 0, out, y);
     }
 
     @Override
     public void fillInt(int[] out, int value, int n) {
         if (onHost(1, out)) cpu.fillInt(out, value, n);
-        else if ((n) > 0) record("fillInt", (tg, tid) -> tg.task(tid, ElementwiseKernels::fillInt, out, value, 0, n), 1, 0, out);
+        else if ((n) > 0) record("fillInt", tid -> TaskPackage.createPackage(tid, ElementwiseKernels::fillInt, out, value, 0, n), 1, 0, out);
     }
 
     @Override
     public void fillFrom(float[] out, float[] s, int k, int n) {
         if (onHost(1, out, s)) cpu.fillFrom(out, s, k, n);
-        else if ((n) > 0) record("fillFrom", (tg, tid) -> tg.task(tid, ElementwiseKernels::fillFrom, out, s, k, 0, n), 1, 0, out, s);
+        else if ((n) > 0) record("fillFrom", tid -> TaskPackage.createPackage(tid, ElementwiseKernels::fillFrom, out, s, k, 0, n), 1, 0, out, s);
     }
 
     @Override
     public void axpyFrom(float[] x, float[] v, float[] s, int k, int n) {
         if (onHost(1, x, v, s)) cpu.axpyFrom(x, v, s, k, n);
-        else if ((n) > 0) record("axpyFrom", (tg, tid) -> tg.task(tid, ElementwiseKernels::axpyFrom, x, v, s, k, 0, n), 0, 1, x, v, s);
+        else if ((n) > 0) record("axpyFrom", tid -> TaskPackage.createPackage(tid, ElementwiseKernels::axpyFrom, x, v, s, k, 0, n), 0, 1, x, v, s);
     }
 
     @Override
     public void addRowBroadcast(float[] out, float[] x, float[] v, int R, int N, int D) {
         if (onHost(1, out, x, v)) cpu.addRowBroadcast(out, x, v, R, N, D);
-        else if ((R) > 0) record("addRowBroadcast", (tg, tid) -> tg.task(tid, ElementwiseKernels::addRowBroadcast, out, x, v, 0, R, N, D), 1, 0, out, x, v);
+        else if ((R) > 0) record("addRowBroadcast", tid -> TaskPackage.createPackage(tid, ElementwiseKernels::addRowBroadcast, out, x, v, 0, R, N, D), 1, 0, out, x, v);
     }
 
     @Override
     public void addRowBroadcastBackwardVec(float[] dv, float[] dout, int B, int N, int D) {
         if (onHost(1, dv, dout)) cpu.addRowBroadcastBackwardVec(dv, dout, B, N, D);
-        else if ((B * D) > 0) record("addRowBroadcastBackwardVec", (tg, tid) -> tg.task(tid, ElementwiseKernels::addRowBroadcastBackwardVec, dv, dout, 0, B * D, N, D), 0, 1, dv, dout);
+        else if ((B * D) > 0) record("addRowBroadcastBackwardVec", tid -> TaskPackage.createPackage(tid, ElementwiseKernels::addRowBroadcastBackwardVec, dv, dout, 0, B * D, N, D), 0, 1, dv, dout);
     }
 
     @Override
     public void siluForward(float[] out, float[] x, int n) {
         if (onHost(1, out, x)) cpu.siluForward(out, x, n);
-        else if ((n) > 0) record("siluForward", (tg, tid) -> tg.task(tid, ActivationKernels::siluForward, out, x, 0, n), 1, 0, out, x);
+        else if ((n) > 0) record("siluForward", tid -> TaskPackage.createPackage(tid, ActivationKernels::siluForward, out, x, 0, n), 1, 0, out, x);
     }
 
     @Override
     public void siluBackward(float[] dx, float[] dout, float[] x, int n) {
         if (onHost(1, dx, dout, x)) cpu.siluBackward(dx, dout, x, n);
-        else if ((n) > 0) record("siluBackward", (tg, tid) -> tg.task(tid, ActivationKernels::siluBackward, dx, dout, x, 0, n), 1, 0, dx, dout, x);
+        else if ((n) > 0) record("siluBackward", tid -> TaskPackage.createPackage(tid, ActivationKernels::siluBackward, dx, dout, x, 0, n), 1, 0, dx, dout, x);
     }
 
     @Override
     public void swigluForward(float[] out, float[] a, float[] b, int n) {
         if (onHost(1, out, a, b)) cpu.swigluForward(out, a, b, n);
-        else if ((n) > 0) record("swigluForward", (tg, tid) -> tg.task(tid, SwigluKernels::swigluForward, out, a, b, 0, n), 1, 0, out, a, b);
+        else if ((n) > 0) record("swigluForward", tid -> TaskPackage.createPackage(tid, SwigluKernels::swigluForward, out, a, b, 0, n), 1, 0, out, a, b);
     }
 
     @Override
     public void swigluBackward(float[] da, float[] db, float[] dout, float[] a, float[] b, int n) {
         if (onHost(2, da, db, dout, a, b)) cpu.swigluBackward(da, db, dout, a, b, n);
-        else if ((n) > 0) record("swigluBackward", (tg, tid) -> tg.task(tid, SwigluKernels::swigluBackward, da, db, dout, a, b, 0, n), 2, 0, da, db, dout, a, b);
+        else if ((n) > 0) record("swigluBackward", tid -> TaskPackage.createPackage(tid, SwigluKernels::swigluBackward, da, db, dout, a, b, 0, n), 2, 0, da, db, dout, a, b);
     }
 
     @Override
     public void rmsNormForward(float[] out, float[] rstd, float[] x, float[] w, int R, int D, float eps) {
         if (onHost(2, out, rstd, x, w)) cpu.rmsNormForward(out, rstd, x, w, R, D, eps);
-        else if ((R) > 0) record("rmsNormForward", (tg, tid) -> tg.task(tid, NormKernels::rmsNormForward, out, rstd, x, w, 0, R, D, eps), 2, 0, out, rstd, x, w);
+        else if ((R) > 0) record("rmsNormForward", tid -> TaskPackage.createPackage(tid, NormKernels::rmsNormForward, out, rstd, x, w, 0, R, D, eps), 2, 0, out, rstd, x, w);
     }
 
     @Override
     public void rmsNormBackward(float[] dx, float[] dout, float[] x, float[] w, float[] rstd, int R, int D) {
         if (onHost(1, dx, dout, x, w, rstd)) cpu.rmsNormBackward(dx, dout, x, w, rstd, R, D);
-        else if ((R) > 0) record("rmsNormBackward", (tg, tid) -> tg.task(tid, NormKernels::rmsNormBackward, dx, dout, x, w, rstd, 0, R, D), 1, 0, dx, dout, x, w, rstd);
+        else if ((R) > 0) record("rmsNormBackward", tid -> TaskPackage.createPackage(tid, NormKernels::rmsNormBackward, dx, dout, x, w, rstd, 0, R, D), 1, 0, dx, dout, x, w, rstd);
     }
 
     @Override
     public void rmsNormWeightBackward(float[] dw, float[] dout, float[] x, float[] rstd, int R, int D) {
         if (onHost(1, dw, dout, x, rstd)) cpu.rmsNormWeightBackward(dw, dout, x, rstd, R, D);
-        else if ((D) > 0) record("rmsNormWeightBackward", (tg, tid) -> tg.task(tid, NormKernels::rmsNormWeightBackward, dw, dout, x, rstd, 0, D, R, D), 0, 1, dw, dout, x, rstd);
+        else if ((D) > 0) record("rmsNormWeightBackward", tid -> TaskPackage.createPackage(tid, NormKernels::rmsNormWeightBackward, dw, dout, x, rstd, 0, D, R, D), 0, 1, dw, dout, x, rstd);
     }
 
     @Override
     public void layerNormForward(float[] out, float[] mean, float[] rstd, float[] x, int R, int D, float eps) {
         if (onHost(3, out, mean, rstd, x)) cpu.layerNormForward(out, mean, rstd, x, R, D, eps);
-        else if ((R) > 0) record("layerNormForward", (tg, tid) -> tg.task(tid, NormKernels::layerNormForward, out, mean, rstd, x, 0, R, D, eps), 3, 0, out, mean, rstd, x);
+        else if ((R) > 0) record("layerNormForward", tid -> TaskPackage.createPackage(tid, NormKernels::layerNormForward, out, mean, rstd, x, 0, R, D, eps), 3, 0, out, mean, rstd, x);
     }
 
     @Override
     public void layerNormBackward(float[] dx, float[] dout, float[] x, float[] mean, float[] rstd, int R, int D) {
         if (onHost(1, dx, dout, x, mean, rstd)) cpu.layerNormBackward(dx, dout, x, mean, rstd, R, D);
-        else if ((R) > 0) record("layerNormBackward", (tg, tid) -> tg.task(tid, NormKernels::layerNormBackward, dx, dout, x, mean, rstd, 0, R, D), 0, 1, dx, dout, x, mean, rstd);
+        else if ((R) > 0) record("layerNormBackward", tid -> TaskPackage.createPackage(tid, NormKernels::layerNormBackward, dx, dout, x, mean, rstd, 0, R, D), 0, 1, dx, dout, x, mean, rstd);
     }
 
     @Override
     public void modulateForward(float[] out, float[] x, float[] mod, int R, int N, int D, int chunks, int shiftIdx, int scaleIdx) {
         if (onHost(1, out, x, mod)) cpu.modulateForward(out, x, mod, R, N, D, chunks, shiftIdx, scaleIdx);
-        else if ((R) > 0) record("modulateForward", (tg, tid) -> tg.task(tid, AdaLnKernels::modulateForward, out, x, mod, 0, R, N, D, chunks, shiftIdx, scaleIdx), 1, 0, out, x, mod);
+        else if ((R) > 0) record("modulateForward", tid -> TaskPackage.createPackage(tid, AdaLnKernels::modulateForward, out, x, mod, 0, R, N, D, chunks, shiftIdx, scaleIdx), 1, 0, out, x, mod);
     }
 
     @Override
     public void modulateBackwardInput(float[] dx, float[] dout, float[] mod, int R, int N, int D, int chunks, int scaleIdx) {
         if (onHost(1, dx, dout, mod)) cpu.modulateBackwardInput(dx, dout, mod, R, N, D, chunks, scaleIdx);
-        else if ((R) > 0) record("modulateBackwardInput", (tg, tid) -> tg.task(tid, AdaLnKernels::modulateBackwardInput, dx, dout, mod, 0, R, N, D, chunks, scaleIdx), 1, 0, dx, dout, mod);
+        else if ((R) > 0) record("modulateBackwardInput", tid -> TaskPackage.createPackage(tid, AdaLnKernels::modulateBackwardInput, dx, dout, mod, 0, R, N, D, chunks, scaleIdx), 1, 0, dx, dout, mod);
     }
 
     @Override
     public void modulateBackwardMod(float[] dmod, float[] dout, float[] x, int B, int N, int D, int chunks, int shiftIdx, int scaleIdx) {
         if (onHost(1, dmod, dout, x)) cpu.modulateBackwardMod(dmod, dout, x, B, N, D, chunks, shiftIdx, scaleIdx);
-        else if ((B * D) > 0) record("modulateBackwardMod", (tg, tid) -> tg.task(tid, AdaLnKernels::modulateBackwardMod, dmod, dout, x, 0, B * D, N, D, chunks, shiftIdx, scaleIdx), 1, 0, dmod, dout, x);
+        else if ((B * D) > 0) record("modulateBackwardMod", tid -> TaskPackage.createPackage(tid, AdaLnKernels::modulateBackwardMod, dmod, dout, x, 0, B * D, N, D, chunks, shiftIdx, scaleIdx), 1, 0, dmod, dout, x);
     }
 
     @Override
     public void gateResidualForward(float[] out, float[] x, float[] y, float[] mod, int R, int N, int D, int chunks, int gateIdx) {
         if (onHost(1, out, x, y, mod)) cpu.gateResidualForward(out, x, y, mod, R, N, D, chunks, gateIdx);
-        else if ((R) > 0) record("gateResidualForward", (tg, tid) -> tg.task(tid, AdaLnKernels::gateResidualForward, out, x, y, mod, 0, R, N, D, chunks, gateIdx), 1, 0, out, x, y, mod);
+        else if ((R) > 0) record("gateResidualForward", tid -> TaskPackage.createPackage(tid, AdaLnKernels::gateResidualForward, out, x, y, mod, 0, R, N, D, chunks, gateIdx), 1, 0, out, x, y, mod);
     }
 
     @Override
     public void gateResidualBackwardInput(float[] dx, float[] dy, float[] dout, float[] mod, int R, int N, int D, int chunks, int gateIdx) {
         if (onHost(2, dx, dy, dout, mod)) cpu.gateResidualBackwardInput(dx, dy, dout, mod, R, N, D, chunks, gateIdx);
-        else if ((R) > 0) record("gateResidualBackwardInput", (tg, tid) -> tg.task(tid, AdaLnKernels::gateResidualBackwardInput, dx, dy, dout, mod, 0, R, N, D, chunks, gateIdx), 2, 0, dx, dy, dout, mod);
+        else if ((R) > 0) record("gateResidualBackwardInput", tid -> TaskPackage.createPackage(tid, AdaLnKernels::gateResidualBackwardInput, dx, dy, dout, mod, 0, R, N, D, chunks, gateIdx), 2, 0, dx, dy, dout, mod);
     }
 
     @Override
     public void gateResidualBackwardMod(float[] dmod, float[] dout, float[] y, int B, int N, int D, int chunks, int gateIdx) {
         if (onHost(1, dmod, dout, y)) cpu.gateResidualBackwardMod(dmod, dout, y, B, N, D, chunks, gateIdx);
-        else if ((B * D) > 0) record("gateResidualBackwardMod", (tg, tid) -> tg.task(tid, AdaLnKernels::gateResidualBackwardMod, dmod, dout, y, 0, B * D, N, D, chunks, gateIdx), 1, 0, dmod, dout, y);
+        else if ((B * D) > 0) record("gateResidualBackwardMod", tid -> TaskPackage.createPackage(tid, AdaLnKernels::gateResidualBackwardMod, dmod, dout, y, 0, B * D, N, D, chunks, gateIdx), 1, 0, dmod, dout, y);
     }
 
     @Override
     public void qkvSplit(float[] q, float[] k, float[] v, float[] qkv, int rows, int N, int NH, int HS) {
         if (onHost(3, q, k, v, qkv)) cpu.qkvSplit(q, k, v, qkv, rows, N, NH, HS);
-        else if ((rows) > 0) record("qkvSplit", (tg, tid) -> tg.task(tid, AttentionKernels::qkvSplit, q, k, v, qkv, 0, rows, N, NH, HS), 3, 0, q, k, v, qkv);
+        else if ((rows) > 0) record("qkvSplit", tid -> TaskPackage.createPackage(tid, AttentionKernels::qkvSplit, q, k, v, qkv, 0, rows, N, NH, HS), 3, 0, q, k, v, qkv);
     }
 
     @Override
     public void qkvSplitBackward(float[] dqkv, float[] dq, float[] dk, float[] dv, int rows, int N, int NH, int HS) {
         if (onHost(1, dqkv, dq, dk, dv)) cpu.qkvSplitBackward(dqkv, dq, dk, dv, rows, N, NH, HS);
-        else if ((rows) > 0) record("qkvSplitBackward", (tg, tid) -> tg.task(tid, AttentionKernels::qkvSplitBackward, dqkv, dq, dk, dv, 0, rows, N, NH, HS), 1, 0, dqkv, dq, dk, dv);
+        else if ((rows) > 0) record("qkvSplitBackward", tid -> TaskPackage.createPackage(tid, AttentionKernels::qkvSplitBackward, dqkv, dq, dk, dv, 0, rows, N, NH, HS), 1, 0, dqkv, dq, dk, dv);
     }
 
     @Override
     public void headsMerge(float[] out, float[] o, int rows, int N, int NH, int HS) {
         if (onHost(1, out, o)) cpu.headsMerge(out, o, rows, N, NH, HS);
-        else if ((rows) > 0) record("headsMerge", (tg, tid) -> tg.task(tid, AttentionKernels::headsMerge, out, o, 0, rows, N, NH, HS), 1, 0, out, o);
+        else if ((rows) > 0) record("headsMerge", tid -> TaskPackage.createPackage(tid, AttentionKernels::headsMerge, out, o, 0, rows, N, NH, HS), 1, 0, out, o);
     }
 
     @Override
     public void headsMergeBackward(float[] dO, float[] dout, int rows, int N, int NH, int HS) {
         if (onHost(1, dO, dout)) cpu.headsMergeBackward(dO, dout, rows, N, NH, HS);
-        else if ((rows) > 0) record("headsMergeBackward", (tg, tid) -> tg.task(tid, AttentionKernels::headsMergeBackward, dO, dout, 0, rows, N, NH, HS), 1, 0, dO, dout);
+        else if ((rows) > 0) record("headsMergeBackward", tid -> TaskPackage.createPackage(tid, AttentionKernels::headsMergeBackward, dO, dout, 0, rows, N, NH, HS), 1, 0, dO, dout);
     }
 
     @Override
     public void ropeTables(float[] cos, float[] sin, int N, int grid, int HS) {
         if (onHost(2, cos, sin)) cpu.ropeTables(cos, sin, N, grid, HS);
-        else if ((N) > 0) record("ropeTables", (tg, tid) -> tg.task(tid, RopeKernels::ropeTables, cos, sin, 0, N, grid, HS), 2, 0, cos, sin);
+        else if ((N) > 0) record("ropeTables", tid -> TaskPackage.createPackage(tid, RopeKernels::ropeTables, cos, sin, 0, N, grid, HS), 2, 0, cos, sin);
     }
 
     @Override
     public void ropeForward(float[] out, float[] x, float[] cos, float[] sin, int rows, int N, int HS) {
         if (onHost(1, out, x, cos, sin)) cpu.ropeForward(out, x, cos, sin, rows, N, HS);
-        else if ((rows) > 0) record("ropeForward", (tg, tid) -> tg.task(tid, RopeKernels::ropeForward, out, x, cos, sin, 0, rows, N, HS), 1, 0, out, x, cos, sin);
+        else if ((rows) > 0) record("ropeForward", tid -> TaskPackage.createPackage(tid, RopeKernels::ropeForward, out, x, cos, sin, 0, rows, N, HS), 1, 0, out, x, cos, sin);
     }
 
     @Override
     public void ropeBackward(float[] dx, float[] dout, float[] cos, float[] sin, int rows, int N, int HS) {
         if (onHost(1, dx, dout, cos, sin)) cpu.ropeBackward(dx, dout, cos, sin, rows, N, HS);
-        else if ((rows) > 0) record("ropeBackward", (tg, tid) -> tg.task(tid, RopeKernels::ropeBackward, dx, dout, cos, sin, 0, rows, N, HS), 1, 0, dx, dout, cos, sin);
+        else if ((rows) > 0) record("ropeBackward", tid -> TaskPackage.createPackage(tid, RopeKernels::ropeBackward, dx, dout, cos, sin, 0, rows, N, HS), 1, 0, dx, dout, cos, sin);
     }
 
     @Override
     public void timestepFeatures(float[] out, float[] t, int B, int dim, float maxPeriod) {
         if (onHost(1, out, t)) cpu.timestepFeatures(out, t, B, dim, maxPeriod);
-        else if ((B) > 0) record("timestepFeatures", (tg, tid) -> tg.task(tid, EmbedKernels::timestepFeatures, out, t, 0, B, dim, maxPeriod), 1, 0, out, t);
+        else if ((B) > 0) record("timestepFeatures", tid -> TaskPackage.createPackage(tid, EmbedKernels::timestepFeatures, out, t, 0, B, dim, maxPeriod), 1, 0, out, t);
     }
 
     @Override
     public void embeddingForward(float[] out, float[] table, int[] y, int B, int D) {
         if (onHost(1, out, table, y)) cpu.embeddingForward(out, table, y, B, D);
-        else if ((B) > 0) record("embeddingForward", (tg, tid) -> tg.task(tid, EmbedKernels::embeddingForward, out, table, y, 0, B, D), 1, 0, out, table, y);
+        else if ((B) > 0) record("embeddingForward", tid -> TaskPackage.createPackage(tid, EmbedKernels::embeddingForward, out, table, y, 0, B, D), 1, 0, out, table, y);
     }
 
     @Override
     public void embeddingBackward(float[] dtable, float[] dout, int[] y, int classes, int B, int D) {
         if (onHost(1, dtable, dout, y)) cpu.embeddingBackward(dtable, dout, y, classes, B, D);
-        else if ((classes) > 0) record("embeddingBackward", (tg, tid) -> tg.task(tid, EmbedKernels::embeddingBackward, dtable, dout, y, 0, classes, B, D), 0, 1, dtable, dout, y);
+        else if ((classes) > 0) record("embeddingBackward", tid -> TaskPackage.createPackage(tid, EmbedKernels::embeddingBackward, dtable, dout, y, 0, classes, B, D), 0, 1, dtable, dout, y);
     }
 
     @Override
     public void patchifyForward(float[] tok, float[] x, int BN, int C, int H, int W, int P) {
         if (onHost(1, tok, x)) cpu.patchifyForward(tok, x, BN, C, H, W, P);
-        else if ((BN) > 0) record("patchifyForward", (tg, tid) -> tg.task(tid, PatchKernels::patchifyForward, tok, x, 0, BN, C, H, W, P), 1, 0, tok, x);
+        else if ((BN) > 0) record("patchifyForward", tid -> TaskPackage.createPackage(tid, PatchKernels::patchifyForward, tok, x, 0, BN, C, H, W, P), 1, 0, tok, x);
     }
 
     @Override
     public void patchifyBackward(float[] dx, float[] dtok, int BN, int C, int H, int W, int P) {
         if (onHost(1, dx, dtok)) cpu.patchifyBackward(dx, dtok, BN, C, H, W, P);
-        else if ((BN) > 0) record("patchifyBackward", (tg, tid) -> tg.task(tid, PatchKernels::patchifyBackward, dx, dtok, 0, BN, C, H, W, P), 0, 1, dx, dtok);
+        else if ((BN) > 0) record("patchifyBackward", tid -> TaskPackage.createPackage(tid, PatchKernels::patchifyBackward, dx, dtok, 0, BN, C, H, W, P), 0, 1, dx, dtok);
     }
 
     @Override
     public void unpatchifyForward(float[] out, float[] tok, int BN, int C, int H, int W, int P) {
         if (onHost(1, out, tok)) cpu.unpatchifyForward(out, tok, BN, C, H, W, P);
-        else if ((BN) > 0) record("unpatchifyForward", (tg, tid) -> tg.task(tid, PatchKernels::unpatchifyForward, out, tok, 0, BN, C, H, W, P), 1, 0, out, tok);
+        else if ((BN) > 0) record("unpatchifyForward", tid -> TaskPackage.createPackage(tid, PatchKernels::unpatchifyForward, out, tok, 0, BN, C, H, W, P), 1, 0, out, tok);
     }
 
     @Override
     public void unpatchifyBackward(float[] dtok, float[] dout, int BN, int C, int H, int W, int P) {
         if (onHost(1, dtok, dout)) cpu.unpatchifyBackward(dtok, dout, BN, C, H, W, P);
-        else if ((BN) > 0) record("unpatchifyBackward", (tg, tid) -> tg.task(tid, PatchKernels::unpatchifyBackward, dtok, dout, 0, BN, C, H, W, P), 0, 1, dtok, dout);
+        else if ((BN) > 0) record("unpatchifyBackward", tid -> TaskPackage.createPackage(tid, PatchKernels::unpatchifyBackward, dtok, dout, 0, BN, C, H, W, P), 0, 1, dtok, dout);
     }
 
     @Override
     public void maxPool2x2Forward(float[] out, int[] argmax, float[] x, int outs, int H, int W) {
         if (onHost(2, out, argmax, x)) cpu.maxPool2x2Forward(out, argmax, x, outs, H, W);
-        else if ((outs) > 0) record("maxPool2x2Forward", (tg, tid) -> tg.task(tid, PoolKernels::maxPool2x2Forward, out, argmax, x, 0, outs, H, W), 2, 0, out, argmax, x);
+        else if ((outs) > 0) record("maxPool2x2Forward", tid -> TaskPackage.createPackage(tid, PoolKernels::maxPool2x2Forward, out, argmax, x, 0, outs, H, W), 2, 0, out, argmax, x);
     }
 
     @Override
     public void maxPool2x2Backward(float[] dx, float[] dout, int[] argmax, int outs) {
         if (onHost(1, dx, dout, argmax)) cpu.maxPool2x2Backward(dx, dout, argmax, outs);
-        else if ((outs) > 0) record("maxPool2x2Backward", (tg, tid) -> tg.task(tid, PoolKernels::maxPool2x2Backward, dx, dout, argmax, 0, outs), 0, 1, dx, dout, argmax);
+        else if ((outs) > 0) record("maxPool2x2Backward", tid -> TaskPackage.createPackage(tid, PoolKernels::maxPool2x2Backward, dx, dout, argmax, 0, outs), 0, 1, dx, dout, argmax);
     }
 
     @Override
     public void concatForward(float[] out, float[] a, float[] b, int rows, int CA, int CB, int HW) {
         if (onHost(1, out, a, b)) cpu.concatForward(out, a, b, rows, CA, CB, HW);
-        else if ((rows) > 0) record("concatForward", (tg, tid) -> tg.task(tid, ChannelKernels::concatForward, out, a, b, 0, rows, CA, CB, HW), 1, 0, out, a, b);
+        else if ((rows) > 0) record("concatForward", tid -> TaskPackage.createPackage(tid, ChannelKernels::concatForward, out, a, b, 0, rows, CA, CB, HW), 1, 0, out, a, b);
     }
 
     @Override
     public void concatBackward(float[] da, float[] db, float[] dout, int rows, int CA, int CB, int HW) {
         if (onHost(2, da, db, dout)) cpu.concatBackward(da, db, dout, rows, CA, CB, HW);
-        else if ((rows) > 0) record("concatBackward", (tg, tid) -> tg.task(tid, ChannelKernels::concatBackward, da, db, dout, 0, rows, CA, CB, HW), 0, 2, da, db, dout);
+        else if ((rows) > 0) record("concatBackward", tid -> TaskPackage.createPackage(tid, ChannelKernels::concatBackward, da, db, dout, 0, rows, CA, CB, HW), 0, 2, da, db, dout);
     }
 
     @Override
     public void broadcastConcatForward(float[] out, float[] a, float[] v, int rows, int CA, int D, int HW) {
         if (onHost(1, out, a, v)) cpu.broadcastConcatForward(out, a, v, rows, CA, D, HW);
-        else if ((rows) > 0) record("broadcastConcatForward", (tg, tid) -> tg.task(tid, ChannelKernels::broadcastConcatForward, out, a, v, 0, rows, CA, D, HW), 1, 0, out, a, v);
+        else if ((rows) > 0) record("broadcastConcatForward", tid -> TaskPackage.createPackage(tid, ChannelKernels::broadcastConcatForward, out, a, v, 0, rows, CA, D, HW), 1, 0, out, a, v);
     }
 
     @Override
     public void broadcastConcatBackward(float[] da, float[] dv, float[] dout, int rows, int CA, int D, int HW) {
         if (onHost(2, da, dv, dout)) cpu.broadcastConcatBackward(da, dv, dout, rows, CA, D, HW);
-        else if ((rows) > 0) record("broadcastConcatBackward", (tg, tid) -> tg.task(tid, ChannelKernels::broadcastConcatBackward, da, dv, dout, 0, rows, CA, D, HW), 0, 2, da, dv, dout);
+        else if ((rows) > 0) record("broadcastConcatBackward", tid -> TaskPackage.createPackage(tid, ChannelKernels::broadcastConcatBackward, da, dv, dout, 0, rows, CA, D, HW), 0, 2, da, dv, dout);
     }
 
     @Override
     public void mseRowSums(float[] rowSum, float[] pred, float[] target, int B, int per) {
         if (onHost(1, rowSum, pred, target)) cpu.mseRowSums(rowSum, pred, target, B, per);
-        else if ((B) > 0) record("mseRowSums", (tg, tid) -> tg.task(tid, LossKernels::mseRowSums, rowSum, pred, target, 0, B, per), 1, 0, rowSum, pred, target);
+        else if ((B) > 0) record("mseRowSums", tid -> TaskPackage.createPackage(tid, LossKernels::mseRowSums, rowSum, pred, target, 0, B, per), 1, 0, rowSum, pred, target);
     }
 
     @Override
     public void mseBackward(float[] dpred, float[] pred, float[] target, int n, float scale) {
         if (onHost(1, dpred, pred, target)) cpu.mseBackward(dpred, pred, target, n, scale);
-        else if ((n) > 0) record("mseBackward", (tg, tid) -> tg.task(tid, LossKernels::mseBackward, dpred, pred, target, 0, n, scale), 0, 1, dpred, pred, target);
+        else if ((n) > 0) record("mseBackward", tid -> TaskPackage.createPackage(tid, LossKernels::mseBackward, dpred, pred, target, 0, n, scale), 0, 1, dpred, pred, target);
     }
 
     @Override
     public void interpolate(float[] xt, float[] x, float[] eps, float[] t, int n, int per) {
         if (onHost(1, xt, x, eps, t)) cpu.interpolate(xt, x, eps, t, n, per);
-        else if ((n) > 0) record("interpolate", (tg, tid) -> tg.task(tid, FlowKernels::interpolate, xt, x, eps, t, 0, n, per), 1, 0, xt, x, eps, t);
+        else if ((n) > 0) record("interpolate", tid -> TaskPackage.createPackage(tid, FlowKernels::interpolate, xt, x, eps, t, 0, n, per), 1, 0, xt, x, eps, t);
     }
 
     @Override
     public void velocityTarget(float[] v, float[] x, float[] eps, int n) {
         if (onHost(1, v, x, eps)) cpu.velocityTarget(v, x, eps, n);
-        else if ((n) > 0) record("velocityTarget", (tg, tid) -> tg.task(tid, FlowKernels::velocityTarget, v, x, eps, 0, n), 1, 0, v, x, eps);
+        else if ((n) > 0) record("velocityTarget", tid -> TaskPackage.createPackage(tid, FlowKernels::velocityTarget, v, x, eps, 0, n), 1, 0, v, x, eps);
     }
 
     @Override
     public void guidanceCombine(float[] v, int vOff, float[] out, int cOff, float[] s, int k, int n) {
         if (onHost(1, v, out, s)) cpu.guidanceCombine(v, vOff, out, cOff, s, k, n);
-        else if ((n) > 0) record("guidanceCombine", (tg, tid) -> tg.task(tid, FlowKernels::guidanceCombine, v, vOff, out, cOff, s, k, 0, n), 1, 0, v, out, s);
+        else if ((n) > 0) record("guidanceCombine", tid -> TaskPackage.createPackage(tid, FlowKernels::guidanceCombine, v, vOff, out, cOff, s, k, 0, n), 1, 0, v, out, s);
     }
 
     @Override
     public void guidanceCombineSplit(float[] v, int vOff, float[] u, float[] c, float[] s, int k, int n) {
         if (onHost(1, v, u, c, s)) cpu.guidanceCombineSplit(v, vOff, u, c, s, k, n);
-        else if ((n) > 0) record("guidanceCombineSplit", (tg, tid) -> tg.task(tid, FlowKernels::guidanceCombineSplit, v, vOff, u, c, s, k, 0, n), 1, 0, v, u, c, s);
+        else if ((n) > 0) record("guidanceCombineSplit", tid -> TaskPackage.createPackage(tid, FlowKernels::guidanceCombineSplit, v, vOff, u, c, s, k, 0, n), 1, 0, v, u, c, s);
     }
 
     @Override
     public void eulerTo(float[] out, float[] x, float[] v, float[] s, int k, int n) {
         if (onHost(1, out, x, v, s)) cpu.eulerTo(out, x, v, s, k, n);
-        else if ((n) > 0) record("eulerTo", (tg, tid) -> tg.task(tid, FlowKernels::eulerTo, out, x, v, s, k, 0, n), 1, 0, out, x, v, s);
+        else if ((n) > 0) record("eulerTo", tid -> TaskPackage.createPackage(tid, FlowKernels::eulerTo, out, x, v, s, k, 0, n), 1, 0, out, x, v, s);
     }
 
     @Override
     public void heunCorrect(float[] x, float[] v, float[] vp, float[] s, int k, int n) {
         if (onHost(1, x, v, vp, s)) cpu.heunCorrect(x, v, vp, s, k, n);
-        else if ((n) > 0) record("heunCorrect", (tg, tid) -> tg.task(tid, FlowKernels::heunCorrect, x, v, vp, s, k, 0, n), 0, 1, x, v, vp, s);
+        else if ((n) > 0) record("heunCorrect", tid -> TaskPackage.createPackage(tid, FlowKernels::heunCorrect, x, v, vp, s, k, 0, n), 0, 1, x, v, vp, s);
     }
 
     @Override
     public void adamsBashforth2(float[] x, float[] vprev, float[] v, float[] s, int k, int n) {
         if (onHost(2, x, vprev, v, s)) cpu.adamsBashforth2(x, vprev, v, s, k, n);
-        else if ((n) > 0) record("adamsBashforth2", (tg, tid) -> tg.task(tid, FlowKernels::adamsBashforth2, x, vprev, v, s, k, 0, n), 0, 2, x, vprev, v, s);
+        else if ((n) > 0) record("adamsBashforth2", tid -> TaskPackage.createPackage(tid, FlowKernels::adamsBashforth2, x, vprev, v, s, k, 0, n), 0, 2, x, vprev, v, s);
     }
 
     @Override
     public void sumSquaresChunks(float[] partial, int off, float[] g, int n) {
         if (onHost(1, partial, g)) cpu.sumSquaresChunks(partial, off, g, n);
-        else if (((n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK) > 0) record("sumSquaresChunks", (tg, tid) -> tg.task(tid, OptimizerKernels::sumSquaresChunks, partial, off, g, 0, (n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK, n), 1, 0, partial, g);
+        else if (((n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK) > 0) record("sumSquaresChunks", tid -> TaskPackage.createPackage(tid, OptimizerKernels::sumSquaresChunks, partial, off, g, 0, (n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK, n), 1, 0, partial, g);
     }
 
     @Override
     public void sumTo(float[] out, int k, float[] x, int n, float scale) {
         if (onHost(1, out, x)) cpu.sumTo(out, k, x, n, scale);
-        else if ((1) > 0) record("sumTo", (tg, tid) -> tg.task(tid, OptimizerKernels::sumTo, out, k, x, n, scale, 0, 1), 1, 0, out, x);
+        else if ((1) > 0) record("sumTo", tid -> TaskPackage.createPackage(tid, OptimizerKernels::sumTo, out, k, x, n, scale, 0, 1), 1, 0, out, x);
     }
 
     @Override
     public void clipGate(float[] gate, float[] lossNorm, float maxNorm) {
         if (onHost(2, gate, lossNorm)) cpu.clipGate(gate, lossNorm, maxNorm);
-        else if ((1) > 0) record("clipGate", (tg, tid) -> tg.task(tid, OptimizerKernels::clipGate, gate, lossNorm, maxNorm, 0, 1), 1, 1, gate, lossNorm);
+        else if ((1) > 0) record("clipGate", tid -> TaskPackage.createPackage(tid, OptimizerKernels::clipGate, gate, lossNorm, maxNorm, 0, 1), 1, 1, gate, lossNorm);
     }
 
     @Override
     public void adamwEma(float[] p, float[] g, float[] m, float[] v, float[] e, float[] hp, float[] gate, float decay, int n) {
         if (onHost(5, p, m, v, e, g, hp, gate)) cpu.adamwEma(p, g, m, v, e, hp, gate, decay, n);
-        else if ((n) > 0) record("adamwEma", (tg, tid) -> tg.task(tid, OptimizerKernels::adamwEma, p, g, m, v, e, hp, gate,
+        else if ((n) > 0) record("adamwEma", tid -> TaskPackage.createPackage(tid, OptimizerKernels::adamwEma, p, g, m, v, e, hp, gate,
                 decay, 1f - decay, 0, n), 0, 5, p, m, v, e, g, hp, gate);
     }
 
     @Override
     public void matmulForward(float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
         if (onHost(1, out, x, w, b)) cpu.matmulForward(out, x, w, b, R, IN, OUT);
-        else if ((R) > 0) record("matmulForward", (tg, tid) -> tg.task(tid, MatmulKernels::matmulForward, out, x, w, b, 0, R, IN, OUT), 1, 0, out, x, w, b);
+        else if ((R) > 0) record("matmulForward", tid -> TaskPackage.createPackage(tid, MatmulKernels::matmulForward, out, x, w, b, 0, R, IN, OUT), 1, 0, out, x, w, b);
     }
 
     @Override
     public void matmulBackwardInput(float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
         if (onHost(1, dx, dout, w)) cpu.matmulBackwardInput(dx, dout, w, R, IN, OUT);
-        else if ((R) > 0) record("matmulBackwardInput", (tg, tid) -> tg.task(tid, MatmulKernels::matmulBackwardInput, dx, dout, w, 0, R, IN, OUT), 1, 0, dx, dout, w);
+        else if ((R) > 0) record("matmulBackwardInput", tid -> TaskPackage.createPackage(tid, MatmulKernels::matmulBackwardInput, dx, dout, w, 0, R, IN, OUT), 1, 0, dx, dout, w);
     }
 
     @Override
     public void matmulBackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int R, int IN, int OUT) {
         if (onHost(2, dw, db, dout, x)) cpu.matmulBackwardWeight(dw, db, dout, x, R, IN, OUT);
-        else if ((R == 0 ? 0 : OUT) > 0) record("matmulBackwardWeight", (tg, tid) -> tg.task(tid, MatmulKernels::matmulBackwardWeight, dw, db, dout, x, 0, OUT, R, IN, OUT), 0, 2, dw, db, dout, x);
+        else if ((R == 0 ? 0 : OUT) > 0) record("matmulBackwardWeight", tid -> TaskPackage.createPackage(tid, MatmulKernels::matmulBackwardWeight, dw, db, dout, x, 0, OUT, R, IN, OUT), 0, 2, dw, db, dout, x);
     }
 
     @Override
     public void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
         if (onHost(1, out, x, w, bias)) cpu.conv3x3Forward(out, x, w, bias, B, CI, CO, H, W);
-        else if ((B * CO) > 0) record("conv3x3Forward", (tg, tid) -> tg.task(tid, ConvKernels::conv3x3Forward, out, x, w, bias, 0, B * CO, CI, CO, H, W), 1, 0, out, x, w, bias);
+        else if ((B * CO) > 0) record("conv3x3Forward", tid -> TaskPackage.createPackage(tid, ConvKernels::conv3x3Forward, out, x, w, bias, 0, B * CO, CI, CO, H, W), 1, 0, out, x, w, bias);
     }
 
     @Override
     public void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
         if (onHost(1, dx, dout, w)) cpu.conv3x3BackwardInput(dx, dout, w, B, CI, CO, H, W);
-        else if ((B * CI) > 0) record("conv3x3BackwardInput", (tg, tid) -> tg.task(tid, ConvKernels::conv3x3BackwardInput, dx, dout, w, 0, B * CI, CI, CO, H, W), 1, 0, dx, dout, w);
+        else if ((B * CI) > 0) record("conv3x3BackwardInput", tid -> TaskPackage.createPackage(tid, ConvKernels::conv3x3BackwardInput, dx, dout, w, 0, B * CI, CI, CO, H, W), 1, 0, dx, dout, w);
     }
 
     @Override
     public void conv3x3BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
         if (onHost(2, dw, db, dout, x)) cpu.conv3x3BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
-        else if ((B == 0 ? 0 : CO * CI) > 0) record("conv3x3BackwardWeight", (tg, tid) -> tg.task(tid, ConvKernels::conv3x3BackwardWeight, dw, db, dout, x, 0, CO * CI, B, CI, CO, H, W), 0, 2, dw, db, dout, x);
+        else if ((B == 0 ? 0 : CO * CI) > 0) record("conv3x3BackwardWeight", tid -> TaskPackage.createPackage(tid, ConvKernels::conv3x3BackwardWeight, dw, db, dout, x, 0, CO * CI, B, CI, CO, H, W), 0, 2, dw, db, dout, x);
     }
 
     @Override
     public void conv1x1Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int HW) {
         if (onHost(1, out, x, w, bias)) cpu.conv1x1Forward(out, x, w, bias, B, CI, CO, HW);
-        else if ((B * CO) > 0) record("conv1x1Forward", (tg, tid) -> tg.task(tid, ConvKernels::conv1x1Forward, out, x, w, bias, 0, B * CO, CI, CO, HW), 1, 0, out, x, w, bias);
+        else if ((B * CO) > 0) record("conv1x1Forward", tid -> TaskPackage.createPackage(tid, ConvKernels::conv1x1Forward, out, x, w, bias, 0, B * CO, CI, CO, HW), 1, 0, out, x, w, bias);
     }
 
     @Override
     public void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int HW) {
         if (onHost(1, dx, dout, w)) cpu.conv1x1BackwardInput(dx, dout, w, B, CI, CO, HW);
-        else if ((B * CI) > 0) record("conv1x1BackwardInput", (tg, tid) -> tg.task(tid, ConvKernels::conv1x1BackwardInput, dx, dout, w, 0, B * CI, CI, CO, HW), 1, 0, dx, dout, w);
+        else if ((B * CI) > 0) record("conv1x1BackwardInput", tid -> TaskPackage.createPackage(tid, ConvKernels::conv1x1BackwardInput, dx, dout, w, 0, B * CI, CI, CO, HW), 1, 0, dx, dout, w);
     }
 
     @Override
     public void conv1x1BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int HW) {
         if (onHost(2, dw, db, dout, x)) cpu.conv1x1BackwardWeight(dw, db, dout, x, B, CI, CO, HW);
-        else if ((B == 0 ? 0 : CO * CI) > 0) record("conv1x1BackwardWeight", (tg, tid) -> tg.task(tid, ConvKernels::conv1x1BackwardWeight, dw, db, dout, x, 0, CO * CI, B, CI, CO, HW), 0, 2, dw, db, dout, x);
+        else if ((B == 0 ? 0 : CO * CI) > 0) record("conv1x1BackwardWeight", tid -> TaskPackage.createPackage(tid, ConvKernels::conv1x1BackwardWeight, dw, db, dout, x, 0, CO * CI, B, CI, CO, HW), 0, 2, dw, db, dout, x);
     }
 
     @Override
     public void convTranspose2x2Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
         if (onHost(1, out, x, w, bias)) cpu.convTranspose2x2Forward(out, x, w, bias, B, CI, CO, H, W);
-        else if ((B * CO) > 0) record("convTranspose2x2Forward", (tg, tid) -> tg.task(tid, ConvTransposeKernels::convTranspose2x2Forward, out, x, w, bias, 0, B * CO, CI, CO, H, W), 1, 0, out, x, w, bias);
+        else if ((B * CO) > 0) record("convTranspose2x2Forward", tid -> TaskPackage.createPackage(tid, ConvTransposeKernels::convTranspose2x2Forward, out, x, w, bias, 0, B * CO, CI, CO, H, W), 1, 0, out, x, w, bias);
     }
 
     @Override
     public void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
         if (onHost(1, dx, dout, w)) cpu.convTranspose2x2BackwardInput(dx, dout, w, B, CI, CO, H, W);
-        else if ((B * CI) > 0) record("convTranspose2x2BackwardInput", (tg, tid) -> tg.task(tid, ConvTransposeKernels::convTranspose2x2BackwardInput, dx, dout, w, 0, B * CI, CI, CO, H, W), 1, 0, dx, dout, w);
+        else if ((B * CI) > 0) record("convTranspose2x2BackwardInput", tid -> TaskPackage.createPackage(tid, ConvTransposeKernels::convTranspose2x2BackwardInput, dx, dout, w, 0, B * CI, CI, CO, H, W), 1, 0, dx, dout, w);
     }
 
     @Override
     public void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
         if (onHost(2, dw, db, dout, x)) cpu.convTranspose2x2BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
-        else if ((B == 0 ? 0 : CI * CO) > 0) record("convTranspose2x2BackwardWeight", (tg, tid) -> tg.task(tid, ConvTransposeKernels::convTranspose2x2BackwardWeight, dw, db, dout, x, 0, CI * CO, B, CI, CO, H, W), 0, 2, dw, db, dout, x);
+        else if ((B == 0 ? 0 : CI * CO) > 0) record("convTranspose2x2BackwardWeight", tid -> TaskPackage.createPackage(tid, ConvTransposeKernels::convTranspose2x2BackwardWeight, dw, db, dout, x, 0, CI * CO, B, CI, CO, H, W), 0, 2, dw, db, dout, x);
     }
 
 }
