@@ -257,6 +257,10 @@ public final class SampleCommand implements Callable<Integer> {
                     (noiseFile != null ? "noise " + noiseFile + ", images " + first + ".." + (end - 1)
                             : "seed " + common.seed() + ", images " + (firstIndex + first) + ".." + (firstIndex + end - 1))
                             + (kn != null ? " (shard " + shard + " of " + B + " images)" : ""));
+            if (engine.counters() != null) {
+                log.println("note: the first batch records the sampling step and compiles its kernels for the device"
+                        + " (tens of seconds; the batches after it reuse them)");
+            }
             Sampler sampler = solver.create(model, steps, guidance, timeshift);
             float[] all = keepAll ? new float[m * per] : null, allNoise = keepAll ? new float[m * per] : null;
             long t0 = System.nanoTime();

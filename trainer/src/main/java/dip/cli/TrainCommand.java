@@ -314,6 +314,10 @@ public final class TrainCommand implements Callable<Integer> {
             outp.printf(Locale.ROOT, "%s %s | %,d params | %s | batch %d | lr %.3g | engine %s%n",
                     header != null ? "resuming at step " + state.step() + ":" : "training " + shape.presetOr(Preset.MICRO).name() + ":", cfg,
                     model.params().count(), desc, tc.batchSize(), tc.lr(), engine.name());
+            if (engine.counters() != null) {
+                outp.println("note: the first step records the training step and compiles its kernels for the device"
+                        + " (a minute or more; the steps after it reuse them)");
+            }
             long total = Math.min((long) epochs * state.stepsPerEpoch(), maxSteps);
             if (tc.emaDecay() < 1 && total < Math.round(1 / (1 - tc.emaDecay()))) {
                 outp.printf(Locale.ROOT, "note: EMA decay %s averages over about %.0f steps but this run has %d, so the "

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 
 /**
  * What the CLI shows while training. On a terminal: a live progress bar (me.tongfei:progressbar) with steps,
@@ -19,20 +20,28 @@ public final class ConsoleProgress implements ProgressListener, AutoCloseable {
     private final PrintStream out;
     private final boolean live;
     private final int logEvery;
+    private final LongSupplier clock;
     private ProgressBar bar;
-    private long startStep;
+    private long startStep, firstStep;
     private long startNanos;
 
     public ConsoleProgress(PrintStream out, boolean live, int logEvery) {
+        this(out, live, logEvery, System::nanoTime);
+    }
+
+    /** With the clock the ETA is measured on (tests give their own). */
+    ConsoleProgress(PrintStream out, boolean live, int logEvery, LongSupplier clock) {
         this.out = out;
         this.live = live;
         this.logEvery = Math.max(1, logEvery);
+        this.clock = clock;
     }
 
     @Override
     public void onStart(long step, long totalSteps, int epoch, int epochs) {
         startStep = step;
-        startNanos = System.nanoTime();
+        firstStep = step + 1;
+        startNanos = clock.getAsLong();
         if (live) {
             bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
@@ -51,11 +60,17 @@ public final class ConsoleProgress implements ProgressListener, AutoCloseable {
         } else if (s.step() % logEvery == 0 || s.step() == s.totalSteps()) {
             out.println(line(s));
         }
+        if (s.step() == firstStep) {
+            // the first step also compiles (the JIT warms up; a device engine compiles its kernels, a minute or
+            // more): the ETA counts from its end, so it reflects the steps to come
+            startStep = s.step();
+            startNanos = clock.getAsLong();
+        }
     }
 
     /** The plain progress line for one step. */
     String line(StepStats s) {
-        double elapsed = (System.nanoTime() - startNanos) * 1e-9;
+        double elapsed = (clock.getAsLong() - startNanos) * 1e-9;
         long done = s.step() - startStep, left = s.totalSteps() - s.step();
         long eta = done > 0 ? Math.round(elapsed / done * left) : 0;
         return String.format(Locale.ROOT, "step %d/%d | epoch %d/%d | loss %.4f | lr %.3g | grad %.3g | %.1f img/s | eta %s",

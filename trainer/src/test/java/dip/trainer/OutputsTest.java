@@ -99,6 +99,24 @@ class OutputsTest {
     }
 
     @Test
+    void theEtaLeavesOutTheFirstStepWhichAlsoCompiles() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        long[] now = {0};
+        try (ConsoleProgress p = new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, 1,
+                () -> now[0])) {
+            p.onStart(0, 10, 0, 2);
+            now[0] = 60_000_000_000L;                     // step 1: 60 s, compiling the device kernels
+            p.onStep(stats(1, 0.25, 1));
+            now[0] += 1_000_000_000L;                     // steps 2 and 3: 1 s each
+            p.onStep(stats(2, 0.25, 1));
+            now[0] += 1_000_000_000L;
+            p.onStep(stats(3, 0.25, 1));
+        }
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("step 3/10") && out.contains("eta 00:00:07"), "7 steps left at 1 s each: " + out);
+    }
+
+    @Test
     void liveBarRendersStepsAndLoss() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ConsoleProgress p = new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, 1)) {
