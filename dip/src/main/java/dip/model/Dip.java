@@ -196,7 +196,7 @@ public final class Dip implements Denoiser {
         float[] ds;
         if (head != null) {
             // forward was: out = local_decoder(tok, g); tok is the input, so only dg flows back
-            head.backward(dout);
+            head.backwardParams(dout);
             // forward was: g = silu(gPre), gPre = s + te[b]
             ds = gSilu.backward(head.dS());
             float[] dsv = ds;
@@ -208,7 +208,7 @@ public final class Dip implements Denoiser {
         // forward was: s = blocks[i](s, c)
         for (int i = blocks.length - 1; i >= 0; i--) ds = blocks[i].backward(ds, dc);
         // forward was: s = s_embedder.proj(tok)
-        sEmbedder.backward(ds);
+        sEmbedder.backwardParams(ds);                                        // x_t is data: no d(x_t)
         // forward was: c = silu(te + ye)
         float[] dcPre = cSilu.backward(dc);
         engine.addInPlace(dte, dcPre, B * D);

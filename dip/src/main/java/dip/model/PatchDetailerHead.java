@@ -211,6 +211,18 @@ public final class PatchDetailerHead {
      * {@link #dS()} and returns d(patches) (BN, C, P, P) (enc1's buffer, overwritten by the next backward).
      */
     public float[] backward(float[] dout) {
+        return backward(dout, true);
+    }
+
+    /**
+     * As {@link #backward(float[])}, but computes no d(patches) (enc1's input gradient) and returns null: for the
+     * denoiser, whose patches are data.
+     */
+    public float[] backwardParams(float[] dout) {
+        return backward(dout, false);
+    }
+
+    private float[] backward(float[] dout, boolean patchGrad) {
         if (!backward) throw new IllegalStateException("this Patch Detailer Head was built without gradient buffers (inference): it runs forward only");
         int BN = this.BN;
         float[] dg = outConv.backward(dout);                    // forward was: out = out_conv(g)
@@ -221,22 +233,23 @@ public final class PatchDetailerHead {
             float[] dCat = dec[i].backward(dPre);
             // forward was: cat_i = [u, skip_i]
             float[] dUp = this.dUp, dSk = dSkip[i];
-            engine.zero(dUp, BN * wi * hw);
-            engine.zero(dSk, BN * wi * hw);
-            engine.concatBackward(dUp, dSk, dCat, BN * 2 * wi, wi, wi, hw);
+            engine.concatBackward(dUp, dSk, dCat, BN * 2 * wi, wi, wi, hw);  // writes both
             dg = up[i].backward(dUp);                           // forward was: u = up_i(g)
         }
         int bs = side[S + 1], CA = w[S], hwB = bs * bs, D = this.D;
         siluBackward(dPre, dg, bottleneck.output(), BN * CA * hwB);   // forward was: b = SiLU(bottleneck(bIn))
         float[] dBIn = bottleneck.backward(dPre), dPooled = this.dPooled, dS = this.dS;
-        engine.zero(dPooled, BN * CA * hwB);
-        engine.zero(dS, BN * D);
-        engine.broadcastConcatBackward(dPooled, dS, dBIn, BN * (CA + D), CA, D, hwB);
+        engine.broadcastConcatBackward(dPooled, dS, dBIn, BN * (CA + D), CA, D, hwB);  // writes both
         float[] dh = dPooled;
         for (int i = S; i >= 1; i--) {
             pool[i].backwardInto(dSkip[i], dh);                 // forward was: h = maxpool(skip_i); adds to the concat's part
             siluBackward(dPre, dSkip[i], enc[i].output(), BN * w[i] * side[i] * side[i]);  // skip_i = SiLU(enc_i(h))
-            dh = enc[i].backward(dPre);
+            if (i > 1 || patchGrad) {
+                dh = enc[i].backward(dPre);
+            } else {
+                enc[i].backwardParams(dPre);
+                dh = null;
+            }
         }
         dPatches = dh;
         return dh;
@@ -245,7 +258,7 @@ public final class PatchDetailerHead {
     /** dL/ds (BN, D) from the last backward. */
     public float[] dS() { return dS; }
 
-    /** dL/d(patches) (BN, C, P, P) from the last backward (also backward's return value). */
+    /** dL/d(patches) (BN, C, P, P) from the last backward (also its return value; null after backwardParams). */
     public float[] dPatches() { return dPatches; }
 
     // ----------------------------------------------------------------------------------------------------------------

@@ -60,19 +60,22 @@ public final class Conv2d {
 
     /** Accumulates dW, db; returns the layer-owned dx (B, in, H, W), overwritten. */
     public float[] backward(float[] dy) {
-        float[] dx = this.dx, x = this.x, w = weight.data(), dw = weight.grad(), db = bias.grad();
+        float[] dx = this.dx, w = weight.data();
         int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W;
-        if (k == 3) {
-            engine.conv3x3BackwardInput(dx, dy, w, B, in, out, H, W);
-            engine.conv3x3BackwardWeight(dw, db, dy, x, B, in, out, H, W);
-        } else if (H * W == 1) {
-            engine.matmulBackwardInput(dx, dy, w, B, in, out);
-            engine.matmulBackwardWeight(dw, db, dy, x, B, in, out);
-        } else {
-            engine.conv1x1BackwardInput(dx, dy, w, B, in, out, H * W);
-            engine.conv1x1BackwardWeight(dw, db, dy, x, B, in, out, H * W);
-        }
+        if (k == 3) engine.conv3x3BackwardInput(dx, dy, w, B, in, out, H, W);
+        else if (H * W == 1) engine.matmulBackwardInput(dx, dy, w, B, in, out);
+        else engine.conv1x1BackwardInput(dx, dy, w, B, in, out, H * W);
+        backwardParams(dy);
         return dx;
+    }
+
+    /** Accumulates dW and db only, for a layer whose input needs no gradient (it is data, not a result). */
+    public void backwardParams(float[] dy) {
+        float[] x = this.x, dw = weight.grad(), db = bias.grad();
+        int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W;
+        if (k == 3) engine.conv3x3BackwardWeight(dw, db, dy, x, B, in, out, H, W);
+        else if (H * W == 1) engine.matmulBackwardWeight(dw, db, dy, x, B, in, out);
+        else engine.conv1x1BackwardWeight(dw, db, dy, x, B, in, out, H * W);
     }
 
     public float[] output() { return y; }

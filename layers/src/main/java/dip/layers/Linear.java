@@ -55,6 +55,11 @@ public final class Linear {
         return dx;
     }
 
+    /** Accumulates dW and db only, for a layer whose input needs no gradient (it is data, not a result). */
+    public void backwardParams(float[] dy) {
+        engine.matmulBackwardWeight(weight.grad(), bias == null ? scratchDb : bias.grad(), dy, x, R, in, out);
+    }
+
     /** The output buffer (for callers that read the last forward's result again). */
     public float[] output() { return y; }
 }

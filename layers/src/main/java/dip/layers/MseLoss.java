@@ -47,7 +47,6 @@ public final class MseLoss {
     /** Returns dL/dpred = 2(pred − target)/(B·per), layer-owned (B, per), overwritten. */
     public float[] backward() {
         int n = B * per;
-        engine.zero(dpred, n);
         float scale = 2f / n;
         float[] p = pred, t = target;
         engine.mseBackward(dpred, p, t, n, scale);                          // d mean(d²) / d pred = 2·d / n

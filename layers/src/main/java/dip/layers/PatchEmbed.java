@@ -58,16 +58,20 @@ public final class PatchEmbed {
     /** The last forward's unfolded tokens (B·N, C·P²) = patch images (B·N, C, P, P). */
     public float[] tokens() { return tokens; }
 
-    /**
-     * Accumulates the Linear's dW, db; returns the layer-owned d(img) (B, C, H, W), overwritten. (A caller that needs no
-     * image gradient, e.g. the denoiser whose input x_t is data, can call {@code proj.backward(ds)} alone.)
-     */
+    /** Accumulates the Linear's dW, db; returns the layer-owned d(img) (B, C, H, W), overwritten. */
     public float[] backward(float[] ds) {
         float[] dtok = proj.backward(ds), dimg = this.dimg;
         int C = this.C, H = this.H, W = this.W, P = this.P;
-        engine.zero(dimg, B * C * H * W);
         engine.patchifyBackward(dimg, dtok, B * N, C, H, W, P);
         return dimg;
+    }
+
+    /**
+     * Accumulates the Linear's dW, db and nothing else: for a caller whose image needs no gradient (the denoiser,
+     * whose input x_t is data), which saves the input-gradient matmul and the fold back to pixels.
+     */
+    public void backwardParams(float[] ds) {
+        proj.backwardParams(ds);
     }
 
     /** N: tokens per image. */

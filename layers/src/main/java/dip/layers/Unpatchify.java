@@ -47,7 +47,6 @@ public final class Unpatchify {
     public float[] backward(float[] dimg) {
         float[] dtok = this.dtok;
         int C = this.C, H = this.H, W = this.W, P = this.P;
-        engine.zero(dtok, B * N * C * P * P);
         engine.unpatchifyBackward(dtok, dimg, B * N, C, H, W, P);
         return dtok;
     }

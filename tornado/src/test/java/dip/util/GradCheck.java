@@ -41,11 +41,18 @@ public final class GradCheck {
         double err = Math.abs(numeric - analytic);
         // Relative to the larger of the two derivatives, with a floor at 1e-3 of |grad| for near-zero projections.
         double scale = Math.max(Math.max(Math.abs(numeric), Math.abs(analytic)), 1e-3 * gradNorm + 1e-12);
-        if (err > rel * scale) {
+        if (!(err <= rel * scale)) {                                   // (a NaN gradient fails too)
             throw new AssertionError(String.format(
                     "gradient check failed for %s: numeric %.6g vs analytic %.6g (rel err %.3g > %.3g, |grad| %.3g)",
                     what, numeric, analytic, err / scale, rel, gradNorm));
         }
+    }
+
+    /** A buffer of NaNs: a backward that must write every element starts from one, so a missed element fails. */
+    public static float[] nans(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, Float.NaN);
+        return a;
     }
 
     /** Σ a[i]·b[i] in double: the usual test loss L = ⟨f(x), dout⟩, whose gradient is what backward accumulates. */

@@ -235,7 +235,6 @@ final class ReplicaStep {
         float[] pred = model.forward(xt, t, y, Bg);
         e.mseRowSums(rowSum, pred, v, Bg, per);
         for (Param p : params) e.zero(p.grad(), p.size());
-        e.zero(dv, n);
         e.mseBackward(dv, pred, v, n, 2f / (B * per));                  // d mean(d²) / d pred over the whole batch
         model.backward(dv);
     }

@@ -32,7 +32,8 @@ public final class ChannelKernels {
     }
 
     /**
-     * Accumulates planes r in [r0, r1) of dout into da (c < CA) or db (c ≥ CA).
+     * Writes planes r in [r0, r1) of dout into da (c < CA) or db (c ≥ CA): each plane of da and db is one plane
+     * of dout, so rows [0, B·(CA + CB)) write all of both.
      * Forward was: out[img, c] = c < CA ? a[img, c] : b[img, c − CA].
      */
     public static void concatBackward(float[] da, float[] db, float[] dout, int r0, int r1, int CA, int CB, int HW) {
@@ -43,10 +44,10 @@ public final class ChannelKernels {
             int o = r * HW;
             if (c < CA) {
                 int s = (img * CA + c) * HW;
-                for (int p = 0; p < HW; p++) da[s + p] += dout[o + p];
+                for (int p = 0; p < HW; p++) da[s + p] = dout[o + p];
             } else {
                 int s = (img * CB + c - CA) * HW;
-                for (int p = 0; p < HW; p++) db[s + p] += dout[o + p];
+                for (int p = 0; p < HW; p++) db[s + p] = dout[o + p];
             }
         }
     }
@@ -72,7 +73,8 @@ public final class ChannelKernels {
     }
 
     /**
-     * Accumulates planes r in [r0, r1): da[img, c] += dout[img, c] for c < CA, dv[img, c − CA] += Σ_p dout[img, c, p].
+     * Writes planes r in [r0, r1): da[img, c] = dout[img, c] for c < CA, dv[img, c − CA] = Σ_p dout[img, c, p]
+     * (each element of da and dv has one plane, so rows [0, B·(CA + D)) write all of both).
      * Forward was: out[img, c, p] = c < CA ? a[img, c, p] : v[img, c − CA] (broadcast, so its gradient sums over p).
      */
     public static void broadcastConcatBackward(float[] da, float[] dv, float[] dout, int r0, int r1, int CA, int D, int HW) {
@@ -83,11 +85,11 @@ public final class ChannelKernels {
             int o = r * HW;
             if (c < CA) {
                 int s = (img * CA + c) * HW;
-                for (int p = 0; p < HW; p++) da[s + p] += dout[o + p];
+                for (int p = 0; p < HW; p++) da[s + p] = dout[o + p];
             } else {
                 float acc = 0f;
                 for (int p = 0; p < HW; p++) acc += dout[o + p];
-                dv[img * D + c - CA] += acc;
+                dv[img * D + c - CA] = acc;
             }
         }
     }

@@ -26,13 +26,13 @@ public final class LossKernels {
     }
 
     /**
-     * Accumulates dpred[i] += scale·(pred[i] − target[i]) for i in [i0, i1), with scale = 2/n (n = B·per) for
+     * Writes dpred[i] = scale·(pred[i] − target[i]) for i in [i0, i1), with scale = 2/n (n = B·per) for
      * dL/dpred of the mean (times the upstream gradient, if any). Forward was: L = (1/n)·Σ (pred − target)².
      */
     public static void mseBackward(float[] dpred, float[] pred, float[] target, int i0, int i1, float scale) {
         for (@Parallel int it = 0; it < i1 - i0; it++) {
             int i = i0 + it;
-            dpred[i] += scale * (pred[i] - target[i]);
+            dpred[i] = scale * (pred[i] - target[i]);
         }
     }
 }

@@ -37,15 +37,16 @@ public final class PatchKernels {
     }
 
     /**
-     * Accumulates into dx the windows of token rows [r0, r1): dx[b, c, gy·P + ky, gx·P + kx] += dtok[b, n, (c, ky, kx)].
-     * Forward was: tok[b, n, (c, ky, kx)] = x[b, c, gy·P + ky, gx·P + kx] (a copy, so the gradient is copied back).
+     * Writes the windows of token rows [r0, r1) into dx: dx[b, c, gy·P + ky, gx·P + kx] = dtok[b, n, (c, ky, kx)].
+     * Forward was: tok[b, n, (c, ky, kx)] = x[b, c, gy·P + ky, gx·P + kx] (a copy, so the gradient is copied back;
+     * every pixel is in exactly one window, so rows [0, B·N) write all of dx).
      */
     public static void patchifyBackward(float[] dx, float[] dtok, int r0, int r1, int C, int H, int W, int P) {
         int K = C * P * P;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             for (@Parallel int k = 0; k < K; k++) {
                 int t = (r0 + it) * K + k, px = pixel(r0 + it, k, C, H, W, P);
-                dx[px] += dtok[t];
+                dx[px] = dtok[t];
             }
         }
     }
@@ -65,7 +66,7 @@ public final class PatchKernels {
     }
 
     /**
-     * Accumulates into dtok rows [r0, r1): dtok[b, n, (c, ky, kx)] += dout[b, c, gy·P + ky, gx·P + kx].
+     * Writes dtok rows [r0, r1): dtok[b, n, (c, ky, kx)] = dout[b, c, gy·P + ky, gx·P + kx].
      * Forward was: out[b, c, gy·P + ky, gx·P + kx] = tok[b, n, (c, ky, kx)].
      */
     public static void unpatchifyBackward(float[] dtok, float[] dout, int r0, int r1, int C, int H, int W, int P) {
@@ -73,7 +74,7 @@ public final class PatchKernels {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             for (@Parallel int k = 0; k < K; k++) {
                 int t = (r0 + it) * K + k, px = pixel(r0 + it, k, C, H, W, P);
-                dtok[t] += dout[px];
+                dtok[t] = dout[px];
             }
         }
     }

@@ -33,7 +33,7 @@ class ChannelKernelsTest {
         var rng = new Rng(31);
         int B = 2, CA = 3, CB = 5, HW = 7, n = B * (CA + CB);
         float[] a = rng.normal(B * CA * HW), b = rng.normal(B * CB * HW), dout = rng.normal(n * HW);
-        float[] da = new float[a.length], db = new float[b.length], out = new float[n * HW];
+        float[] da = GradCheck.nans(a.length), db = GradCheck.nans(b.length), out = new float[n * HW];  // written
         ChannelKernels.concatBackward(da, db, dout, 0, n, CA, CB, HW);
         GradCheck.assertDirectional("concat da", as -> {
             ChannelKernels.concatForward(out, as, b, 0, n, CA, CB, HW);
@@ -50,7 +50,7 @@ class ChannelKernelsTest {
         var rng = new Rng(32);
         int B = 3, CA = 5, D = 3, HW = 4, n = B * (CA + D);
         float[] a = rng.normal(B * CA * HW), v = rng.normal(B * D), dout = rng.normal(n * HW);
-        float[] da = new float[a.length], dv = new float[v.length], out = new float[n * HW];
+        float[] da = GradCheck.nans(a.length), dv = GradCheck.nans(v.length), out = new float[n * HW];  // written
         ChannelKernels.broadcastConcatBackward(da, dv, dout, 0, n, CA, D, HW);
         GradCheck.assertDirectional("bcat da", as -> {
             ChannelKernels.broadcastConcatForward(out, as, v, 0, n, CA, D, HW);

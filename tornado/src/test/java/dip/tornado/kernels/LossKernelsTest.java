@@ -26,7 +26,7 @@ class LossKernelsTest {
     void backwardMatchesFiniteDifferences() {
         var rng = new Rng(41);
         int B = 3, per = 7, n = B * per;
-        float[] pred = rng.normal(n), target = rng.normal(n), dpred = new float[n];
+        float[] pred = rng.normal(n), target = rng.normal(n), dpred = GradCheck.nans(n);     // written whole
         LossKernels.mseBackward(dpred, pred, target, 0, n, 2f / n);
         GradCheck.assertDirectional("pred", ps -> {
             float[] rowSum = new float[B];

@@ -64,7 +64,7 @@ class PatchKernelsTest {
         var rng = new Rng(43);
         int B = 2, C = 3, H = 4, W = 8, P = 4, R = B * (H / P) * (W / P), K = C * P * P;
         float[] x = rng.normal(B * C * H * W), dtok = rng.normal(R * K), t = rng.normal(R * K), dimg = rng.normal(x.length);
-        float[] dx = new float[x.length], dt = new float[t.length];
+        float[] dx = GradCheck.nans(x.length), dt = GradCheck.nans(t.length);            // both written whole
         PatchKernels.patchifyBackward(dx, dtok, 0, R, C, H, W, P);
         PatchKernels.unpatchifyBackward(dt, dimg, 0, R, C, H, W, P);
         float[] tok = new float[R * K], img = new float[x.length];

@@ -1110,7 +1110,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void patchifyBackward(float[] dx, float[] dtok, int BN, int C, int H, int W, int P) {
         if (onHost(1, dx, dtok)) cpu.patchifyBackward(dx, dtok, BN, C, H, W, P);
-        else if ((BN) > 0) record("patchifyBackward", tid -> TaskPackage.createPackage(tid, PatchKernels::patchifyBackward, dx, dtok, 0, BN, C, H, W, P), 0, 1, dx, dtok);
+        else if ((BN) > 0) record("patchifyBackward", tid -> TaskPackage.createPackage(tid, PatchKernels::patchifyBackward, dx, dtok, 0, BN, C, H, W, P), 1, 0, dx, dtok);
     }
 
     @Override
@@ -1122,7 +1122,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void unpatchifyBackward(float[] dtok, float[] dout, int BN, int C, int H, int W, int P) {
         if (onHost(1, dtok, dout)) cpu.unpatchifyBackward(dtok, dout, BN, C, H, W, P);
-        else if ((BN) > 0) record("unpatchifyBackward", tid -> TaskPackage.createPackage(tid, PatchKernels::unpatchifyBackward, dtok, dout, 0, BN, C, H, W, P), 0, 1, dtok, dout);
+        else if ((BN) > 0) record("unpatchifyBackward", tid -> TaskPackage.createPackage(tid, PatchKernels::unpatchifyBackward, dtok, dout, 0, BN, C, H, W, P), 1, 0, dtok, dout);
     }
 
     @Override
@@ -1146,7 +1146,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void concatBackward(float[] da, float[] db, float[] dout, int rows, int CA, int CB, int HW) {
         if (onHost(2, da, db, dout)) cpu.concatBackward(da, db, dout, rows, CA, CB, HW);
-        else if ((rows) > 0) record("concatBackward", tid -> TaskPackage.createPackage(tid, ChannelKernels::concatBackward, da, db, dout, 0, rows, CA, CB, HW), 0, 2, da, db, dout);
+        else if ((rows) > 0) record("concatBackward", tid -> TaskPackage.createPackage(tid, ChannelKernels::concatBackward, da, db, dout, 0, rows, CA, CB, HW), 2, 0, da, db, dout);
     }
 
     @Override
@@ -1158,7 +1158,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void broadcastConcatBackward(float[] da, float[] dv, float[] dout, int rows, int CA, int D, int HW) {
         if (onHost(2, da, dv, dout)) cpu.broadcastConcatBackward(da, dv, dout, rows, CA, D, HW);
-        else if ((rows) > 0) record("broadcastConcatBackward", tid -> TaskPackage.createPackage(tid, ChannelKernels::broadcastConcatBackward, da, dv, dout, 0, rows, CA, D, HW), 0, 2, da, dv, dout);
+        else if ((rows) > 0) record("broadcastConcatBackward", tid -> TaskPackage.createPackage(tid, ChannelKernels::broadcastConcatBackward, da, dv, dout, 0, rows, CA, D, HW), 2, 0, da, dv, dout);
     }
 
     @Override
@@ -1170,7 +1170,7 @@ public final class TornadoEngine implements Engine {
     @Override
     public void mseBackward(float[] dpred, float[] pred, float[] target, int n, float scale) {
         if (onHost(1, dpred, pred, target)) cpu.mseBackward(dpred, pred, target, n, scale);
-        else if ((n) > 0) record("mseBackward", tid -> TaskPackage.createPackage(tid, LossKernels::mseBackward, dpred, pred, target, 0, n, scale), 0, 1, dpred, pred, target);
+        else if ((n) > 0) record("mseBackward", tid -> TaskPackage.createPackage(tid, LossKernels::mseBackward, dpred, pred, target, 0, n, scale), 1, 0, dpred, pred, target);
     }
 
     @Override
