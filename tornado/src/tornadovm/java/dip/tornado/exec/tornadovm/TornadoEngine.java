@@ -487,9 +487,11 @@ public final class TornadoEngine implements Engine {
                 for (Object a : live) if (!used.contains(a)) passedThrough++;
                 Set<Object> newScalars = new java.util.HashSet<>(List.of(c.scalars));
                 newScalars.removeAll(scalars);
-                int arrays = used.size() + newArrays;
-                int nodes = scalars.size() + newScalars.size() + arrays + passedThrough + 2 * arrays
-                        + 2 * (ci - start + 1) + writes + c.overwritten + c.accumulated + outs + newOuts + 1;
+                // the current graph with call ci added
+                int distinctScalars = scalars.size() + newScalars.size(), arrays = used.size() + newArrays;
+                int tasks = ci - start + 1, writtenArgs = writes + c.overwritten + c.accumulated;
+                int nodes = distinctScalars + (arrays + passedThrough) + 2 * arrays + 2 * tasks + writtenArgs
+                        + (outs + newOuts) + 1;
                 int bytes = code + 15 + 5 * (c.arrays.length + c.scalars.length);
                 if (ci > start && (ci - start >= maxTasks || nodes > maxNodes || bytes > GRAPH_CODE_BYTES)) {
                     cuts.add(new int[] {start, ci});
