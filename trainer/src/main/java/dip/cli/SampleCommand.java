@@ -267,6 +267,8 @@ public final class SampleCommand implements Callable<Integer> {
             boolean npzHere = npz != null && kn == null;       // a shard's --npz is written by the merge
             if (npzHere && npz.toAbsolutePath().getParent() != null) Files.createDirectories(npz.toAbsolutePath().getParent());
             try (Npz.Writer npzOut = npzHere ? new Npz.Writer(npz, B, S, S, C) : null) {
+                long rateFrom = t0;
+                int rateDone = 0;
                 for (int b0 = first; b0 < end; b0 += chunk) {
                     int n = Math.min(chunk, end - b0);
                     float[] x = fileNoise != null ? Arrays.copyOfRange(fileNoise, b0 * per, (b0 + n) * per)
@@ -286,11 +288,18 @@ public final class SampleCommand implements Callable<Integer> {
                     if (npzOut != null) npzOut.append(x, n);
                     if (individual && kn == null) writeImages(x, b0, n, C, S, names, labels, sha, file, guidance, engine.name());
                     if (chunk < m) {
-                        double sec = (System.nanoTime() - t0) / 1e9;
+                        long now = System.nanoTime();
                         int done = b0 + n - first;
-                        log.printf(Locale.ROOT, "images %d/%d | %.2f s/image | eta %.0f s%n", done, m, sec / done,
-                                sec / done * (m - done));
+                        // the rate counts from the end of the first batch, which also compiled (the JIT, or a device
+                        // engine's kernels): the ETA is for the batches to come
+                        double perImage = (now - rateFrom) / 1e9 / (done - rateDone);
+                        log.printf(Locale.ROOT, "images %d/%d | %.2f s/image | eta %.0f s%n", done, m, perImage,
+                                perImage * (m - done));
                         log.flush();
+                        if (rateDone == 0) {
+                            rateFrom = now;
+                            rateDone = done;
+                        }
                     }
                 }
                 if (npzOut != null) npzOut.finish(labels);
