@@ -51,7 +51,7 @@ public final class Linear {
     /** Accumulates dW, db; returns the layer-owned dx (R, in), overwritten. */
     public float[] backward(float[] dy) {
         engine.matmulBackwardInput(dx, dy, weight.data(), R, in, out);
-        engine.matmulBackwardWeight(weight.grad(), bias == null ? scratchDb : bias.grad(), dy, x, R, in, out);
+        backwardParams(dy);
         return dx;
     }
 

@@ -121,12 +121,7 @@ class TornadoEngineTest {
         Pass pass = new Pass("many-arrays", null, null, () -> {
             for (int i = 0; i < calls; i++) dev.axpyFrom(a[i], v, s, 0, n);       // a_i += 0.25
         });
-        var before = dev.stats().copy();
-        dev.run(pass);
-        var after = dev.stats();
-        assertEquals(0, after.recuts - before.recuts, "the engine's node count matched TornadoVM's");
-        long graphs = after.graphs - before.graphs;
-        assertEquals(3, graphs, "cut into " + graphs + " graphs of at most 1,024 nodes");
+        assertEquals(3, graphsOfFirstRun(pass, "node count"), "graphs of at most 1,024 nodes");
         for (int i = 0; i < calls; i += 37) {
             dev.download(a[i]);
             assertEquals(i + 0.25f, a[i][n - 1], 0f, "task " + i);
@@ -142,15 +137,22 @@ class TornadoEngineTest {
         Pass pass = new Pass("long-task-list", null, new Object[] {y}, () -> {
             for (int i = 0; i < calls; i++) dev.modulateForward(y, x, mod, R, N, D, chunks, i % chunks, (i + 1) % chunks);
         });
-        var before = dev.stats().copy();
-        dev.run(pass);
-        var after = dev.stats();
-        assertEquals(0, after.recuts - before.recuts, "the engine's task-list count matched TornadoVM's");
-        long graphs = after.graphs - before.graphs;
-        assertEquals(3, graphs, "cut into " + graphs + " graphs of at most 8 KB of task list");
+        assertEquals(3, graphsOfFirstRun(pass, "task-list count"), "graphs of at most 8 KB of task list");
         int last = calls - 1;
         cpu.modulateForward(ref, x, mod, R, N, D, chunks, last % chunks, (last + 1) % chunks);
         assertClose("the last task's output", ref, y);
+    }
+
+    /**
+     * Runs a pass for the first time (recorded, cut, compiled) and returns how many graphs it was cut into, after
+     * checking that TornadoVM built every graph at once: the engine's count (what) matched TornadoVM's.
+     */
+    private static long graphsOfFirstRun(Pass pass, String what) {
+        var before = dev.stats().copy();
+        dev.run(pass);
+        var after = dev.stats();
+        assertEquals(0, after.recuts - before.recuts, "the engine's " + what + " matched TornadoVM's");
+        return after.graphs - before.graphs;
     }
 
     @Test

@@ -356,6 +356,11 @@ public final class TornadoEngine implements Engine {
             for (int i = 0; i < arrays.length; i++) if (other.arrays[i] != arrays[i]) return false;
             return java.util.Arrays.equals(scalars, other.scalars);
         }
+
+        /** Bytes of TornadoVM's task list this task takes: 15, and 5 per argument. */
+        int taskListBytes() {
+            return 15 + 5 * (arrays.length + scalars.length);
+        }
     }
 
     private long versionOf(Object a) {
@@ -370,8 +375,9 @@ public final class TornadoEngine implements Engine {
      *   graph j:  consume(live(j-1)) · transfer(arrays first used here: inputs every run, the rest once)
      *             · tasks · copy back(outputs last used here) · persist(live(j)) · on demand(kept arrays last used here)
      * </pre>
-     * A graph is cut before its node count would pass {@link #GRAPH_NODES}, and finer when TornadoVM still finds a
-     * graph over its 1,024-node limit while compiling the plan (before anything runs).
+     * A graph is cut before its node count would pass {@link #GRAPH_NODES} or its task list
+     * {@link #GRAPH_CODE_BYTES}, and finer when TornadoVM still finds a graph too big while compiling the plan (before
+     * anything runs).
      * Carried arrays go to the device once; when the host changes one later, the plan is rebuilt (compiled again).
      */
     private final class Recording {
@@ -492,7 +498,7 @@ public final class TornadoEngine implements Engine {
                 int tasks = ci - start + 1, writtenArgs = writes + c.overwritten + c.accumulated;
                 int nodes = distinctScalars + (arrays + passedThrough) + 2 * arrays + 2 * tasks + writtenArgs
                         + (outs + newOuts) + 1;
-                int bytes = code + 15 + 5 * (c.arrays.length + c.scalars.length);
+                int bytes = code + c.taskListBytes();
                 if (ci > start && (ci - start >= maxTasks || nodes > maxNodes || bytes > GRAPH_CODE_BYTES)) {
                     cuts.add(new int[] {start, ci});
                     live.addAll(used);
@@ -509,7 +515,7 @@ public final class TornadoEngine implements Engine {
                 Collections.addAll(used, c.arrays);
                 Collections.addAll(scalars, c.scalars);
                 writes += c.overwritten + c.accumulated;
-                code += 15 + 5 * (c.arrays.length + c.scalars.length);
+                code += c.taskListBytes();
             }
             cuts.add(new int[] {start, calls.size()});
             graphCalls = cuts;
@@ -529,7 +535,7 @@ public final class TornadoEngine implements Engine {
             results.clear();
             for (int gi = 0; gi < cuts.size(); gi++) {
                 final int g = gi;
-                TaskGraph tg = new TaskGraph(name.replaceAll("[^A-Za-z0-9_]", "_") + "_g" + gi);
+                TaskGraph tg = new TaskGraph(graphName("g" + gi));
                 List<Object> consume = new ArrayList<>(), everyRun = new ArrayList<>(), once = new ArrayList<>();
                 List<Object> persist = new ArrayList<>(), back = new ArrayList<>(), demand = new ArrayList<>();
                 List<Object> fromLoad = new ArrayList<>();
@@ -587,7 +593,12 @@ public final class TornadoEngine implements Engine {
         }
 
         private String loadName() {
-            return name.replaceAll("[^A-Za-z0-9_]", "_") + "_load";
+            return graphName("load");
+        }
+
+        /** A TaskGraph name for this pass: its name in the characters TornadoVM accepts, then a suffix. */
+        private String graphName(String suffix) {
+            return name.replaceAll("[^A-Za-z0-9_]", "_") + "_" + suffix;
         }
 
         /**
