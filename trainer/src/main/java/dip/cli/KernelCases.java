@@ -62,7 +62,7 @@ final class KernelCases {
         }));
         cs.add(new Case("xl.rmsnorm.fwd", "R=256 D=1152", 0, () -> {
             float[] x = normal(seed, R * D), w = normal(seed + 1, D), out = new float[R * D], rstd = new float[R];
-            return () -> e.parallelFor(R, (lo, hi) -> NormKernels.rmsNormForward(out, rstd, x, w, lo, hi, D, 1e-6f));
+            return () -> e.parallelFor(R, (lo, hi) -> NormKernels.rmsNormForward(out, rstd, x, w, 0, lo, hi, D, 1e-6f));
         }));
         int n = R * H;                                              // SiLU inside SwiGLU: (R, H)
         cs.add(new Case("silu.fwd", "n=" + n, 0, () -> {
@@ -82,15 +82,15 @@ final class KernelCases {
         double flops = 2.0 * R * IN * OUT;
         cs.add(new Case(label + ".fwd", shape, flops, () -> {
             float[] x = normal(seed, R * IN), w = normal(seed + 1, OUT * IN), b = normal(seed + 2, OUT), out = new float[R * OUT];
-            return () -> e.matmulForward(out, x, w, b, R, IN, OUT);
+            return () -> e.matmulForward(out, x, w, 0, b, 0, R, IN, OUT);
         }));
         cs.add(new Case(label + ".bwd_in", shape, flops, () -> {
             float[] dout = normal(seed, R * OUT), w = normal(seed + 1, OUT * IN), dx = new float[R * IN];
-            return () -> e.matmulBackwardInput(dx, dout, w, R, IN, OUT);
+            return () -> e.matmulBackwardInput(dx, dout, w, 0, R, IN, OUT);
         }));
         cs.add(new Case(label + ".bwd_w", shape, flops, () -> {
             float[] dout = normal(seed, R * OUT), x = normal(seed + 1, R * IN), dw = new float[OUT * IN], db = new float[OUT];
-            return () -> e.matmulBackwardWeight(dw, db, dout, x, R, IN, OUT);
+            return () -> e.matmulBackwardWeight(dw, 0, db, 0, dout, x, R, IN, OUT);
         }));
     }
 
@@ -105,22 +105,22 @@ final class KernelCases {
         cs.add(new Case(label + ".fwd", shape, flops, () -> {
             float[] x = normal(seed, B * CI * HW), w = normal(seed + 1, CO * CI * taps), b = normal(seed + 2, CO);
             float[] out = new float[B * CO * outHW];
-            if (k == 3) return () -> e.conv3x3Forward(out, x, w, b, B, CI, CO, side, side);
-            if (k == 1) return () -> e.conv1x1Forward(out, x, w, b, B, CI, CO, HW);
-            return () -> e.convTranspose2x2Forward(out, x, w, b, B, CI, CO, side, side);
+            if (k == 3) return () -> e.conv3x3Forward(out, x, w, 0, b, 0, B, CI, CO, side, side);
+            if (k == 1) return () -> e.conv1x1Forward(out, x, w, 0, b, 0, B, CI, CO, HW);
+            return () -> e.convTranspose2x2Forward(out, x, w, 0, b, 0, B, CI, CO, side, side);
         }));
         cs.add(new Case(label + ".bwd_in", shape, flops, () -> {
             float[] dout = normal(seed, B * CO * outHW), w = normal(seed + 1, CO * CI * taps), dx = new float[B * CI * HW];
-            if (k == 3) return () -> e.conv3x3BackwardInput(dx, dout, w, B, CI, CO, side, side);
-            if (k == 1) return () -> e.conv1x1BackwardInput(dx, dout, w, B, CI, CO, HW);
-            return () -> e.convTranspose2x2BackwardInput(dx, dout, w, B, CI, CO, side, side);
+            if (k == 3) return () -> e.conv3x3BackwardInput(dx, dout, w, 0, B, CI, CO, side, side);
+            if (k == 1) return () -> e.conv1x1BackwardInput(dx, dout, w, 0, B, CI, CO, HW);
+            return () -> e.convTranspose2x2BackwardInput(dx, dout, w, 0, B, CI, CO, side, side);
         }));
         cs.add(new Case(label + ".bwd_w", shape, flops, () -> {
             float[] dout = normal(seed, B * CO * outHW), x = normal(seed + 1, B * CI * HW);
             float[] dw = new float[CO * CI * taps], db = new float[CO];
-            if (k == 3) return () -> e.conv3x3BackwardWeight(dw, db, dout, x, B, CI, CO, side, side);
-            if (k == 1) return () -> e.conv1x1BackwardWeight(dw, db, dout, x, B, CI, CO, HW);
-            return () -> e.convTranspose2x2BackwardWeight(dw, db, dout, x, B, CI, CO, side, side);
+            if (k == 3) return () -> e.conv3x3BackwardWeight(dw, 0, db, 0, dout, x, B, CI, CO, side, side);
+            if (k == 1) return () -> e.conv1x1BackwardWeight(dw, 0, db, 0, dout, x, B, CI, CO, HW);
+            return () -> e.convTranspose2x2BackwardWeight(dw, 0, db, 0, dout, x, B, CI, CO, side, side);
         }));
     }
 

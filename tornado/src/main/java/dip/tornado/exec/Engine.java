@@ -19,8 +19,11 @@ import dip.tornado.kernels.SwigluKernels;
 
 /**
  * Where kernels run. Layers reach the math only through an engine, and every kernel call names its kernel and its
- * arrays: one method per kernel ({@code rmsNormForward(y, rstd, x, w, R, D, eps)}), zeroing included
- * ({@link #zero}). The defaults run the kernel over its whole range through {@link #parallelFor}; {@link JavaEngine}
+ * arrays: one method per kernel ({@code rmsNormForward(y, rstd, x, w, wOff, R, D, eps)}), zeroing included
+ * ({@link #zero}).
+ * <p><b>Parameters.</b> Every weight a kernel reads and every weight gradient it writes is named by an array and
+ * the offset right after it ({@code w, wOff}): the model keeps all its parameters in one flat array, and all their
+ * gradients in another, each parameter at its own offset. Activations always start at 0. The defaults run the kernel over its whole range through {@link #parallelFor}; {@link JavaEngine}
  * slices that range across threads and puts Vector API variants behind the hot ones (matmul, convolutions,
  * attention); a device engine (the TornadoVM engine) turns each call into a task of the very same kernel method.
  * <p>Every kernel's {@code @Parallel} loop runs over a range {@code [r0, r1)} passed in as two ints, so the CPU
@@ -57,62 +60,72 @@ public interface Engine extends AutoCloseable {
     /** Runs {@code body} over [0, n), split into at most {@link #threads()} contiguous slices; returns when all are done. */
     void parallelFor(int n, RangeBody body);
 
-    /** out(R, OUT) = x(R, IN) · w(OUT, IN)ᵀ + b(OUT) (zeros for no bias). Overwrites out. */
-    void matmulForward(float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT);
+    /** out(R, OUT) = x(R, IN) · w(OUT, IN)ᵀ + b(OUT) (zeros for no bias); w at wOff, b at bOff. Overwrites out. */
+    void matmulForward(float[] out, float[] x, float[] w, int wOff, float[] b, int bOff, int R, int IN, int OUT);
 
-    /** dx(R, IN) = dout(R, OUT) · w(OUT, IN): written, not accumulated. */
-    void matmulBackwardInput(float[] dx, float[] dout, float[] w, int R, int IN, int OUT);
+    /** dx(R, IN) = dout(R, OUT) · w(OUT, IN), w at wOff: written, not accumulated. */
+    void matmulBackwardInput(float[] dx, float[] dout, float[] w, int wOff, int R, int IN, int OUT);
 
-    /** dw(OUT, IN) += dout(R, OUT)ᵀ · x(R, IN); db(OUT) += Σ_r dout . */
-    void matmulBackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int R, int IN, int OUT);
+    /** dw(OUT, IN) += dout(R, OUT)ᵀ · x(R, IN); db(OUT) += Σ_r dout; dw at dwOff, db at dbOff. */
+    void matmulBackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x, int R, int IN, int OUT);
 
     // ---------------------------------------------------------------------------------------------- convolutions
     // NCHW; x: (B, CI, H, W). Forward writes out, backward-input writes dx; backward-weight accumulates into dw, db.
+    // Weights and biases at wOff, bOff; their gradients at dwOff, dbOff.
 
     /** Conv2d 3×3, padding 1: out(B, CO, H, W) = conv(x, w(CO, CI, 3, 3)) + bias(CO). */
-    default void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
-        parallelFor(B * CO, (lo, hi) -> ConvKernels.conv3x3Forward(out, x, w, bias, lo, hi, CI, CO, H, W));
+    default void conv3x3Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff,
+                                int B, int CI, int CO, int H, int W) {
+        parallelFor(B * CO, (lo, hi) -> ConvKernels.conv3x3Forward(out, x, w, wOff, bias, bOff, lo, hi, CI, CO, H, W));
     }
 
     /** dx(B, CI, H, W) = ∂/∂x of {@link #conv3x3Forward} given dout(B, CO, H, W). */
-    default void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
-        parallelFor(B * CI, (lo, hi) -> ConvKernels.conv3x3BackwardInput(dx, dout, w, lo, hi, CI, CO, H, W));
+    default void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int H, int W) {
+        parallelFor(B * CI, (lo, hi) -> ConvKernels.conv3x3BackwardInput(dx, dout, w, wOff, lo, hi, CI, CO, H, W));
     }
 
     /** dw(CO, CI, 3, 3) += Σ dout ⊗ x-patches; db(CO) += Σ dout. */
-    default void conv3x3BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
-        parallelFor(CO * CI, (lo, hi) -> ConvKernels.conv3x3BackwardWeight(dw, db, dout, x, lo, hi, B, CI, CO, H, W));
+    default void conv3x3BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
+                                       int B, int CI, int CO, int H, int W) {
+        parallelFor(CO * CI, (lo, hi) ->
+                ConvKernels.conv3x3BackwardWeight(dw, dwOff, db, dbOff, dout, x, lo, hi, B, CI, CO, H, W));
     }
 
     /** Conv2d 1×1 over HW pixels: out(B, CO, HW) = w(CO, CI)·x(B, CI, HW) + bias(CO). */
-    default void conv1x1Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int HW) {
-        parallelFor(B * CO, (lo, hi) -> ConvKernels.conv1x1Forward(out, x, w, bias, lo, hi, CI, CO, HW));
+    default void conv1x1Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff, int B, int CI, int CO, int HW) {
+        parallelFor(B * CO, (lo, hi) -> ConvKernels.conv1x1Forward(out, x, w, wOff, bias, bOff, lo, hi, CI, CO, HW));
     }
 
     /** dx(B, CI, HW) = w(CO, CI)ᵀ·dout(B, CO, HW). */
-    default void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int HW) {
-        parallelFor(B * CI, (lo, hi) -> ConvKernels.conv1x1BackwardInput(dx, dout, w, lo, hi, CI, CO, HW));
+    default void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int HW) {
+        parallelFor(B * CI, (lo, hi) -> ConvKernels.conv1x1BackwardInput(dx, dout, w, wOff, lo, hi, CI, CO, HW));
     }
 
     /** dw(CO, CI) += Σ_b dout_b·x_bᵀ; db(CO) += Σ dout. */
-    default void conv1x1BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int HW) {
-        parallelFor(CO * CI, (lo, hi) -> ConvKernels.conv1x1BackwardWeight(dw, db, dout, x, lo, hi, B, CI, CO, HW));
+    default void conv1x1BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
+                                       int B, int CI, int CO, int HW) {
+        parallelFor(CO * CI, (lo, hi) ->
+                ConvKernels.conv1x1BackwardWeight(dw, dwOff, db, dbOff, dout, x, lo, hi, B, CI, CO, HW));
     }
 
     /** ConvTranspose2d k2 s2: out(B, CO, 2H, 2W), w(CI, CO, 2, 2), bias(CO). */
-    default void convTranspose2x2Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
-        parallelFor(B * CO, (lo, hi) -> ConvTransposeKernels.convTranspose2x2Forward(out, x, w, bias, lo, hi, CI, CO, H, W));
+    default void convTranspose2x2Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff,
+                                         int B, int CI, int CO, int H, int W) {
+        parallelFor(B * CO, (lo, hi) ->
+                ConvTransposeKernels.convTranspose2x2Forward(out, x, w, wOff, bias, bOff, lo, hi, CI, CO, H, W));
     }
 
     /** dx(B, CI, H, W) = ∂/∂x of {@link #convTranspose2x2Forward} given dout(B, CO, 2H, 2W). */
-    default void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
-        parallelFor(B * CI, (lo, hi) -> ConvTransposeKernels.convTranspose2x2BackwardInput(dx, dout, w, lo, hi, CI, CO, H, W));
+    default void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int H, int W) {
+        parallelFor(B * CI, (lo, hi) ->
+                ConvTransposeKernels.convTranspose2x2BackwardInput(dx, dout, w, wOff, lo, hi, CI, CO, H, W));
     }
 
     /** dw(CI, CO, 2, 2) += Σ x ⊗ dout-blocks; db(CO) += Σ dout. */
-    default void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+    default void convTranspose2x2BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
+                                                int B, int CI, int CO, int H, int W) {
         parallelFor(CI * CO, (lo, hi) ->
-                ConvTransposeKernels.convTranspose2x2BackwardWeight(dw, db, dout, x, lo, hi, B, CI, CO, H, W));
+                ConvTransposeKernels.convTranspose2x2BackwardWeight(dw, dwOff, db, dbOff, dout, x, lo, hi, B, CI, CO, H, W));
     }
 
     // ------------------------------------------------------------------------------------------------ attention
@@ -240,16 +253,19 @@ public interface Engine extends AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ norms
 
-    default void rmsNormForward(float[] out, float[] rstd, float[] x, float[] w, int R, int D, float eps) {
-        parallelFor(R, (lo, hi) -> NormKernels.rmsNormForward(out, rstd, x, w, lo, hi, D, eps));
+    /** out(R, D) = RMSNorm(x) · w, w at wOff: (D); writes rstd(R). */
+    default void rmsNormForward(float[] out, float[] rstd, float[] x, float[] w, int wOff, int R, int D, float eps) {
+        parallelFor(R, (lo, hi) -> NormKernels.rmsNormForward(out, rstd, x, w, wOff, lo, hi, D, eps));
     }
 
-    default void rmsNormBackward(float[] dx, float[] dout, float[] x, float[] w, float[] rstd, int R, int D) {
-        parallelFor(R, (lo, hi) -> NormKernels.rmsNormBackward(dx, dout, x, w, rstd, lo, hi, D));
+    /** dx(R, D) of {@link #rmsNormForward}, w at wOff: written. */
+    default void rmsNormBackward(float[] dx, float[] dout, float[] x, float[] w, int wOff, float[] rstd, int R, int D) {
+        parallelFor(R, (lo, hi) -> NormKernels.rmsNormBackward(dx, dout, x, w, wOff, rstd, lo, hi, D));
     }
 
-    default void rmsNormWeightBackward(float[] dw, float[] dout, float[] x, float[] rstd, int R, int D) {
-        parallelFor(D, (lo, hi) -> NormKernels.rmsNormWeightBackward(dw, dout, x, rstd, lo, hi, R, D));
+    /** dw(D) at dwOff += the weight gradient of {@link #rmsNormForward}. */
+    default void rmsNormWeightBackward(float[] dw, int dwOff, float[] dout, float[] x, float[] rstd, int R, int D) {
+        parallelFor(D, (lo, hi) -> NormKernels.rmsNormWeightBackward(dw, dwOff, dout, x, rstd, lo, hi, R, D));
     }
 
     default void layerNormForward(float[] out, float[] mean, float[] rstd, float[] x, int R, int D, float eps) {
@@ -323,13 +339,14 @@ public interface Engine extends AutoCloseable {
         parallelFor(B, (lo, hi) -> EmbedKernels.timestepFeatures(out, t, lo, hi, dim, maxPeriod));
     }
 
-    default void embeddingForward(float[] out, float[] table, int[] y, int B, int D) {
-        parallelFor(B, (lo, hi) -> EmbedKernels.embeddingForward(out, table, y, lo, hi, D));
+    /** out(B, D) = the table's rows by label, table at tOff: (classes, D). */
+    default void embeddingForward(float[] out, float[] table, int tOff, int[] y, int B, int D) {
+        parallelFor(B, (lo, hi) -> EmbedKernels.embeddingForward(out, table, tOff, y, lo, hi, D));
     }
 
-    /** dtable(classes, D) += rows of dout by label; parallel over the table's rows. */
-    default void embeddingBackward(float[] dtable, float[] dout, int[] y, int classes, int B, int D) {
-        parallelFor(classes, (lo, hi) -> EmbedKernels.embeddingBackward(dtable, dout, y, lo, hi, B, D));
+    /** dtable(classes, D) at tOff += rows of dout by label; parallel over the table's rows. */
+    default void embeddingBackward(float[] dtable, int tOff, float[] dout, int[] y, int classes, int B, int D) {
+        parallelFor(classes, (lo, hi) -> EmbedKernels.embeddingBackward(dtable, tOff, dout, y, lo, hi, B, D));
     }
 
     default void patchifyForward(float[] tok, float[] x, int BN, int C, int H, int W, int P) {
@@ -413,10 +430,12 @@ public interface Engine extends AutoCloseable {
         parallelFor(n, (lo, hi) -> FlowKernels.adamsBashforth2(x, vprev, v, s, k, lo, hi));
     }
 
-    /** partial[off + c] = Σ g² over chunk c of {@link OptimizerKernels#CHUNK} elements; chunks = ⌈n / CHUNK⌉. */
-    default void sumSquaresChunks(float[] partial, int off, float[] g, int n) {
-        int chunks = (n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK;
-        parallelFor(chunks, (lo, hi) -> OptimizerKernels.sumSquaresChunks(partial, off, g, lo, hi, n));
+    /**
+     * partial[c] = Σ g² over span c = [bounds[c], bounds[c+1]), c &lt; chunks ({@link OptimizerKernels#sumSquaresSpans}:
+     * spans of at most {@link OptimizerKernels#CHUNK} elements, none across two parameters).
+     */
+    default void sumSquaresSpans(float[] partial, float[] g, int[] bounds, int chunks) {
+        parallelFor(chunks, (lo, hi) -> OptimizerKernels.sumSquaresSpans(partial, g, bounds, lo, hi));
     }
 
     /** out[k] = scale · Σ_{i &lt; n} x[i], in order. */
@@ -430,7 +449,7 @@ public interface Engine extends AutoCloseable {
     }
 
     /**
-     * A training step's optimiser for one parameter, gated and clipped by gate ({@link #clipGate}): AdamW on p, m, v
+     * A training step's optimiser over n elements (one parameter, or the whole flat parameter array), gated and clipped by gate ({@link #clipGate}): AdamW on p, m, v
      * from g with the numbers in hp, then the EMA e of the new p; then g = 0 for the next step
      * ({@link OptimizerKernels#adamwEma}).
      */

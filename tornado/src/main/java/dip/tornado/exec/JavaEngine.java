@@ -86,21 +86,21 @@ public final class JavaEngine implements Engine {
     }
 
     @Override
-    public void matmulForward(float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
-        if (fast != null && useFast(R, IN, OUT)) fast.forward(this, out, x, w, b, R, IN, OUT);
-        else parallelFor(R, (lo, hi) -> MatmulKernels.matmulForward(out, x, w, b, lo, hi, IN, OUT));
+    public void matmulForward(float[] out, float[] x, float[] w, int wOff, float[] b, int bOff, int R, int IN, int OUT) {
+        if (fast != null && useFast(R, IN, OUT)) fast.forward(this, out, x, w, wOff, b, bOff, R, IN, OUT);
+        else parallelFor(R, (lo, hi) -> MatmulKernels.matmulForward(out, x, w, wOff, b, bOff, lo, hi, IN, OUT));
     }
 
     @Override
-    public void matmulBackwardInput(float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
-        if (fast != null && useFast(R, IN, OUT)) fast.backwardInput(this, dx, dout, w, R, IN, OUT);
-        else parallelFor(R, (lo, hi) -> MatmulKernels.matmulBackwardInput(dx, dout, w, lo, hi, IN, OUT));
+    public void matmulBackwardInput(float[] dx, float[] dout, float[] w, int wOff, int R, int IN, int OUT) {
+        if (fast != null && useFast(R, IN, OUT)) fast.backwardInput(this, dx, dout, w, wOff, R, IN, OUT);
+        else parallelFor(R, (lo, hi) -> MatmulKernels.matmulBackwardInput(dx, dout, w, wOff, lo, hi, IN, OUT));
     }
 
     @Override
-    public void matmulBackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int R, int IN, int OUT) {
-        if (fast != null && useFast(R, IN, OUT)) fast.backwardWeight(this, dw, db, dout, x, R, IN, OUT);
-        else parallelFor(OUT, (lo, hi) -> MatmulKernels.matmulBackwardWeight(dw, db, dout, x, lo, hi, R, IN, OUT));
+    public void matmulBackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x, int R, int IN, int OUT) {
+        if (fast != null && useFast(R, IN, OUT)) fast.backwardWeight(this, dw, dwOff, db, dbOff, dout, x, R, IN, OUT);
+        else parallelFor(OUT, (lo, hi) -> MatmulKernels.matmulBackwardWeight(dw, dwOff, db, dbOff, dout, x, lo, hi, R, IN, OUT));
     }
 
     // ---------------------------------------------------------------------------------------------- convolutions
@@ -116,57 +116,61 @@ public final class JavaEngine implements Engine {
     }
 
     @Override
-    public void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
-        if (conv != null && useConv(CO)) conv.convForward(this, out, x, w, bias, B, CI, CO, H, W, 9);
-        else Engine.super.conv3x3Forward(out, x, w, bias, B, CI, CO, H, W);
+    public void conv3x3Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff, int B, int CI, int CO, int H, int W) {
+        if (conv != null && useConv(CO)) conv.convForward(this, out, x, w, wOff, bias, bOff, B, CI, CO, H, W, 9);
+        else Engine.super.conv3x3Forward(out, x, w, wOff, bias, bOff, B, CI, CO, H, W);
     }
 
     @Override
-    public void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
-        if (conv != null && useConv(CI)) conv.convBackwardInput(this, dx, dout, w, B, CI, CO, H, W, 9);
-        else Engine.super.conv3x3BackwardInput(dx, dout, w, B, CI, CO, H, W);
+    public void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int H, int W) {
+        if (conv != null && useConv(CI)) conv.convBackwardInput(this, dx, dout, w, wOff, B, CI, CO, H, W, 9);
+        else Engine.super.conv3x3BackwardInput(dx, dout, w, wOff, B, CI, CO, H, W);
     }
 
     @Override
-    public void conv3x3BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
-        if (conv != null && useConv(CO)) conv.convBackwardWeight(this, dw, db, dout, x, B, CI, CO, H, W, 9);
-        else Engine.super.conv3x3BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
+    public void conv3x3BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
+                                      int B, int CI, int CO, int H, int W) {
+        if (conv != null && useConv(CO)) conv.convBackwardWeight(this, dw, dwOff, db, dbOff, dout, x, B, CI, CO, H, W, 9);
+        else Engine.super.conv3x3BackwardWeight(dw, dwOff, db, dbOff, dout, x, B, CI, CO, H, W);
     }
 
     @Override
-    public void conv1x1Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int HW) {
-        if (conv != null && useConv(CO)) conv.convForward(this, out, x, w, bias, B, CI, CO, 1, HW, 1);
-        else Engine.super.conv1x1Forward(out, x, w, bias, B, CI, CO, HW);
+    public void conv1x1Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff, int B, int CI, int CO, int HW) {
+        if (conv != null && useConv(CO)) conv.convForward(this, out, x, w, wOff, bias, bOff, B, CI, CO, 1, HW, 1);
+        else Engine.super.conv1x1Forward(out, x, w, wOff, bias, bOff, B, CI, CO, HW);
     }
 
     @Override
-    public void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int HW) {
-        if (conv != null && useConv(CI)) conv.convBackwardInput(this, dx, dout, w, B, CI, CO, 1, HW, 1);
-        else Engine.super.conv1x1BackwardInput(dx, dout, w, B, CI, CO, HW);
+    public void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int HW) {
+        if (conv != null && useConv(CI)) conv.convBackwardInput(this, dx, dout, w, wOff, B, CI, CO, 1, HW, 1);
+        else Engine.super.conv1x1BackwardInput(dx, dout, w, wOff, B, CI, CO, HW);
     }
 
     @Override
-    public void conv1x1BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int HW) {
-        if (conv != null && useConv(CO)) conv.convBackwardWeight(this, dw, db, dout, x, B, CI, CO, 1, HW, 1);
-        else Engine.super.conv1x1BackwardWeight(dw, db, dout, x, B, CI, CO, HW);
+    public void conv1x1BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
+                                      int B, int CI, int CO, int HW) {
+        if (conv != null && useConv(CO)) conv.convBackwardWeight(this, dw, dwOff, db, dbOff, dout, x, B, CI, CO, 1, HW, 1);
+        else Engine.super.conv1x1BackwardWeight(dw, dwOff, db, dbOff, dout, x, B, CI, CO, HW);
     }
 
     @Override
-    public void convTranspose2x2Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
-        if (conv != null && useConv(4 * CO)) conv.convTForward(this, out, x, w, bias, B, CI, CO, H, W);
-        else Engine.super.convTranspose2x2Forward(out, x, w, bias, B, CI, CO, H, W);
+    public void convTranspose2x2Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff,
+                                        int B, int CI, int CO, int H, int W) {
+        if (conv != null && useConv(4 * CO)) conv.convTForward(this, out, x, w, wOff, bias, bOff, B, CI, CO, H, W);
+        else Engine.super.convTranspose2x2Forward(out, x, w, wOff, bias, bOff, B, CI, CO, H, W);
     }
 
     @Override
-    public void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
-        if (conv != null && useConv(CI)) conv.convTBackwardInput(this, dx, dout, w, B, CI, CO, H, W);
-        else Engine.super.convTranspose2x2BackwardInput(dx, dout, w, B, CI, CO, H, W);
+    public void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int H, int W) {
+        if (conv != null && useConv(CI)) conv.convTBackwardInput(this, dx, dout, w, wOff, B, CI, CO, H, W);
+        else Engine.super.convTranspose2x2BackwardInput(dx, dout, w, wOff, B, CI, CO, H, W);
     }
 
     @Override
-    public void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
-        if (conv != null && useConv(4 * CO)) conv.convTBackwardWeight(this, dw, db, dout, x, B, CI, CO, H, W);
-        else Engine.super.convTranspose2x2BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
+    public void convTranspose2x2BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
+                                               int B, int CI, int CO, int H, int W) {
+        if (conv != null && useConv(4 * CO)) conv.convTBackwardWeight(this, dw, dwOff, db, dbOff, dout, x, B, CI, CO, H, W);
+        else Engine.super.convTranspose2x2BackwardWeight(dw, dwOff, db, dbOff, dout, x, B, CI, CO, H, W);
     }
 
     // ------------------------------------------------------------------------------------------------ attention

@@ -40,17 +40,17 @@ public final class LaunchCounter implements Engine {
     }
 
     @Override
-    public void matmulForward(float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
+    public void matmulForward(float[] out, float[] x, float[] w, int wOff, float[] b, int bOff, int R, int IN, int OUT) {
         launches.add(new Launch("matmulForward", (long) R * OUT));
     }
 
     @Override
-    public void matmulBackwardInput(float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
+    public void matmulBackwardInput(float[] dx, float[] dout, float[] w, int wOff, int R, int IN, int OUT) {
         launches.add(new Launch("matmulBackwardInput", (long) R * IN));
     }
 
     @Override
-    public void matmulBackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int R, int IN, int OUT) {
+    public void matmulBackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x, int R, int IN, int OUT) {
         launches.add(new Launch("matmulBackwardWeight", (long) OUT * IN));
     }
 
@@ -95,42 +95,45 @@ public final class LaunchCounter implements Engine {
     }
 
     @Override
-    public void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
+    public void conv3x3Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff, int B, int CI, int CO, int H, int W) {
         launches.add(new Launch("conv3x3Forward", (long) B * CO * H * W));
     }
 
     @Override
-    public void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
+    public void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int H, int W) {
         launches.add(new Launch("conv3x3BackwardInput", (long) B * CI * H * W));
     }
 
     @Override
-    public void conv3x3BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+    public void conv3x3BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
+                                      int B, int CI, int CO, int H, int W) {
         launches.add(new Launch("conv3x3BackwardWeight", (long) CO * CI * 9));
     }
 
     @Override
-    public void conv1x1Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int HW) {
+    public void conv1x1Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff, int B, int CI, int CO, int HW) {
         launches.add(new Launch("conv1x1Forward", (long) B * CO * HW));
     }
 
     @Override
-    public void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int HW) {
+    public void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int HW) {
         launches.add(new Launch("conv1x1BackwardInput", (long) B * CI * HW));
     }
 
     @Override
-    public void convTranspose2x2Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
+    public void convTranspose2x2Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff,
+                                        int B, int CI, int CO, int H, int W) {
         launches.add(new Launch("convTranspose2x2Forward", 4L * B * CO * H * W));
     }
 
     @Override
-    public void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
+    public void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int H, int W) {
         launches.add(new Launch("convTranspose2x2BackwardInput", (long) B * CI * H * W));
     }
 
     @Override
-    public void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+    public void convTranspose2x2BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
+                                               int B, int CI, int CO, int H, int W) {
         launches.add(new Launch("convTranspose2x2BackwardWeight", (long) CI * CO * 4));
     }
 

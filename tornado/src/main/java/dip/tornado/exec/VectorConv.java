@@ -47,13 +47,17 @@ public final class VectorConv {
 
     // ---------------------------------------------------------------------------------------------- conv 3×3 / 1×1
 
-    /** Conv2d with T = 9 (3×3, padding 1) or T = 1 taps: out(B, CO, H, W) = conv(x, w) + bias. Overwrites out. */
-    public void convForward(Engine e, float[] out, float[] x, float[] w, float[] b, int B, int CI, int CO, int H, int W, int T) {
+    /**
+     * Conv2d with T = 9 (3×3, padding 1) or T = 1 taps: out(B, CO, H, W) = conv(x, w) + bias; w at wOff, bias at bOff.
+     * Overwrites out.
+     */
+    public void convForward(Engine e, float[] out, float[] x, float[] w, int wOff, float[] b, int bOff,
+                            int B, int CI, int CO, int H, int W, int T) {
         int K = CI * T, HW = H * W, panels = panels(CO);
         bp = grow(bp, panels * K * NR);
-        VectorMatmul.packBlock(bp, 0, w, true, K, CO, 0, panels, 0, K);     // B = Wᵀ(K, CO), W stored (CO, K)
+        VectorMatmul.packBlock(bp, 0, w, wOff, true, K, CO, 0, panels, 0, K);     // B = Wᵀ(K, CO), W stored (CO, K)
         bias = grow(bias, panels * NR);
-        System.arraycopy(b, 0, bias, 0, CO);
+        System.arraycopy(b, bOff, bias, 0, CO);
         float[] bpk = bp, bz = bias;
         forEachChunk(e, B, HW, K, panels * NR, (s, b0, n, col, ld, c) -> {
             im2col(col, ld, x, b0, n, CI, H, W, T);
@@ -62,17 +66,17 @@ public final class VectorConv {
         });
     }
 
-    /** dx(B, CI, H, W) = the input gradient of {@link #convForward}, given dout(B, CO, H, W). */
-    public void convBackwardInput(Engine e, float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W, int T) {
+    /** dx(B, CI, H, W) = the input gradient of {@link #convForward}, given dout(B, CO, H, W); w at wOff. */
+    public void convBackwardInput(Engine e, float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int H, int W, int T) {
         int K = CO * T, HW = H * W, panels = panels(CI);
         wt = grow(wt, CI * K);                               // W'(CI, CO·T): W'[ci, co, t] = w[co, ci, T−1−t]
         for (int ci = 0; ci < CI; ci++) {
             for (int co = 0; co < CO; co++) {
-                for (int t = 0; t < T; t++) wt[ci * K + co * T + t] = w[(co * CI + ci) * T + T - 1 - t];
+                for (int t = 0; t < T; t++) wt[ci * K + co * T + t] = w[wOff + (co * CI + ci) * T + T - 1 - t];
             }
         }
         bp = grow(bp, panels * K * NR);
-        VectorMatmul.packBlock(bp, 0, wt, true, K, CI, 0, panels, 0, K);
+        VectorMatmul.packBlock(bp, 0, wt, 0, true, K, CI, 0, panels, 0, K);
         float[] bpk = bp;
         forEachChunk(e, B, HW, K, panels * NR, (s, b0, n, col, ld, c) -> {
             im2col(col, ld, dout, b0, n, CO, H, W, T);
@@ -81,32 +85,39 @@ public final class VectorConv {
         });
     }
 
-    /** dw(CO, CI, T) += Σ dout·x-patches, db(CO) += Σ dout: the weight gradient of {@link #convForward}. */
-    public void convBackwardWeight(Engine e, float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO,
-                                   int H, int W, int T) {
+    /**
+     * dw(CO, CI, T) += Σ dout·x-patches, db(CO) += Σ dout: the weight gradient of {@link #convForward}; dw at dwOff,
+     * db at dbOff.
+     */
+    public void convBackwardWeight(Engine e, float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
+                                   int B, int CI, int CO, int H, int W, int T) {
         int K = CI * T, HW = H * W, panels = panels(CO), ldc = panels * NR, Mp = rowsUp(K);
         float[] c = weightGemm(e, B, HW, Mp, ldc, CO, db, (col, ld, bw, cw, dbs, b0, n, m0, m1) -> {
             int P = n * HW;
             im2col(col, ld, x, b0, n, CI, H, W, T, m0 / T, Math.min(CI, (m1 + T - 1) / T));
-            packPixelsT(bw, dbs, dout, b0, n, CO, HW, P);
+            packPixelsT(bw, dbs, dbOff, dout, b0, n, CO, HW, P);
             gemm(cw, ldc, col, ld, 1, bw, m0, m1, P, panels, null);
         });
         e.parallelFor(CO, (lo, hi) -> {
             for (int co = lo; co < hi; co++) {
-                for (int k = 0; k < K; k++) dw[co * K + k] += c[k * ldc + co];
+                for (int k = 0; k < K; k++) dw[dwOff + co * K + k] += c[k * ldc + co];
             }
         });
     }
 
     // ---------------------------------------------------------------------------------------------- convT 2×2 s2
 
-    /** ConvTranspose2d k2 s2: out(B, CO, 2H, 2W) = convT(x(B, CI, H, W), w(CI, CO, 2, 2)) + bias. Overwrites out. */
-    public void convTForward(Engine e, float[] out, float[] x, float[] w, float[] b, int B, int CI, int CO, int H, int W) {
+    /**
+     * ConvTranspose2d k2 s2: out(B, CO, 2H, 2W) = convT(x(B, CI, H, W), w(CI, CO, 2, 2)) + bias; w at wOff, bias at
+     * bOff. Overwrites out.
+     */
+    public void convTForward(Engine e, float[] out, float[] x, float[] w, int wOff, float[] b, int bOff,
+                             int B, int CI, int CO, int H, int W) {
         int N = 4 * CO, HW = H * W, panels = panels(N);
         bp = grow(bp, panels * CI * NR);
-        VectorMatmul.packBlock(bp, 0, w, false, CI, N, 0, panels, 0, CI);     // B = W(CI, 4CO) as stored
+        VectorMatmul.packBlock(bp, 0, w, wOff, false, CI, N, 0, panels, 0, CI);     // B = W(CI, 4CO) as stored
         bias = grow(bias, panels * NR);
-        for (int n = 0; n < N; n++) bias[n] = b[n >> 2];
+        for (int n = 0; n < N; n++) bias[n] = b[bOff + (n >> 2)];
         float[] bpk = bp, bz = bias;
         forEachChunk(e, B, HW, CI, panels * NR, (s, b0, nImg, col, ld, c) -> {
             im2col(col, ld, x, b0, nImg, CI, H, W, 1);
@@ -129,11 +140,11 @@ public final class VectorConv {
         });
     }
 
-    /** dx(B, CI, H, W) = the input gradient of {@link #convTForward}, given dout(B, CO, 2H, 2W). */
-    public void convTBackwardInput(Engine e, float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
+    /** dx(B, CI, H, W) = the input gradient of {@link #convTForward}, given dout(B, CO, 2H, 2W); w at wOff. */
+    public void convTBackwardInput(Engine e, float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int H, int W) {
         int K = 4 * CO, HW = H * W, panels = panels(CI);
         bp = grow(bp, panels * K * NR);
-        VectorMatmul.packBlock(bp, 0, w, true, K, CI, 0, panels, 0, K);        // B = Wᵀ(4CO, CI), W stored (CI, 4CO)
+        VectorMatmul.packBlock(bp, 0, w, wOff, true, K, CI, 0, panels, 0, K);        // B = Wᵀ(4CO, CI), W stored (CI, 4CO)
         float[] bpk = bp;
         forEachChunk(e, B, HW, K, panels * NR, (s, b0, n, col, ld, c) -> {
             spaceToDepth(col, ld, dout, b0, n, CO, H, W);
@@ -142,18 +153,22 @@ public final class VectorConv {
         });
     }
 
-    /** dw(CI, CO, 2, 2) += Σ x·dout-blocks, db(CO) += Σ dout: the weight gradient of {@link #convTForward}. */
-    public void convTBackwardWeight(Engine e, float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+    /**
+     * dw(CI, CO, 2, 2) += Σ x·dout-blocks, db(CO) += Σ dout: the weight gradient of {@link #convTForward}; dw at dwOff,
+     * db at dbOff.
+     */
+    public void convTBackwardWeight(Engine e, float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
+                                    int B, int CI, int CO, int H, int W) {
         int N = 4 * CO, HW = H * W, panels = panels(N), ldc = panels * NR, Mp = rowsUp(CI);
         float[] c = weightGemm(e, B, HW, Mp, ldc, N, db, (col, ld, bw, cw, dbs, b0, n, m0, m1) -> {
             int P = n * HW;
             im2col(col, ld, x, b0, n, CI, H, W, 1, m0, Math.min(CI, m1));
-            packBlocksT(bw, dbs, dout, b0, n, CO, H, W, P);
+            packBlocksT(bw, dbs, dbOff, dout, b0, n, CO, H, W, P);
             gemm(cw, ldc, col, ld, 1, bw, m0, m1, P, panels, null);
         });
         e.parallelFor(CI, (lo, hi) -> {
             for (int ci = lo; ci < hi; ci++) {
-                for (int n = 0; n < N; n++) dw[ci * N + n] += c[ci * ldc + n];
+                for (int n = 0; n < N; n++) dw[dwOff + ci * N + n] += c[ci * ldc + n];
             }
         });
     }
@@ -346,9 +361,9 @@ public final class VectorConv {
 
     /**
      * Packs B = doutᵀ(P, CO) for the nImg images from b0 into panels [co / NR][j][co % NR], j = i·HW + p, and adds
-     * Σ_j dout to db[co]. dout: (·, CO, HW).
+     * Σ_j dout to db[co] (db at dbOff). dout: (·, CO, HW).
      */
-    static void packPixelsT(float[] bw, float[] db, float[] dout, int b0, int nImg, int CO, int HW, int P) {
+    static void packPixelsT(float[] bw, float[] db, int dbOff, float[] dout, int b0, int nImg, int CO, int HW, int P) {
         for (int co = 0; co < CO; co++) {
             int base = (co / NR) * P * NR + co % NR;
             float acc = 0f;
@@ -360,15 +375,15 @@ public final class VectorConv {
                     acc += v;
                 }
             }
-            if (db != null) db[co] += acc;
+            if (db != null) db[dbOff + co] += acc;
         }
     }
 
     /**
      * Packs B = Dᵀ(P, 4CO), D as in {@link #spaceToDepth}, into panels [n / NR][j][n % NR] with n = 4co + 2ky + kx,
-     * and adds Σ dout to db[co]. dout: (·, CO, 2H, 2W).
+     * and adds Σ dout to db[co] (db at dbOff). dout: (·, CO, 2H, 2W).
      */
-    static void packBlocksT(float[] bw, float[] db, float[] dout, int b0, int nImg, int CO, int H, int W, int P) {
+    static void packBlocksT(float[] bw, float[] db, int dbOff, float[] dout, int b0, int nImg, int CO, int H, int W, int P) {
         int HW = H * W;
         for (int co = 0; co < CO; co++) {
             float acc = 0f;
@@ -386,7 +401,7 @@ public final class VectorConv {
                     }
                 }
             }
-            if (db != null) db[co] += acc;
+            if (db != null) db[dbOff + co] += acc;
         }
     }
 

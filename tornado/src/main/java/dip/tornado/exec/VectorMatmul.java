@@ -53,35 +53,42 @@ public final class VectorMatmul {
 
     // ---------------------------------------------------------------------------------------------- entry points
 
-    /** out(R, OUT) = x(R, IN)·Wᵀ + b(OUT). Overwrites out. Picks gemv below GEMV_MAX_R rows, else the packed GEMM. */
-    public void forward(Engine e, float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
-        if (R < GEMV_MAX_R) forwardGemv(e, out, x, w, b, R, IN, OUT);
-        else forwardGemm(e, out, x, w, b, R, IN, OUT);
+    /**
+     * out(R, OUT) = x(R, IN)·Wᵀ + b(OUT), W at wOff, b at bOff. Overwrites out. Picks gemv below GEMV_MAX_R rows, else
+     * the packed GEMM.
+     */
+    public void forward(Engine e, float[] out, float[] x, float[] w, int wOff, float[] b, int bOff, int R, int IN, int OUT) {
+        if (R < GEMV_MAX_R) forwardGemv(e, out, x, w, wOff, b, bOff, R, IN, OUT);
+        else forwardGemm(e, out, x, w, wOff, b, bOff, R, IN, OUT);
     }
 
-    /** dx(R, IN) = dout(R, OUT)·W(OUT, IN), overwritten. Axpy path below AXPY_MAX_R rows, else the packed GEMM. */
-    public void backwardInput(Engine e, float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
-        if (R < AXPY_MAX_R) backwardInputAxpy(e, dx, dout, w, R, IN, OUT);
-        else backwardInputGemm(e, dx, dout, w, R, IN, OUT);
+    /** dx(R, IN) = dout(R, OUT)·W(OUT, IN), W at wOff; overwritten. Axpy path below AXPY_MAX_R rows, else the packed GEMM. */
+    public void backwardInput(Engine e, float[] dx, float[] dout, float[] w, int wOff, int R, int IN, int OUT) {
+        if (R < AXPY_MAX_R) backwardInputAxpy(e, dx, dout, w, wOff, R, IN, OUT);
+        else backwardInputGemm(e, dx, dout, w, wOff, R, IN, OUT);
     }
 
-    /** dW(OUT, IN) += dout(R, OUT)ᵀ·x(R, IN); db(OUT) += Σ_r dout[r, :]. Always the packed GEMM (packing x is cheap). */
-    public void backwardWeight(Engine e, float[] dw, float[] db, float[] dout, float[] x, int R, int IN, int OUT) {
-        float[] bp = pack(e, x, R, IN, false);
+    /**
+     * dW(OUT, IN) += dout(R, OUT)ᵀ·x(R, IN); db(OUT) += Σ_r dout[r, :]; dW at dwOff, db at dbOff. Always the packed
+     * GEMM (packing x is cheap).
+     */
+    public void backwardWeight(Engine e, float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
+                               int R, int IN, int OUT) {
+        float[] bp = pack(e, x, 0, R, IN, false);
         e.parallelFor(OUT, (lo, hi) -> {
-            gemmRows(dw, IN, bp, dout, 1, OUT, R, IN, null, lo, hi);
-            biasGrad(db, dout, R, OUT, lo, hi);
+            gemmRows(dw, dwOff, IN, bp, dout, 1, OUT, R, IN, null, 0, lo, hi);
+            biasGrad(db, dbOff, dout, R, OUT, lo, hi);
         });
     }
 
     /** The packed GEMM for forward: threads split output columns when there are enough panels, else rows. */
-    public void forwardGemm(Engine e, float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
+    public void forwardGemm(Engine e, float[] out, float[] x, float[] w, int wOff, float[] b, int bOff, int R, int IN, int OUT) {
         int panels = (OUT + NR - 1) / NR;
         if (splitColumns(panels, e.threads())) {
-            e.parallelFor(panels, (p0, p1) -> gemmCols(out, OUT, w, true, x, IN, 1, IN, OUT, R, b, p0, p1));
+            e.parallelFor(panels, (p0, p1) -> gemmCols(out, OUT, w, wOff, true, x, IN, 1, IN, OUT, R, b, bOff, p0, p1));
         } else {
-            float[] bp = pack(e, w, OUT, IN, true);
-            e.parallelFor(R, (lo, hi) -> gemmRows(out, OUT, bp, x, IN, 1, IN, OUT, b, lo, hi));
+            float[] bp = pack(e, w, wOff, OUT, IN, true);
+            e.parallelFor(R, (lo, hi) -> gemmRows(out, 0, OUT, bp, x, IN, 1, IN, OUT, b, bOff, lo, hi));
         }
     }
 
@@ -89,15 +96,15 @@ public final class VectorMatmul {
      * The packed GEMM for backwardInput: threads split dx columns when there are enough panels, else rows. C starts
      * from a zero bias row, so dx is overwritten.
      */
-    public void backwardInputGemm(Engine e, float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
+    public void backwardInputGemm(Engine e, float[] dx, float[] dout, float[] w, int wOff, int R, int IN, int OUT) {
         int panels = (IN + NR - 1) / NR;
         if (zeros.length < panels * NR) zeros = new float[panels * NR];
         float[] z = zeros;
         if (splitColumns(panels, e.threads())) {
-            e.parallelFor(panels, (p0, p1) -> gemmCols(dx, IN, w, false, dout, OUT, 1, OUT, IN, R, z, p0, p1));
+            e.parallelFor(panels, (p0, p1) -> gemmCols(dx, IN, w, wOff, false, dout, OUT, 1, OUT, IN, R, z, 0, p0, p1));
         } else {
-            float[] bp = pack(e, w, OUT, IN, false);
-            e.parallelFor(R, (lo, hi) -> gemmRows(dx, IN, bp, dout, OUT, 1, OUT, IN, z, lo, hi));
+            float[] bp = pack(e, w, wOff, OUT, IN, false);
+            e.parallelFor(R, (lo, hi) -> gemmRows(dx, 0, IN, bp, dout, OUT, 1, OUT, IN, z, 0, lo, hi));
         }
     }
 
@@ -110,23 +117,24 @@ public final class VectorMatmul {
 
     /**
      * Packs B (K, N) into zero-padded panels [panel][k][NR]. transposed: B = src(N, K)ᵀ (forward's Wᵀ);
-     * else B = src(K, N) as stored. Panels are split across the engine's threads. Returns the shared buffer.
+     * else B = src(K, N) as stored; src's element 0 at srcOff. Panels are split across the engine's threads. Returns
+     * the shared buffer.
      */
-    private float[] pack(Engine e, float[] src, int rows, int cols, boolean transposed) {
+    private float[] pack(Engine e, float[] src, int srcOff, int rows, int cols, boolean transposed) {
         int K = transposed ? cols : rows, N = transposed ? rows : cols;
         int panels = (N + NR - 1) / NR;
         int need = panels * NR * K;
         if (packed.length < need) packed = new float[need];
         float[] bp = packed;
-        e.parallelFor(panels, (p0, p1) -> packBlock(bp, 0, src, transposed, K, N, p0, p1, 0, K));
+        e.parallelFor(panels, (p0, p1) -> packBlock(bp, 0, src, srcOff, transposed, K, N, p0, p1, 0, K));
         return bp;
     }
 
     /**
      * Packs panels [p0, p1) of B (K, N), rows k in [pc, pc + kc), into dst as [p − dstP0][k − pc][NR], zero-padded.
-     * transposed: B = src(N, K)ᵀ; else B = src(K, N).
+     * transposed: B = src(N, K)ᵀ; else B = src(K, N); src's element 0 at srcOff.
      */
-    static void packBlock(float[] dst, int dstP0, float[] src, boolean transposed, int K, int N,
+    static void packBlock(float[] dst, int dstP0, float[] src, int srcOff, boolean transposed, int K, int N,
                           int p0, int p1, int pc, int kc) {
         for (int p = p0; p < p1; p++) {
             int n0 = p * NR, nn = Math.min(NR, N - n0), base = (p - dstP0) * kc * NR;
@@ -134,14 +142,14 @@ public final class VectorMatmul {
                 for (int k0 = 0; k0 < kc; k0 += PACK_KB) {
                     int k1 = Math.min(kc, k0 + PACK_KB);
                     for (int j = 0; j < nn; j++) {
-                        int s = (n0 + j) * K + pc;              // src row n0+j = column n0+j of B
+                        int s = srcOff + (n0 + j) * K + pc;     // src row n0+j = column n0+j of B
                         for (int k = k0; k < k1; k++) dst[base + k * NR + j] = src[s + k];
                     }
                 }
                 if (nn < NR) for (int k = 0; k < kc; k++) java.util.Arrays.fill(dst, base + k * NR + nn, base + (k + 1) * NR, 0f);
             } else {
                 for (int k = 0; k < kc; k++) {
-                    int s = (pc + k) * N + n0, d = base + k * NR;
+                    int s = srcOff + (pc + k) * N + n0, d = base + k * NR;
                     for (int v = 0; v < NR; v += L) {
                         VectorMask<Float> m = S.indexInRange(v, nn);
                         FloatVector.fromArray(S, src, s + v, m).intoArray(dst, d + v);
@@ -154,34 +162,36 @@ public final class VectorMatmul {
     // ---------------------------------------------------------------------------------------------- GEMM driver
 
     /**
-     * C rows [m0, m1) of C(M, N) (+)= A(M, K)·B, A(m, k) at a[m·aRs + k·aCs], B packed. C starts from bias(N)
-     * broadcast over rows when bias != null (forward), else from its own contents (backward accumulates).
+     * C rows [m0, m1) of C(M, N) (+)= A(M, K)·B, C(m, n) at c[cBase + m·ldc + n], A(m, k) at a[m·aRs + k·aCs], B
+     * packed. C starts from bias(N) at biasOff broadcast over rows when bias != null (forward), else from its own
+     * contents (backward accumulates).
      */
-    static void gemmRows(float[] c, int ldc, float[] bp, float[] a, int aRs, int aCs, int K, int N,
-                         float[] bias, int m0, int m1) {
+    static void gemmRows(float[] c, int cBase, int ldc, float[] bp, float[] a, int aRs, int aCs, int K, int N,
+                         float[] bias, int biasOff, int m0, int m1) {
         int panels = (N + NR - 1) / NR;
         for (int pc = 0; pc < K; pc += KC) {
             int kc = Math.min(KC, K - pc);
             for (int mc = m0; mc < m1; mc += MC) {
-                block(c, ldc, bp, pc * NR, K * NR, 0, panels, a, aRs, aCs, pc, kc, N, bias, mc, Math.min(mc + MC, m1));
+                block(c, cBase, ldc, bp, pc * NR, K * NR, 0, panels, a, aRs, aCs, pc, kc, N, bias, biasOff, mc, Math.min(mc + MC, m1));
             }
         }
     }
 
     /**
      * Output panels [p0, p1) of C(M, N) (+)= A(M, K)·B for all M rows, B read from src (see packBlock) and packed
-     * here per block of NCP panels × KC rows into a per-thread buffer, right before use, so it stays in cache.
+     * here per block of NCP panels × KC rows into a per-thread buffer, right before use, so it stays in cache (src's
+     * element 0 at srcOff; bias at biasOff).
      */
-    static void gemmCols(float[] c, int ldc, float[] src, boolean transposed, float[] a, int aRs, int aCs, int K, int N,
-                         int M, float[] bias, int p0, int p1) {
+    static void gemmCols(float[] c, int ldc, float[] src, int srcOff, boolean transposed, float[] a, int aRs, int aCs,
+                         int K, int N, int M, float[] bias, int biasOff, int p0, int p1) {
         float[] bb = B_BLOCK.get();
         for (int jc = p0; jc < p1; jc += NCP) {
             int jEnd = Math.min(jc + NCP, p1);
             for (int pc = 0; pc < K; pc += KC) {
                 int kc = Math.min(KC, K - pc);
-                packBlock(bb, jc, src, transposed, K, N, jc, jEnd, pc, kc);
+                packBlock(bb, jc, src, srcOff, transposed, K, N, jc, jEnd, pc, kc);
                 for (int mc = 0; mc < M; mc += MC) {
-                    block(c, ldc, bb, 0, kc * NR, jc, jEnd, a, aRs, aCs, pc, kc, N, bias, mc, Math.min(mc + MC, M));
+                    block(c, 0, ldc, bb, 0, kc * NR, jc, jEnd, a, aRs, aCs, pc, kc, N, bias, biasOff, mc, Math.min(mc + MC, M));
                 }
             }
         }
@@ -189,10 +199,11 @@ public final class VectorMatmul {
 
     /**
      * One A block (rows [mc, mEnd), k in [pc, pc + kc)) times panels [p0, p1) of packed B, panel p's k-block at
-     * bp[bBase + (p − p0)·bStride]. C starts from bias at pc = 0 when bias != null, else from itself.
+     * bp[bBase + (p − p0)·bStride]; C(m, n) at c[cBase + m·ldc + n]. C starts from bias (at biasOff) at pc = 0 when
+     * bias != null, else from itself.
      */
-    private static void block(float[] c, int ldc, float[] bp, int bBase, int bStride, int p0, int p1,
-                              float[] a, int aRs, int aCs, int pc, int kc, int N, float[] bias, int mc, int mEnd) {
+    private static void block(float[] c, int cBase, int ldc, float[] bp, int bBase, int bStride, int p0, int p1,
+                              float[] a, int aRs, int aCs, int pc, int kc, int N, float[] bias, int biasOff, int mc, int mEnd) {
         boolean fromBias = bias != null && pc == 0;
         float[] ab = a;                                         // A block: element (m, k) at ab[abBase + m·abRs + k·abCs]
         int abRs = aRs, abCs = aCs, abBase = pc * aCs;
@@ -208,14 +219,14 @@ public final class VectorMatmul {
             int m = mc;
             if (nn == NR) {
                 for (; m + MR <= mEnd; m += MR) {
-                    int cOff = m * ldc + n0;
-                    if (fromBias) tile(ab, abBase + m * abRs, abRs, abCs, bp, bOff, kc, bias, n0, 0, c, cOff, ldc);
+                    int cOff = cBase + m * ldc + n0;
+                    if (fromBias) tile(ab, abBase + m * abRs, abRs, abCs, bp, bOff, kc, bias, biasOff + n0, 0, c, cOff, ldc);
                     else tile(ab, abBase + m * abRs, abRs, abCs, bp, bOff, kc, c, cOff, ldc, c, cOff, ldc);
                 }
             }
             for (; m < mEnd; m++) {
-                int cOff = m * ldc + n0;
-                if (fromBias) edgeRow(ab, abBase + m * abRs, abCs, bp, bOff, kc, bias, n0, c, cOff, nn);
+                int cOff = cBase + m * ldc + n0;
+                if (fromBias) edgeRow(ab, abBase + m * abRs, abCs, bp, bOff, kc, bias, biasOff + n0, c, cOff, nn);
                 else edgeRow(ab, abBase + m * abRs, abCs, bp, bOff, kc, c, cOff, c, cOff, nn);
             }
         }
@@ -279,13 +290,13 @@ public final class VectorMatmul {
         }
     }
 
-    /** db[o] += Σ_r dout[r, o] for o in [o0, o1), ascending r. */
-    static void biasGrad(float[] db, float[] dout, int R, int OUT, int o0, int o1) {
+    /** db[o] += Σ_r dout[r, o] for o in [o0, o1), ascending r; db at dbOff. */
+    static void biasGrad(float[] db, int dbOff, float[] dout, int R, int OUT, int o0, int o1) {
         for (int o = o0; o < o1; o += L) {
             VectorMask<Float> mask = S.indexInRange(o, o1);
-            FloatVector acc = FloatVector.fromArray(S, db, o, mask);
+            FloatVector acc = FloatVector.fromArray(S, db, dbOff + o, mask);
             for (int r = 0; r < R; r++) acc = acc.add(FloatVector.fromArray(S, dout, r * OUT + o, mask));
-            acc.intoArray(db, o, mask);
+            acc.intoArray(db, dbOff + o, mask);
         }
     }
 
@@ -296,16 +307,16 @@ public final class VectorMatmul {
      * (the four rows stay in L1). Threads split OUT. Per element: lane-wise FMA over IN in L-steps, the lanes summed
      * in a fixed pairwise order ({@link #sumLanes}), then the scalar tail (Math.fma, as the vector part).
      */
-    public void forwardGemv(Engine e, float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
-        e.parallelFor(OUT, (o0, o1) -> gemvCols(out, x, w, b, R, IN, OUT, o0, o1));
+    public void forwardGemv(Engine e, float[] out, float[] x, float[] w, int wOff, float[] b, int bOff, int R, int IN, int OUT) {
+        e.parallelFor(OUT, (o0, o1) -> gemvCols(out, x, w, wOff, b, bOff, R, IN, OUT, o0, o1));
     }
 
-    static void gemvCols(float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT, int o0, int o1) {
+    static void gemvCols(float[] out, float[] x, float[] w, int wOff, float[] b, int bOff, int R, int IN, int OUT, int o0, int o1) {
         float[] lanes = LANES.get();
         int iv = IN - IN % L;
         int o = o0;
         for (; o + 4 <= o1; o += 4) {
-            int w0 = o * IN, w1 = w0 + IN, w2 = w1 + IN, w3 = w2 + IN;
+            int w0 = wOff + o * IN, w1 = w0 + IN, w2 = w1 + IN, w3 = w2 + IN;
             for (int r = 0; r < R; r++) {
                 int xr = r * IN;
                 FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
@@ -316,19 +327,19 @@ public final class VectorMatmul {
                     s2 = xv.fma(FloatVector.fromArray(S, w, w2 + i), s2);
                     s3 = xv.fma(FloatVector.fromArray(S, w, w3 + i), s3);
                 }
-                out[r * OUT + o] = b[o] + finishDot(s0, lanes, x, xr, w, w0, iv, IN);
-                out[r * OUT + o + 1] = b[o + 1] + finishDot(s1, lanes, x, xr, w, w1, iv, IN);
-                out[r * OUT + o + 2] = b[o + 2] + finishDot(s2, lanes, x, xr, w, w2, iv, IN);
-                out[r * OUT + o + 3] = b[o + 3] + finishDot(s3, lanes, x, xr, w, w3, iv, IN);
+                out[r * OUT + o] = b[bOff + o] + finishDot(s0, lanes, x, xr, w, w0, iv, IN);
+                out[r * OUT + o + 1] = b[bOff + o + 1] + finishDot(s1, lanes, x, xr, w, w1, iv, IN);
+                out[r * OUT + o + 2] = b[bOff + o + 2] + finishDot(s2, lanes, x, xr, w, w2, iv, IN);
+                out[r * OUT + o + 3] = b[bOff + o + 3] + finishDot(s3, lanes, x, xr, w, w3, iv, IN);
             }
         }
         for (; o < o1; o++) {
-            int w0 = o * IN;
+            int w0 = wOff + o * IN;
             for (int r = 0; r < R; r++) {
                 int xr = r * IN;
                 FloatVector s0 = FloatVector.zero(S);
                 for (int i = 0; i < iv; i += L) s0 = FloatVector.fromArray(S, x, xr + i).fma(FloatVector.fromArray(S, w, w0 + i), s0);
-                out[r * OUT + o] = b[o] + finishDot(s0, lanes, x, xr, w, w0, iv, IN);
+                out[r * OUT + o] = b[bOff + o] + finishDot(s0, lanes, x, xr, w, w0, iv, IN);
             }
         }
     }
@@ -360,12 +371,12 @@ public final class VectorMatmul {
      * backwardInput for few rows: dx[r, i] = Σ_o dout[r, o]·W[o, i], ascending o. Threads split IN in whole
      * vectors; a chunk of up to 4 vectors of dx[r, :] stays in registers while o runs.
      */
-    public void backwardInputAxpy(Engine e, float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
+    public void backwardInputAxpy(Engine e, float[] dx, float[] dout, float[] w, int wOff, int R, int IN, int OUT) {
         int nVec = (IN + L - 1) / L;
-        e.parallelFor(nVec, (v0, v1) -> axpyCols(dx, dout, w, R, IN, OUT, v0 * L, Math.min(v1 * L, IN)));
+        e.parallelFor(nVec, (v0, v1) -> axpyCols(dx, dout, w, wOff, R, IN, OUT, v0 * L, Math.min(v1 * L, IN)));
     }
 
-    static void axpyCols(float[] dx, float[] dout, float[] w, int R, int IN, int OUT, int i0, int i1) {
+    static void axpyCols(float[] dx, float[] dout, float[] w, int wOff, int R, int IN, int OUT, int i0, int i1) {
         for (int r = 0; r < R; r++) {
             int dr = r * IN, gr = r * OUT;
             int i = i0;
@@ -373,7 +384,7 @@ public final class VectorMatmul {
                 FloatVector d0 = FloatVector.zero(S), d1 = d0, d2 = d0, d3 = d0;
                 for (int o = 0; o < OUT; o++) {
                     FloatVector g = FloatVector.broadcast(S, dout[gr + o]);
-                    int wr = o * IN + i;
+                    int wr = wOff + o * IN + i;
                     d0 = g.fma(FloatVector.fromArray(S, w, wr), d0);
                     d1 = g.fma(FloatVector.fromArray(S, w, wr + L), d1);
                     d2 = g.fma(FloatVector.fromArray(S, w, wr + 2 * L), d2);
@@ -386,7 +397,7 @@ public final class VectorMatmul {
                 VectorMask<Float> mask = S.indexInRange(i, i1);
                 FloatVector d0 = FloatVector.zero(S);
                 for (int o = 0; o < OUT; o++) {
-                    d0 = FloatVector.broadcast(S, dout[gr + o]).fma(FloatVector.fromArray(S, w, o * IN + i, mask), d0);
+                    d0 = FloatVector.broadcast(S, dout[gr + o]).fma(FloatVector.fromArray(S, w, wOff + o * IN + i, mask), d0);
                 }
                 d0.intoArray(dx, dr + i, mask);
             }

@@ -47,9 +47,10 @@ public final class ConvKernels {
 
     /**
      * Writes output planes r = b·CO + co in [r0, r1): out[b,co,y,x] = bias[co] + Σ_{ci,ky,kx} w[co,ci,ky,kx]·x[b,ci,y+ky−1,x+kx−1]
-     * (zero outside the image). One work-item per output element (plane × pixel).
+     * (zero outside the image); w at wOff: (CO, CI, 3, 3), bias at bOff: (CO). One work-item per output element
+     * (plane × pixel).
      */
-    public static void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias,
+    public static void conv3x3Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff,
                                       int r0, int r1, int CI, int CO, int H, int W) {
         int HW = H * W;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
@@ -57,8 +58,8 @@ public final class ConvKernels {
                 int r = r0 + it;
                 int b = r / CO, co = r - b * CO;
                 float acc = 0f;
-                for (int ci = 0; ci < CI; ci++) acc += window3x3(x, (b * CI + ci) * HW, w, (co * CI + ci) * 9, 1, p, H, W);
-                out[r * HW + p] = acc + bias[co];
+                for (int ci = 0; ci < CI; ci++) acc += window3x3(x, (b * CI + ci) * HW, w, wOff + (co * CI + ci) * 9, 1, p, H, W);
+                out[r * HW + p] = acc + bias[bOff + co];
             }
         }
     }
@@ -66,9 +67,9 @@ public final class ConvKernels {
     /**
      * Writes dx planes r = b·CI + ci in [r0, r1): dx[b,ci,y,x] = Σ_{co,ky,kx} w[co,ci,ky,kx]·dout[b,co,y−ky+1,x−kx+1].
      * Forward was: out[b,co,y,x] += w[co,ci,ky,kx]·x[b,ci,y+ky−1,x+kx−1]; so dx is dout correlated with the kernel
-     * rotated by 180°. One work-item per element of dx.
+     * rotated by 180°; w at wOff. One work-item per element of dx.
      */
-    public static void conv3x3BackwardInput(float[] dx, float[] dout, float[] w,
+    public static void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int wOff,
                                             int r0, int r1, int CI, int CO, int H, int W) {
         int HW = H * W;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
@@ -76,7 +77,7 @@ public final class ConvKernels {
                 int r = r0 + it;
                 int b = r / CI, ci = r - b * CI;
                 float acc = 0f;
-                for (int co = 0; co < CO; co++) acc += window3x3(dout, (b * CO + co) * HW, w, (co * CI + ci) * 9 + 8, -1, p, H, W);
+                for (int co = 0; co < CO; co++) acc += window3x3(dout, (b * CO + co) * HW, w, wOff + (co * CI + ci) * 9 + 8, -1, p, H, W);
                 dx[r * HW + p] = acc;
             }
         }
@@ -85,9 +86,10 @@ public final class ConvKernels {
     /**
      * Accumulates dW[co, ci, ky, kx] for r = co·CI + ci in [r0, r1), one work-item per tap t = 3·ky + kx, and db[co]
      * in the work-item (ci = 0, t = 0): dW[co,ci,ky,kx] += Σ_{b,y,x} dout[b,co,y,x]·x[b,ci,y+ky−1,x+kx−1],
-     * db[co] += Σ_{b,y,x} dout[b,co,y,x]. Forward was: out[b,co,y,x] = bias[co] + Σ w[co,ci,ky,kx]·x[b,ci,y+ky−1,x+kx−1].
+     * db[co] += Σ_{b,y,x} dout[b,co,y,x]; dW at dwOff, db at dbOff. Forward was:
+     * out[b,co,y,x] = bias[co] + Σ w[co,ci,ky,kx]·x[b,ci,y+ky−1,x+kx−1].
      */
-    public static void conv3x3BackwardWeight(float[] dw, float[] db, float[] dout, float[] x,
+    public static void conv3x3BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
                                              int r0, int r1, int B, int CI, int CO, int H, int W) {
         int HW = H * W;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
@@ -103,8 +105,8 @@ public final class ConvKernels {
                         for (int xx = x0; xx < x1; xx++) acc += dout[d + y * W + xx] * x[i + y * W + xx];
                     }
                 }
-                dw[r * 9 + t] += acc;
-                if (ci == 0 && t == 0) db[co] += planeSum(dout, co * HW, CO * HW, B, HW);
+                dw[dwOff + r * 9 + t] += acc;
+                if (ci == 0 && t == 0) db[dbOff + co] += planeSum(dout, co * HW, CO * HW, B, HW);
             }
         }
     }
@@ -151,32 +153,33 @@ public final class ConvKernels {
     }
 
     /**
-     * Writes output planes r = b·CO + co in [r0, r1): out[b,co,p] = bias[co] + Σ_ci w[co,ci]·x[b,ci,p]. One work-item
-     * per output element.
+     * Writes output planes r = b·CO + co in [r0, r1): out[b,co,p] = bias[co] + Σ_ci w[co,ci]·x[b,ci,p], w at wOff:
+     * (CO, CI), bias at bOff: (CO). One work-item per output element.
      */
-    public static void conv1x1Forward(float[] out, float[] x, float[] w, float[] bias, int r0, int r1, int CI, int CO, int HW) {
+    public static void conv1x1Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff,
+                                      int r0, int r1, int CI, int CO, int HW) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             for (@Parallel int p = 0; p < HW; p++) {
                 int r = r0 + it;
                 int b = r / CO, co = r - b * CO;
                 float acc = 0f;
-                for (int ci = 0; ci < CI; ci++) acc += w[co * CI + ci] * x[(b * CI + ci) * HW + p];
-                out[r * HW + p] = acc + bias[co];
+                for (int ci = 0; ci < CI; ci++) acc += w[wOff + co * CI + ci] * x[(b * CI + ci) * HW + p];
+                out[r * HW + p] = acc + bias[bOff + co];
             }
         }
     }
 
     /**
-     * Writes dx planes r = b·CI + ci in [r0, r1): dx[b,ci,p] = Σ_co w[co,ci]·dout[b,co,p], one work-item per
-     * element. Forward was: out[b,co,p] += w[co,ci]·x[b,ci,p].
+     * Writes dx planes r = b·CI + ci in [r0, r1): dx[b,ci,p] = Σ_co w[co,ci]·dout[b,co,p] (w at wOff), one work-item
+     * per element. Forward was: out[b,co,p] += w[co,ci]·x[b,ci,p].
      */
-    public static void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int r0, int r1, int CI, int CO, int HW) {
+    public static void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int wOff, int r0, int r1, int CI, int CO, int HW) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             for (@Parallel int p = 0; p < HW; p++) {
                 int r = r0 + it;
                 int b = r / CI, ci = r - b * CI;
                 float acc = 0f;
-                for (int co = 0; co < CO; co++) acc += w[co * CI + ci] * dout[(b * CO + co) * HW + p];
+                for (int co = 0; co < CO; co++) acc += w[wOff + co * CI + ci] * dout[(b * CO + co) * HW + p];
                 dx[r * HW + p] = acc;
             }
         }
@@ -184,10 +187,10 @@ public final class ConvKernels {
 
     /**
      * Accumulates dW[co, ci] for r = co·CI + ci in [r0, r1), and db[co] in the ci = 0 iteration:
-     * dW[co,ci] += Σ_{b,p} dout[b,co,p]·x[b,ci,p], db[co] += Σ_{b,p} dout[b,co,p].
+     * dW[co,ci] += Σ_{b,p} dout[b,co,p]·x[b,ci,p], db[co] += Σ_{b,p} dout[b,co,p]; dW at dwOff, db at dbOff.
      * Forward was: out[b,co,p] = bias[co] + Σ_ci w[co,ci]·x[b,ci,p].
      */
-    public static void conv1x1BackwardWeight(float[] dw, float[] db, float[] dout, float[] x,
+    public static void conv1x1BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
                                              int r0, int r1, int B, int CI, int CO, int HW) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             int r = r0 + it;
@@ -200,8 +203,8 @@ public final class ConvKernels {
                     accB += dout[d + p];
                 }
             }
-            dw[r] += acc;
-            if (ci == 0) db[co] += accB;
+            dw[dwOff + r] += acc;
+            if (ci == 0) db[dbOff + co] += accB;
         }
     }
 }

@@ -37,9 +37,9 @@ public final class ConvTransposeKernels {
 
     /**
      * Writes output planes r = b·CO + co in [r0, r1): out[b,co,2y+ky,2x+kx] = bias[co] + Σ_ci x[b,ci,y,x]·w[ci,co,ky,kx].
-     * One work-item per output element.
+     * w at wOff: (CI, CO, 2, 2), bias at bOff: (CO). One work-item per output element.
      */
-    public static void convTranspose2x2Forward(float[] out, float[] x, float[] w, float[] bias,
+    public static void convTranspose2x2Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff,
                                                int r0, int r1, int CI, int CO, int H, int W) {
         int HW = H * W, OW = 2 * W;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
@@ -47,19 +47,19 @@ public final class ConvTransposeKernels {
                 int r = r0 + it;
                 int b = r / CO, co = r - b * CO;
                 int oy = q / OW, ox = q - oy * OW;
-                int i = (b * CI * H + (oy >> 1)) * W + (ox >> 1), k = co * 4 + (oy & 1) * 2 + (ox & 1);
+                int i = (b * CI * H + (oy >> 1)) * W + (ox >> 1), k = wOff + co * 4 + (oy & 1) * 2 + (ox & 1);
                 float acc = 0f;
                 for (int ci = 0; ci < CI; ci++) acc += x[i + ci * HW] * w[k + ci * CO * 4];
-                out[r * 4 * HW + q] = acc + bias[co];
+                out[r * 4 * HW + q] = acc + bias[bOff + co];
             }
         }
     }
 
     /**
      * Writes dx planes r = b·CI + ci in [r0, r1): dx[b,ci,y,x] = Σ_{co,ky,kx} w[ci,co,ky,kx]·dout[b,co,2y+ky,2x+kx],
-     * one work-item per element. Forward was: out[b,co,2y+ky,2x+kx] += x[b,ci,y,x]·w[ci,co,ky,kx].
+     * w at wOff, one work-item per element. Forward was: out[b,co,2y+ky,2x+kx] += x[b,ci,y,x]·w[ci,co,ky,kx].
      */
-    public static void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w,
+    public static void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int wOff,
                                                      int r0, int r1, int CI, int CO, int H, int W) {
         int HW = H * W, OW = 2 * W;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
@@ -69,7 +69,7 @@ public final class ConvTransposeKernels {
                 int y = p / W, xx = p - y * W;
                 float acc = 0f;
                 for (int co = 0; co < CO; co++) {
-                    int k = (ci * CO + co) * 4, top = (b * CO + co) * 4 * HW + 2 * y * OW + 2 * xx, bottom = top + OW;
+                    int k = wOff + (ci * CO + co) * 4, top = (b * CO + co) * 4 * HW + 2 * y * OW + 2 * xx, bottom = top + OW;
                     acc += w[k] * dout[top] + w[k + 1] * dout[top + 1] + w[k + 2] * dout[bottom] + w[k + 3] * dout[bottom + 1];
                 }
                 dx[r * HW + p] = acc;
@@ -80,9 +80,10 @@ public final class ConvTransposeKernels {
     /**
      * Accumulates dW[ci, co, ky, kx] for r = ci·CO + co in [r0, r1), one work-item per tap t = 2·ky + kx, and db[co]
      * in the work-item (ci = 0, t = 0): dW[ci,co,ky,kx] += Σ_{b,y,x} x[b,ci,y,x]·dout[b,co,2y+ky,2x+kx],
-     * db[co] += Σ_{b,oy,ox} dout[b,co,oy,ox]. Forward was: out[b,co,2y+ky,2x+kx] = bias[co] + Σ_ci x[b,ci,y,x]·w[ci,co,ky,kx].
+     * db[co] += Σ_{b,oy,ox} dout[b,co,oy,ox]; dW at dwOff, db at dbOff. Forward was:
+     * out[b,co,2y+ky,2x+kx] = bias[co] + Σ_ci x[b,ci,y,x]·w[ci,co,ky,kx].
      */
-    public static void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x,
+    public static void convTranspose2x2BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
                                                       int r0, int r1, int B, int CI, int CO, int H, int W) {
         int HW = H * W, OW = 2 * W;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
@@ -97,8 +98,8 @@ public final class ConvTransposeKernels {
                         for (int xx = 0; xx < W; xx++) acc += x[i + y * W + xx] * dout[d + 2 * y * OW + 2 * xx];
                     }
                 }
-                dw[r * 4 + t] += acc;
-                if (ci == 0 && t == 0) db[co] += ConvKernels.planeSum(dout, co * 4 * HW, CO * 4 * HW, B, 4 * HW);
+                dw[dwOff + r * 4 + t] += acc;
+                if (ci == 0 && t == 0) db[dbOff + co] += ConvKernels.planeSum(dout, co * 4 * HW, CO * 4 * HW, B, 4 * HW);
             }
         }
     }

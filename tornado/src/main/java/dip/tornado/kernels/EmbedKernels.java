@@ -34,11 +34,11 @@ public final class EmbedKernels {
         }
     }
 
-    /** out[b, :] = table[y[b], :] for rows b in [r0, r1). table: (numClasses + 1, D); y: (B); out: (B, D). */
-    public static void embeddingForward(float[] out, float[] table, int[] y, int r0, int r1, int D) {
+    /** out[b, :] = table[y[b], :] for rows b in [r0, r1). table at tOff: (numClasses + 1, D); y: (B); out: (B, D). */
+    public static void embeddingForward(float[] out, float[] table, int tOff, int[] y, int r0, int r1, int D) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             int r = r0 + it;
-            int src = y[r] * D, dst = r * D;
+            int src = tOff + y[r] * D, dst = r * D;
             for (int d = 0; d < D; d++) out[dst + d] = table[src + d];
         }
     }
@@ -46,12 +46,12 @@ public final class EmbedKernels {
     /**
      * Accumulates dtable[c, :] += Σ_{b : y[b] = c} dout[b, :] for table rows c in [c0, c1).
      * Forward was: out[b, :] = table[y[b], :]. Parallel over table rows, each scanning the batch, so two samples
-     * with the same label never write the same entry concurrently. dout: (B, D); dtable: (rows, D).
+     * with the same label never write the same entry concurrently. dout: (B, D); dtable at tOff: (rows, D).
      */
-    public static void embeddingBackward(float[] dtable, float[] dout, int[] y, int c0, int c1, int B, int D) {
+    public static void embeddingBackward(float[] dtable, int tOff, float[] dout, int[] y, int c0, int c1, int B, int D) {
         for (@Parallel int it = 0; it < c1 - c0; it++) {
             int c = c0 + it;
-            int dst = c * D;
+            int dst = tOff + c * D;
             for (int b = 0; b < B; b++) {
                 if (y[b] == c) {
                     int src = b * D;

@@ -15,9 +15,9 @@ public final class NormKernels {
 
     /**
      * RMSNorm (torch/Llama): out = x · rsqrt(mean(x²) + eps) · w.
-     * x, out: (R, D); w: (D); rstd: (R), written here and read by the backward kernels. Writes rows [r0, r1).
+     * x, out: (R, D); w at wOff: (D); rstd: (R), written here and read by the backward kernels. Writes rows [r0, r1).
      */
-    public static void rmsNormForward(float[] out, float[] rstd, float[] x, float[] w,
+    public static void rmsNormForward(float[] out, float[] rstd, float[] x, float[] w, int wOff,
                                       int r0, int r1, int D, float eps) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             int r = r0 + it;
@@ -25,44 +25,44 @@ public final class NormKernels {
             float ss = 0f;
             for (int i = 0; i < D; i++) ss += x[row + i] * x[row + i];
             float s = 1f / (float) Math.sqrt(ss / D + eps);
-            for (int i = 0; i < D; i++) out[row + i] = x[row + i] * s * w[i];
+            for (int i = 0; i < D; i++) out[row + i] = x[row + i] * s * w[wOff + i];
             rstd[r] = s;
         }
     }
 
     /**
      * Writes dx rows [r0, r1): with n = x·s (s = rstd[r]) and g = dout·w,
-     * dx = s · (g − n · mean(g·n)). dout, x, dx: (R, D); w: (D); rstd: (R) from the forward.
+     * dx = s · (g − n · mean(g·n)). dout, x, dx: (R, D); w at wOff: (D); rstd: (R) from the forward.
      * Forward was: out = x · s · w, s = (mean(x²) + eps)^(-1/2), so ds/dx_i = −s³ x_i / D = −s² n_i / D.
      */
-    public static void rmsNormBackward(float[] dx, float[] dout, float[] x, float[] w, float[] rstd,
+    public static void rmsNormBackward(float[] dx, float[] dout, float[] x, float[] w, int wOff, float[] rstd,
                                        int r0, int r1, int D) {
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             int r = r0 + it;
             int row = r * D;
             float s = rstd[r];
             float gn = 0f;                                     // Σ_i g_i n_i
-            for (int i = 0; i < D; i++) gn += dout[row + i] * w[i] * x[row + i] * s;
+            for (int i = 0; i < D; i++) gn += dout[row + i] * w[wOff + i] * x[row + i] * s;
             gn /= D;
             for (int i = 0; i < D; i++) {
                 float n = x[row + i] * s;
-                dx[row + i] = (dout[row + i] * w[i] - n * gn) * s;
+                dx[row + i] = (dout[row + i] * w[wOff + i] - n * gn) * s;
             }
         }
     }
 
     /**
-     * Accumulates into dw[d0, d1): dw[d] += Σ_r dout[r,d] · x[r,d] · rstd[r]. Parallel over the D columns, so each
-     * iteration owns dw[d] (llm.c's weight-grad axis). dout, x: (R, D); rstd: (R).
+     * Accumulates into dw[d0, d1): dw[d] += Σ_r dout[r,d] · x[r,d] · rstd[r], dw at dwOff: (D). Parallel over the
+     * D columns, so each iteration owns dw[d] (llm.c's weight-grad axis). dout, x: (R, D); rstd: (R).
      * Forward was: out[r,d] = x[r,d] · rstd[r] · w[d].
      */
-    public static void rmsNormWeightBackward(float[] dw, float[] dout, float[] x, float[] rstd,
+    public static void rmsNormWeightBackward(float[] dw, int dwOff, float[] dout, float[] x, float[] rstd,
                                              int d0, int d1, int R, int D) {
         for (@Parallel int it = 0; it < d1 - d0; it++) {
             int d = d0 + it;
             float acc = 0f;
             for (int r = 0; r < R; r++) acc += dout[r * D + d] * x[r * D + d] * rstd[r];
-            dw[d] += acc;
+            dw[dwOff + d] += acc;
         }
     }
 

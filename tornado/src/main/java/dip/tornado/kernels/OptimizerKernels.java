@@ -11,7 +11,7 @@ public final class OptimizerKernels {
     private OptimizerKernels() {
     }
 
-    /** Elements per partial sum in {@link #sumSquaresChunks}. */
+    /** The most elements per partial sum in {@link #sumSquaresSpans}. */
     public static final int CHUNK = 4096;
 
     /** Slots of the AdamW hyper-parameter array hp. */
@@ -22,17 +22,19 @@ public final class OptimizerKernels {
     public static final int GATE_CLIP = 0, GATE_APPLY = 1, GATE_SIZE = 2;
 
     /**
-     * partial[off + c] = Σ g[j]² over chunk c (j in [c·CHUNK, min(n, (c+1)·CHUNK))), for chunks c in [c0, c1),
-     * summed in order within the chunk. Chunks are fixed by n alone, so the result does not depend on how the
-     * engine splits the range.
+     * partial[c] = Σ g[j]² over span c (j in [bounds[c], bounds[c+1])), for spans c in [c0, c1), summed in order
+     * within the span by one work-item. The caller cuts the spans (bounds has one entry more than there are spans):
+     * each at most {@link #CHUNK} elements and within one parameter of the flat gradient array, so the partial sums
+     * are those of each parameter's own CHUNK-sized chunks. The spans are fixed by bounds alone, so the result does
+     * not depend on how the engine splits the range.
      */
-    public static void sumSquaresChunks(float[] partial, int off, float[] g, int c0, int c1, int n) {
+    public static void sumSquaresSpans(float[] partial, float[] g, int[] bounds, int c0, int c1) {
         for (@Parallel int it = 0; it < c1 - c0; it++) {
             int c = c0 + it;
-            int j1 = Math.min(n, (c + 1) * CHUNK);
+            int j1 = bounds[c + 1];
             float acc = 0f;
-            for (int j = c * CHUNK; j < j1; j++) acc += g[j] * g[j];
-            partial[off + c] = acc;
+            for (int j = bounds[c]; j < j1; j++) acc += g[j] * g[j];
+            partial[c] = acc;
         }
     }
 

@@ -51,9 +51,9 @@ public final class EngineDigest {
             names.add("matmul R=" + R);
             ops.add(e -> {
                 float[] out = new float[R * OUT], dx = new float[R * IN], dw = new float[OUT * IN], db = new float[OUT];
-                e.matmulForward(out, x, w, b, R, IN, OUT);
-                e.matmulBackwardInput(dx, dout, w, R, IN, OUT);
-                e.matmulBackwardWeight(dw, db, dout, x, R, IN, OUT);
+                e.matmulForward(out, x, w, 0, b, 0, R, IN, OUT);
+                e.matmulBackwardInput(dx, dout, w, 0, R, IN, OUT);
+                e.matmulBackwardWeight(dw, 0, db, 0, dout, x, R, IN, OUT);
                 return new float[][]{out, dx, dw, db};
             });
         }
@@ -66,25 +66,25 @@ public final class EngineDigest {
         names.add("conv3x3");
         ops.add(e -> {
             float[] out = new float[B * CO * HW], dx = new float[B * CI * HW], dw = new float[w3.length], db = new float[CO];
-            e.conv3x3Forward(out, x, w3, bias, B, CI, CO, H, W);
-            e.conv3x3BackwardInput(dx, dout, w3, B, CI, CO, H, W);
-            e.conv3x3BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
+            e.conv3x3Forward(out, x, w3, 0, bias, 0, B, CI, CO, H, W);
+            e.conv3x3BackwardInput(dx, dout, w3, 0, B, CI, CO, H, W);
+            e.conv3x3BackwardWeight(dw, 0, db, 0, dout, x, B, CI, CO, H, W);
             return new float[][]{out, dx, dw, db};
         });
         names.add("conv1x1");
         ops.add(e -> {
             float[] out = new float[B * CO * HW], dx = new float[B * CI * HW], dw = new float[w1.length], db = new float[CO];
-            e.conv1x1Forward(out, x, w1, bias, B, CI, CO, HW);
-            e.conv1x1BackwardInput(dx, dout, w1, B, CI, CO, HW);
-            e.conv1x1BackwardWeight(dw, db, dout, x, B, CI, CO, HW);
+            e.conv1x1Forward(out, x, w1, 0, bias, 0, B, CI, CO, HW);
+            e.conv1x1BackwardInput(dx, dout, w1, 0, B, CI, CO, HW);
+            e.conv1x1BackwardWeight(dw, 0, db, 0, dout, x, B, CI, CO, HW);
             return new float[][]{out, dx, dw, db};
         });
         names.add("convTranspose2x2");
         ops.add(e -> {
             float[] out = new float[B * CO * 4 * HW], dx = new float[B * CI * HW], dw = new float[wt.length], db = new float[CO];
-            e.convTranspose2x2Forward(out, x, wt, bias, B, CI, CO, H, W);
-            e.convTranspose2x2BackwardInput(dx, doutT, wt, B, CI, CO, H, W);
-            e.convTranspose2x2BackwardWeight(dw, db, doutT, x, B, CI, CO, H, W);
+            e.convTranspose2x2Forward(out, x, wt, 0, bias, 0, B, CI, CO, H, W);
+            e.convTranspose2x2BackwardInput(dx, doutT, wt, 0, B, CI, CO, H, W);
+            e.convTranspose2x2BackwardWeight(dw, 0, db, 0, doutT, x, B, CI, CO, H, W);
             return new float[][]{out, dx, dw, db};
         });
         int BH = 3, N = 37, HS = 24;                           // N ≥ JavaEngine.ATTN_MIN_N, with vector tails

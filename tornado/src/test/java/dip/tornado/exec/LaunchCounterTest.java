@@ -25,11 +25,13 @@ class LaunchCounterTest {
         LaunchCounter e = new LaunchCounter();
         float[] a = {1, 2, 3, 4, 5, 6}, out = new float[6], mod = new float[2 * 3 * 3];
         e.zero(a, 6);
-        e.matmulForward(out, a, new float[6], new float[3], 2, 3, 3);
+        e.matmulForward(out, a, new float[6], 0, new float[3], 0, 2, 3, 3);
         e.gateResidualForward(out, a, a.clone(), mod, 2, 1, 3, 3, 2);
+        e.sumSquaresSpans(out, a, new int[] {0, 2, 4, 6}, 3);
         e.sumTo(out, 0, a, 6, 1f);
         assertEquals(List.of(new LaunchCounter.Launch("zero", 6), new LaunchCounter.Launch("matmulForward", 6),
-                new LaunchCounter.Launch("gateResidualForward", 6), new LaunchCounter.Launch("sumTo", 1)), e.launches());
+                new LaunchCounter.Launch("gateResidualForward", 6), new LaunchCounter.Launch("sumSquaresSpans", 3),
+                new LaunchCounter.Launch("sumTo", 1)), e.launches());
         assertEquals(1f, a[0], "zero ran nothing");
         assertEquals(0f, out[0], "sumTo ran nothing");
     }

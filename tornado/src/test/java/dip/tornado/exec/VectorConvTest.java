@@ -2,12 +2,15 @@ package dip.tornado.exec;
 
 import dip.tornado.kernels.ConvKernels;
 import dip.tornado.kernels.ConvTransposeKernels;
+import dip.util.Arena;
 import dip.util.Rng;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static dip.tornado.exec.VectorMatmulTest.assertClose;
+import static dip.util.Arena.B_OFF;
+import static dip.util.Arena.W_OFF;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
@@ -15,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  * (channels 1, 3, 5, 16, 33: tails in MR rows, NR panels and KC blocks; planes 1×1 to 16×16; batches 1..7 and one
  * that spans several chunks), forward over garbage in out and backward-input over garbage in dx (both written),
  * backward-weight onto non-zero dW, db (they accumulate);
- * then 1 vs 2 (and 3) threads, bit for bit.
+ * then 1 vs 2 (and 3) threads, bit for bit. The fast paths read w and bias at offsets into larger NaN-padded arrays
+ * and write dW, db at offsets into larger arrays, leaving the rest alone ({@link Arena}).
  */
 class VectorConvTest {
     static final int[] CH = {1, 3, 5, 16, 33};
@@ -38,38 +42,42 @@ class VectorConvTest {
         float[] x = rng.normal(B * CI * HW), w = rng.normal(CO * CI * T), bias = rng.normal(CO), dout = rng.normal(B * CO * outHW);
         float[] wantOut = new float[B * CO * outHW], gotOut = rng.normal(B * CO * outHW);
         float[] wantDx = rng.normal(B * CI * HW), gotDx = wantDx.clone();
-        float[] wantDw = rng.normal(CO * CI * T), gotDw = wantDw.clone(), wantDb = rng.normal(CO), gotDb = wantDb.clone();
+        float[] wantDw = rng.normal(CO * CI * T), wantDb = rng.normal(CO);
+        float[] gotDw = Arena.at(W_OFF, wantDw, Arena.SENTINEL), gotDb = Arena.at(B_OFF, wantDb, Arena.SENTINEL);
+        float[] wA = Arena.at(W_OFF, w), bA = Arena.at(B_OFF, bias);
         var vc = new VectorConv();
         switch (op) {
             case CONV3 -> {
-                ConvKernels.conv3x3Forward(wantOut, x, w, bias, 0, B * CO, CI, CO, H, W);
-                ConvKernels.conv3x3BackwardInput(wantDx, dout, w, 0, B * CI, CI, CO, H, W);
-                ConvKernels.conv3x3BackwardWeight(wantDw, wantDb, dout, x, 0, CO * CI, B, CI, CO, H, W);
-                vc.convForward(e, gotOut, x, w, bias, B, CI, CO, H, W, 9);
-                vc.convBackwardInput(e, gotDx, dout, w, B, CI, CO, H, W, 9);
-                vc.convBackwardWeight(e, gotDw, gotDb, dout, x, B, CI, CO, H, W, 9);
+                ConvKernels.conv3x3Forward(wantOut, x, w, 0, bias, 0, 0, B * CO, CI, CO, H, W);
+                ConvKernels.conv3x3BackwardInput(wantDx, dout, w, 0, 0, B * CI, CI, CO, H, W);
+                ConvKernels.conv3x3BackwardWeight(wantDw, 0, wantDb, 0, dout, x, 0, CO * CI, B, CI, CO, H, W);
+                vc.convForward(e, gotOut, x, wA, W_OFF, bA, B_OFF, B, CI, CO, H, W, 9);
+                vc.convBackwardInput(e, gotDx, dout, wA, W_OFF, B, CI, CO, H, W, 9);
+                vc.convBackwardWeight(e, gotDw, W_OFF, gotDb, B_OFF, dout, x, B, CI, CO, H, W, 9);
             }
             case CONV1 -> {
-                ConvKernels.conv1x1Forward(wantOut, x, w, bias, 0, B * CO, CI, CO, HW);
-                ConvKernels.conv1x1BackwardInput(wantDx, dout, w, 0, B * CI, CI, CO, HW);
-                ConvKernels.conv1x1BackwardWeight(wantDw, wantDb, dout, x, 0, CO * CI, B, CI, CO, HW);
-                vc.convForward(e, gotOut, x, w, bias, B, CI, CO, 1, HW, 1);
-                vc.convBackwardInput(e, gotDx, dout, w, B, CI, CO, 1, HW, 1);
-                vc.convBackwardWeight(e, gotDw, gotDb, dout, x, B, CI, CO, 1, HW, 1);
+                ConvKernels.conv1x1Forward(wantOut, x, w, 0, bias, 0, 0, B * CO, CI, CO, HW);
+                ConvKernels.conv1x1BackwardInput(wantDx, dout, w, 0, 0, B * CI, CI, CO, HW);
+                ConvKernels.conv1x1BackwardWeight(wantDw, 0, wantDb, 0, dout, x, 0, CO * CI, B, CI, CO, HW);
+                vc.convForward(e, gotOut, x, wA, W_OFF, bA, B_OFF, B, CI, CO, 1, HW, 1);
+                vc.convBackwardInput(e, gotDx, dout, wA, W_OFF, B, CI, CO, 1, HW, 1);
+                vc.convBackwardWeight(e, gotDw, W_OFF, gotDb, B_OFF, dout, x, B, CI, CO, 1, HW, 1);
             }
             case CONVT -> {
-                ConvTransposeKernels.convTranspose2x2Forward(wantOut, x, w, bias, 0, B * CO, CI, CO, H, W);
-                ConvTransposeKernels.convTranspose2x2BackwardInput(wantDx, dout, w, 0, B * CI, CI, CO, H, W);
-                ConvTransposeKernels.convTranspose2x2BackwardWeight(wantDw, wantDb, dout, x, 0, CI * CO, B, CI, CO, H, W);
-                vc.convTForward(e, gotOut, x, w, bias, B, CI, CO, H, W);
-                vc.convTBackwardInput(e, gotDx, dout, w, B, CI, CO, H, W);
-                vc.convTBackwardWeight(e, gotDw, gotDb, dout, x, B, CI, CO, H, W);
+                ConvTransposeKernels.convTranspose2x2Forward(wantOut, x, w, 0, bias, 0, 0, B * CO, CI, CO, H, W);
+                ConvTransposeKernels.convTranspose2x2BackwardInput(wantDx, dout, w, 0, 0, B * CI, CI, CO, H, W);
+                ConvTransposeKernels.convTranspose2x2BackwardWeight(wantDw, 0, wantDb, 0, dout, x, 0, CI * CO, B, CI, CO, H, W);
+                vc.convTForward(e, gotOut, x, wA, W_OFF, bA, B_OFF, B, CI, CO, H, W);
+                vc.convTBackwardInput(e, gotDx, dout, wA, W_OFF, B, CI, CO, H, W);
+                vc.convTBackwardWeight(e, gotDw, W_OFF, gotDb, B_OFF, dout, x, B, CI, CO, H, W);
             }
         }
         assertClose(tag + " out", wantOut, gotOut, wantOut.length);
         assertClose(tag + " dx", wantDx, gotDx, wantDx.length);
-        assertClose(tag + " dW", wantDw, gotDw, wantDw.length);
-        assertClose(tag + " db", wantDb, gotDb, wantDb.length);
+        assertClose(tag + " dW", wantDw, Arena.slice(gotDw, W_OFF, wantDw.length), wantDw.length);
+        assertClose(tag + " db", wantDb, Arena.slice(gotDb, B_OFF, CO), CO);
+        Arena.assertOutsideUntouched(tag + " dW", gotDw, W_OFF, wantDw.length);
+        Arena.assertOutsideUntouched(tag + " db", gotDb, B_OFF, CO);
         return new float[][] {gotOut, gotDx, gotDw, gotDb};
     }
 
@@ -124,13 +132,16 @@ class VectorConvTest {
         int B = 6, CI = 16, CO = 32, H = 8, W = 8, HW = H * W;
         float[] x = rng.normal(B * CI * HW), w = rng.normal(CO * CI * 9), b = rng.normal(CO), dout = rng.normal(B * CO * HW);
         float[] want = new float[B * CO * HW], got = new float[B * CO * HW];
-        ConvKernels.conv3x3Forward(want, x, w, b, 0, B * CO, CI, CO, H, W);
-        two.conv3x3Forward(got, x, w, b, B, CI, CO, H, W);
+        ConvKernels.conv3x3Forward(want, x, w, 0, b, 0, 0, B * CO, CI, CO, H, W);
+        two.conv3x3Forward(got, x, Arena.at(W_OFF, w), W_OFF, Arena.at(B_OFF, b), B_OFF, B, CI, CO, H, W);
         assertClose("engine conv3x3Forward", want, got, want.length);
-        float[] wantDw = rng.normal(CO * CI * 9), gotDw = wantDw.clone(), wantDb = new float[CO], gotDb = new float[CO];
-        ConvKernels.conv3x3BackwardWeight(wantDw, wantDb, dout, x, 0, CO * CI, B, CI, CO, H, W);
-        two.conv3x3BackwardWeight(gotDw, gotDb, dout, x, B, CI, CO, H, W);
-        assertClose("engine conv3x3BackwardWeight dW", wantDw, gotDw, wantDw.length);
-        assertClose("engine conv3x3BackwardWeight db", wantDb, gotDb, wantDb.length);
+        float[] wantDw = rng.normal(CO * CI * 9), wantDb = new float[CO];
+        float[] gotDw = Arena.at(W_OFF, wantDw, Arena.SENTINEL), gotDb = Arena.zerosAt(B_OFF, CO);
+        ConvKernels.conv3x3BackwardWeight(wantDw, 0, wantDb, 0, dout, x, 0, CO * CI, B, CI, CO, H, W);
+        two.conv3x3BackwardWeight(gotDw, W_OFF, gotDb, B_OFF, dout, x, B, CI, CO, H, W);
+        assertClose("engine conv3x3BackwardWeight dW", wantDw, Arena.slice(gotDw, W_OFF, wantDw.length), wantDw.length);
+        assertClose("engine conv3x3BackwardWeight db", wantDb, Arena.slice(gotDb, B_OFF, CO), CO);
+        Arena.assertOutsideUntouched("engine conv3x3BackwardWeight dW", gotDw, W_OFF, wantDw.length);
+        Arena.assertOutsideUntouched("engine conv3x3BackwardWeight db", gotDb, B_OFF, CO);
     }
 }

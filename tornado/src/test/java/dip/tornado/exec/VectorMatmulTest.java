@@ -1,12 +1,15 @@
 package dip.tornado.exec;
 
 import dip.tornado.kernels.MatmulKernels;
+import dip.util.Arena;
 import dip.util.Rng;
 import dip.util.Tol;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static dip.util.Arena.B_OFF;
+import static dip.util.Arena.W_OFF;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every Vector API path of {@link VectorMatmul} against the scalar {@link MatmulKernels} on odd shapes (tails in
  * rows, columns, vectors, KC- and MC-blocks), with bias and with non-zero accumulators; then thread-count
- * independence (bitwise: the summation order does not depend on the split).
+ * independence (bitwise: the summation order does not depend on the split). The fast paths read W and b at
+ * offsets into larger NaN-padded arrays and write dW, db at offsets into larger arrays ({@link Arena}), as the
+ * model's flat parameter array holds them; the references take them as arrays of their own.
  */
 class VectorMatmulTest {
     static final int[] SIZES = {1, 2, 3, 4, 17, 33, 65};
@@ -24,8 +29,11 @@ class VectorMatmulTest {
 
     @AfterAll static void close() { one.close(); two.close(); }
 
-    interface Fwd { void run(VectorMatmul vm, Engine e, float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT); }
-    interface Bin { void run(VectorMatmul vm, Engine e, float[] dx, float[] dout, float[] w, int R, int IN, int OUT); }
+    interface Fwd {
+        void run(VectorMatmul vm, Engine e, float[] out, float[] x, float[] w, int wOff, float[] b, int bOff, int R, int IN, int OUT);
+    }
+
+    interface Bin { void run(VectorMatmul vm, Engine e, float[] dx, float[] dout, float[] w, int wOff, int R, int IN, int OUT); }
 
     /** |got − want| ≤ tol·max(1, max|want|), naming the index and both values. */
     static void assertClose(String what, float[] want, float[] got, int n) {
@@ -42,34 +50,37 @@ class VectorMatmulTest {
         float[] x = rng.normal(R * IN), w = rng.normal(OUT * IN), b = rng.normal(OUT);
         float[] want = new float[R * OUT], got = rng.normal(R * OUT);     // garbage in out: forward overwrites
         MatmulKernels.matmulForwardNaive(want, x, w, b, R, IN, OUT);
-        path.run(new VectorMatmul(), e, got, x, w, b, R, IN, OUT);
+        path.run(new VectorMatmul(), e, got, x, Arena.at(W_OFF, w), W_OFF, Arena.at(B_OFF, b), B_OFF, R, IN, OUT);
         assertClose(name + " R=" + R + " IN=" + IN + " OUT=" + OUT + " out", want, got, R * OUT);
     }
 
     static void checkBackwardInput(Bin path, String name, Engine e, int R, int IN, int OUT, Rng rng) {
         float[] dout = rng.normal(R * OUT), w = rng.normal(OUT * IN);
         float[] want = rng.normal(R * IN), got = want.clone();           // garbage: dx is written
-        MatmulKernels.matmulBackwardInput(want, dout, w, 0, R, IN, OUT);
-        path.run(new VectorMatmul(), e, got, dout, w, R, IN, OUT);
+        MatmulKernels.matmulBackwardInput(want, dout, w, 0, 0, R, IN, OUT);
+        path.run(new VectorMatmul(), e, got, dout, Arena.at(W_OFF, w), W_OFF, R, IN, OUT);
         assertClose(name + " R=" + R + " IN=" + IN + " OUT=" + OUT + " dx", want, got, R * IN);
     }
 
     static void checkBackwardWeight(Engine e, int R, int IN, int OUT, Rng rng) {
         float[] dout = rng.normal(R * OUT), x = rng.normal(R * IN);
-        float[] wantW = rng.normal(OUT * IN), gotW = wantW.clone(), wantB = rng.normal(OUT), gotB = wantB.clone();
-        MatmulKernels.matmulBackwardWeight(wantW, wantB, dout, x, 0, OUT, R, IN, OUT);
-        new VectorMatmul().backwardWeight(e, gotW, gotB, dout, x, R, IN, OUT);
+        float[] wantW = rng.normal(OUT * IN), wantB = rng.normal(OUT);
+        float[] gotW = Arena.at(W_OFF, wantW, Arena.SENTINEL), gotB = Arena.at(B_OFF, wantB, Arena.SENTINEL);
+        MatmulKernels.matmulBackwardWeight(wantW, 0, wantB, 0, dout, x, 0, OUT, R, IN, OUT);
+        new VectorMatmul().backwardWeight(e, gotW, W_OFF, gotB, B_OFF, dout, x, R, IN, OUT);
         String at = " R=" + R + " IN=" + IN + " OUT=" + OUT;
-        assertClose("backwardWeight" + at + " dW", wantW, gotW, OUT * IN);
-        assertClose("backwardWeight" + at + " db", wantB, gotB, OUT);
+        assertClose("backwardWeight" + at + " dW", wantW, Arena.slice(gotW, W_OFF, OUT * IN), OUT * IN);
+        assertClose("backwardWeight" + at + " db", wantB, Arena.slice(gotB, B_OFF, OUT), OUT);
+        Arena.assertOutsideUntouched("backwardWeight" + at + " dW", gotW, W_OFF, OUT * IN);
+        Arena.assertOutsideUntouched("backwardWeight" + at + " db", gotB, B_OFF, OUT);
     }
 
     @Test void handWorkedForwardWithBias() {
         // x = [[1, 2]], W = [[1, 0], [0, 1], [1, 1]], b = [10, 20, 30]  ->  out = [1+10, 2+20, 3+30]
         float[] out = new float[3];
-        new VectorMatmul().forwardGemm(one, out, new float[]{1, 2}, new float[]{1, 0, 0, 1, 1, 1}, new float[]{10, 20, 30}, 1, 2, 3);
+        new VectorMatmul().forwardGemm(one, out, new float[]{1, 2}, new float[]{1, 0, 0, 1, 1, 1}, 0, new float[]{10, 20, 30}, 0, 1, 2, 3);
         assertArrayEquals(new float[]{11, 22, 33}, out, Tol.FWD_F32);
-        new VectorMatmul().forwardGemv(one, out, new float[]{1, 2}, new float[]{1, 0, 0, 1, 1, 1}, new float[]{10, 20, 30}, 1, 2, 3);
+        new VectorMatmul().forwardGemv(one, out, new float[]{1, 2}, new float[]{1, 0, 0, 1, 1, 1}, 0, new float[]{10, 20, 30}, 0, 1, 2, 3);
         assertArrayEquals(new float[]{11, 22, 33}, out, Tol.FWD_F32);
     }
 
@@ -109,8 +120,19 @@ class VectorMatmulTest {
         int[][] shapes = {{3, 5, 7}, {5, 64, 96}, {40, 64, 96}, {70, 33, 129}};
         for (int[] s : shapes) {
             int R = s[0], IN = s[1], OUT = s[2];
-            checkForward((vm, e, out, x, w, b, r, in, o) -> e.matmulForward(out, x, w, b, r, in, o), "engine", two, R, IN, OUT, rng);
-            checkBackwardInput((vm, e, dx, dout, w, r, in, o) -> e.matmulBackwardInput(dx, dout, w, r, in, o), "engine", two, R, IN, OUT, rng);
+            checkForward((vm, e, out, x, w, wOff, b, bOff, r, in, o) -> e.matmulForward(out, x, w, wOff, b, bOff, r, in, o),
+                    "engine", two, R, IN, OUT, rng);
+            checkBackwardInput((vm, e, dx, dout, w, wOff, r, in, o) -> e.matmulBackwardInput(dx, dout, w, wOff, r, in, o),
+                    "engine", two, R, IN, OUT, rng);
+            float[] dout = rng.normal(R * OUT), x = rng.normal(R * IN);       // and the weight gradient, at offsets
+            float[] want = new float[OUT * IN], wantB = new float[OUT];
+            float[] got = Arena.zerosAt(W_OFF, OUT * IN), gotB = Arena.zerosAt(B_OFF, OUT);
+            MatmulKernels.matmulBackwardWeight(want, 0, wantB, 0, dout, x, 0, OUT, R, IN, OUT);
+            two.matmulBackwardWeight(got, W_OFF, gotB, B_OFF, dout, x, R, IN, OUT);
+            assertClose("engine backwardWeight dW", want, Arena.slice(got, W_OFF, OUT * IN), OUT * IN);
+            assertClose("engine backwardWeight db", wantB, Arena.slice(gotB, B_OFF, OUT), OUT);
+            Arena.assertOutsideUntouched("engine backwardWeight dW", got, W_OFF, OUT * IN);
+            Arena.assertOutsideUntouched("engine backwardWeight db", gotB, B_OFF, OUT);
         }
     }
 
@@ -123,12 +145,12 @@ class VectorMatmulTest {
             float[] out1 = new float[R * OUT], out2 = new float[R * OUT];
             float[] dx1 = new float[R * IN], dx2 = new float[R * IN];
             float[] dw1 = new float[OUT * IN], dw2 = new float[OUT * IN], db1 = new float[OUT], db2 = new float[OUT];
-            one.matmulForward(out1, x, w, b, R, IN, OUT);
-            two.matmulForward(out2, x, w, b, R, IN, OUT);
-            one.matmulBackwardInput(dx1, dout, w, R, IN, OUT);
-            two.matmulBackwardInput(dx2, dout, w, R, IN, OUT);
-            one.matmulBackwardWeight(dw1, db1, dout, x, R, IN, OUT);
-            two.matmulBackwardWeight(dw2, db2, dout, x, R, IN, OUT);
+            one.matmulForward(out1, x, w, 0, b, 0, R, IN, OUT);
+            two.matmulForward(out2, x, w, 0, b, 0, R, IN, OUT);
+            one.matmulBackwardInput(dx1, dout, w, 0, R, IN, OUT);
+            two.matmulBackwardInput(dx2, dout, w, 0, R, IN, OUT);
+            one.matmulBackwardWeight(dw1, 0, db1, 0, dout, x, R, IN, OUT);
+            two.matmulBackwardWeight(dw2, 0, db2, 0, dout, x, R, IN, OUT);
             assertArrayEquals(out1, out2, 0f, "forward R=" + R);
             assertArrayEquals(dx1, dx2, 0f, "backwardInput R=" + R);
             assertArrayEquals(dw1, dw2, 0f, "backwardWeight dW R=" + R);
@@ -147,7 +169,7 @@ class VectorMatmulTest {
         float[] x = rng.normal(R * IN), w = rng.normal(OUT * IN), b = rng.normal(OUT);
         for (int i = 0; i < x.length; i++) x[i] *= (float) Math.pow(2, i % 13);   // wide range: order matters
         float[] got = new float[R * OUT];
-        new VectorMatmul().forwardGemv(one, got, x, w, b, R, IN, OUT);
+        new VectorMatmul().forwardGemv(one, got, x, w, 0, b, 0, R, IN, OUT);
         for (int r = 0; r < R; r++) {
             for (int o = 0; o < OUT; o++) {
                 float[] lane = new float[L];

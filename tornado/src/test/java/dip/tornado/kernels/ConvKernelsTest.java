@@ -1,13 +1,20 @@
 package dip.tornado.kernels;
 
+import dip.util.Arena;
 import dip.util.GradCheck;
 import dip.util.Rng;
 import dip.util.Tol;
 import org.junit.jupiter.api.Test;
 
+import static dip.util.Arena.B_OFF;
+import static dip.util.Arena.W_OFF;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-/** 3×3 and 1×1 convolutions: a hand-worked case, fast vs naive over many shapes, finite-difference checks. */
+/**
+ * 3×3 and 1×1 convolutions: a hand-worked case, fast vs naive over many shapes, finite-difference checks. The kernels
+ * read weights and write weight gradients at an offset into a larger array ({@link Arena}), as in the model's flat
+ * parameter array.
+ */
 class ConvKernelsTest {
 
     @Test
@@ -24,7 +31,7 @@ class ConvKernelsTest {
         float[] bias = {0.5f};
         float[] expected = {2.5f, 3.5f, 0.5f, 5.5f, 16.5f, 20.5f, 8.5f, 49.5f, 50.5f};
         float[] out = new float[9];
-        ConvKernels.conv3x3Forward(out, x, w, bias, 0, 1, 1, 1, 3, 3);
+        ConvKernels.conv3x3Forward(out, x, Arena.at(W_OFF, w), W_OFF, Arena.at(B_OFF, bias), B_OFF, 0, 1, 1, 1, 3, 3);
         assertArrayEquals(expected, out, Tol.FWD_F32, "fast");
         ConvKernels.conv3x3ForwardNaive(out, x, w, bias, 1, 1, 1, 3, 3);
         assertArrayEquals(expected, out, Tol.FWD_F32, "naive");
@@ -35,12 +42,13 @@ class ConvKernelsTest {
         // x: 2 channels × 2 pixels = [1, 2 | 3, 4]; w = [[1, 10], [−1, 0]]; bias = [0, 5]
         // out[0] = [1 + 30, 2 + 40] = [31, 42]; out[1] = [5 − 1, 5 − 2] = [4, 3]
         float[] out = new float[4];
-        ConvKernels.conv1x1Forward(out, new float[]{1, 2, 3, 4}, new float[]{1, 10, -1, 0}, new float[]{0, 5}, 0, 2, 2, 2, 2);
+        ConvKernels.conv1x1Forward(out, new float[]{1, 2, 3, 4}, new float[]{1, 10, -1, 0}, 0, new float[]{0, 5}, 0, 0, 2, 2, 2, 2);
         assertArrayEquals(new float[]{31, 42, 4, 3}, out, Tol.FWD_F32);
     }
 
+    /** The fast kernel reads w and bias at their offsets (NaN around them) and agrees with the naive one. */
     @Test
-    void conv3x3FastMatchesNaive() {
+    void conv3x3FastWithOffsetsMatchesNaive() {
         var rng = new Rng(1);
         for (int B = 1; B <= 2; B++)
             for (int CI : new int[]{1, 3})
@@ -49,7 +57,8 @@ class ConvKernelsTest {
                         for (int W : new int[]{1, 2, 3, 4, 5, 8}) {
                             float[] x = rng.normal(B * CI * H * W), w = rng.normal(CO * CI * 9), b = rng.normal(CO);
                             float[] fast = new float[B * CO * H * W], naive = new float[B * CO * H * W];
-                            ConvKernels.conv3x3Forward(fast, x, w, b, 0, B * CO, CI, CO, H, W);
+                            ConvKernels.conv3x3Forward(fast, x, Arena.at(W_OFF, w), W_OFF, Arena.at(B_OFF, b), B_OFF,
+                                    0, B * CO, CI, CO, H, W);
                             ConvKernels.conv3x3ForwardNaive(naive, x, w, b, B, CI, CO, H, W);
                             GradCheck.assertClose("conv3x3 B" + B + " CI" + CI + " CO" + CO + " " + H + "x" + W,
                                     naive, fast, naive.length, Tol.FAST_VS_NAIVE);
@@ -57,7 +66,7 @@ class ConvKernelsTest {
     }
 
     @Test
-    void conv1x1FastMatchesNaive() {
+    void conv1x1FastWithOffsetsMatchesNaive() {
         var rng = new Rng(2);
         for (int B = 1; B <= 3; B++)
             for (int CI = 1; CI <= 4; CI += 3)
@@ -65,13 +74,16 @@ class ConvKernelsTest {
                     for (int HW = 1; HW <= 7; HW += 3) {
                         float[] x = rng.normal(B * CI * HW), w = rng.normal(CO * CI), b = rng.normal(CO);
                         float[] fast = new float[B * CO * HW], naive = new float[B * CO * HW];
-                        ConvKernels.conv1x1Forward(fast, x, w, b, 0, B * CO, CI, CO, HW);
+                        ConvKernels.conv1x1Forward(fast, x, Arena.at(W_OFF, w), W_OFF, Arena.at(B_OFF, b), B_OFF, 0, B * CO, CI, CO, HW);
                         ConvKernels.conv1x1ForwardNaive(naive, x, w, b, B, CI, CO, HW);
                         GradCheck.assertClose("conv1x1", naive, fast, naive.length, Tol.FAST_VS_NAIVE);
                     }
     }
 
-    /** L = ⟨conv3x3(x; w, b), dout⟩ against the three backward outputs, on several shapes including 1- and 2-wide planes. */
+    /**
+     * L = ⟨conv3x3(x; w, b), dout⟩ against the three backward outputs, on several shapes including 1- and 2-wide
+     * planes; w read at its offset, dw and db written at theirs and nowhere else.
+     */
     @Test
     void conv3x3BackwardMatchesFiniteDifferences() {
         var rng = new Rng(3);
@@ -81,9 +93,12 @@ class ConvKernelsTest {
             int B = s[0], CI = s[1], CO = s[2], H = s[3], W = s[4];
             float[] x = rng.normal(B * CI * H * W), w = rng.normal(CO * CI * 9), b = rng.normal(CO);
             float[] dout = rng.normal(B * CO * H * W);
-            float[] dx = new float[x.length], dw = new float[w.length], db = new float[CO];
-            ConvKernels.conv3x3BackwardInput(dx, dout, w, 0, B * CI, CI, CO, H, W);
-            ConvKernels.conv3x3BackwardWeight(dw, db, dout, x, 0, CO * CI, B, CI, CO, H, W);
+            float[] dx = new float[x.length], dwA = Arena.zerosAt(W_OFF, w.length), dbA = Arena.zerosAt(B_OFF, CO);
+            ConvKernels.conv3x3BackwardInput(dx, dout, Arena.at(W_OFF, w), W_OFF, 0, B * CI, CI, CO, H, W);
+            ConvKernels.conv3x3BackwardWeight(dwA, W_OFF, dbA, B_OFF, dout, x, 0, CO * CI, B, CI, CO, H, W);
+            Arena.assertOutsideUntouched("conv3x3 dw", dwA, W_OFF, w.length);
+            Arena.assertOutsideUntouched("conv3x3 db", dbA, B_OFF, CO);
+            float[] dw = Arena.slice(dwA, W_OFF, w.length), db = Arena.slice(dbA, B_OFF, CO);
             float[] out = new float[dout.length];
             GradCheck.assertDirectional("conv3x3 dx", xs -> {
                 ConvKernels.conv3x3ForwardNaive(out, xs, w, b, B, CI, CO, H, W);
@@ -105,9 +120,12 @@ class ConvKernelsTest {
         var rng = new Rng(4);
         int B = 2, CI = 3, CO = 5, HW = 7;
         float[] x = rng.normal(B * CI * HW), w = rng.normal(CO * CI), b = rng.normal(CO), dout = rng.normal(B * CO * HW);
-        float[] dx = new float[x.length], dw = new float[w.length], db = new float[CO];
-        ConvKernels.conv1x1BackwardInput(dx, dout, w, 0, B * CI, CI, CO, HW);
-        ConvKernels.conv1x1BackwardWeight(dw, db, dout, x, 0, CO * CI, B, CI, CO, HW);
+        float[] dx = new float[x.length], dwA = Arena.zerosAt(W_OFF, w.length), dbA = Arena.zerosAt(B_OFF, CO);
+        ConvKernels.conv1x1BackwardInput(dx, dout, Arena.at(W_OFF, w), W_OFF, 0, B * CI, CI, CO, HW);
+        ConvKernels.conv1x1BackwardWeight(dwA, W_OFF, dbA, B_OFF, dout, x, 0, CO * CI, B, CI, CO, HW);
+        Arena.assertOutsideUntouched("conv1x1 dw", dwA, W_OFF, w.length);
+        Arena.assertOutsideUntouched("conv1x1 db", dbA, B_OFF, CO);
+        float[] dw = Arena.slice(dwA, W_OFF, w.length), db = Arena.slice(dbA, B_OFF, CO);
         float[] out = new float[dout.length];
         GradCheck.assertDirectional("conv1x1 dx", xs -> {
             ConvKernels.conv1x1ForwardNaive(out, xs, w, b, B, CI, CO, HW);
@@ -132,16 +150,19 @@ class ConvKernelsTest {
         var rng = new Rng(5);
         int B = 2, CI = 3, CO = 5, H = 4, W = 3;
         float[] x = rng.normal(B * CI * H * W), w = rng.normal(CO * CI * 9), dout = rng.normal(B * CO * H * W);
-        float[] dx1 = new float[x.length], dw1 = new float[w.length], db1 = new float[CO];
-        ConvKernels.conv3x3BackwardInput(dx1, dout, w, 0, B * CI, CI, CO, H, W);
-        ConvKernels.conv3x3BackwardWeight(dw1, db1, dout, x, 0, CO * CI, B, CI, CO, H, W);
+        float[] wA = Arena.at(W_OFF, w);
+        float[] dx1 = new float[x.length], dw1 = Arena.zerosAt(W_OFF, w.length), db1 = Arena.zerosAt(B_OFF, CO);
+        ConvKernels.conv3x3BackwardInput(dx1, dout, wA, W_OFF, 0, B * CI, CI, CO, H, W);
+        ConvKernels.conv3x3BackwardWeight(dw1, W_OFF, db1, B_OFF, dout, x, 0, CO * CI, B, CI, CO, H, W);
         float[] dx2 = dx1.clone(), dw2 = dw1.clone(), db2 = db1.clone();
-        ConvKernels.conv3x3BackwardInput(dx2, dout, w, 0, 2, CI, CO, H, W);            // two slices
-        ConvKernels.conv3x3BackwardInput(dx2, dout, w, 2, B * CI, CI, CO, H, W);
-        ConvKernels.conv3x3BackwardWeight(dw2, db2, dout, x, 0, 7, B, CI, CO, H, W);
-        ConvKernels.conv3x3BackwardWeight(dw2, db2, dout, x, 7, CO * CI, B, CI, CO, H, W);
-        for (int i = 0; i < w.length; i++) dw1[i] *= 2;
-        for (int i = 0; i < CO; i++) db1[i] *= 2;
+        ConvKernels.conv3x3BackwardInput(dx2, dout, wA, W_OFF, 0, 2, CI, CO, H, W);            // two slices
+        ConvKernels.conv3x3BackwardInput(dx2, dout, wA, W_OFF, 2, B * CI, CI, CO, H, W);
+        ConvKernels.conv3x3BackwardWeight(dw2, W_OFF, db2, B_OFF, dout, x, 0, 7, B, CI, CO, H, W);
+        ConvKernels.conv3x3BackwardWeight(dw2, W_OFF, db2, B_OFF, dout, x, 7, CO * CI, B, CI, CO, H, W);
+        Arena.assertOutsideUntouched("dw", dw2, W_OFF, w.length);
+        Arena.assertOutsideUntouched("db", db2, B_OFF, CO);
+        for (int i = 0; i < w.length; i++) dw1[W_OFF + i] *= 2;
+        for (int i = 0; i < CO; i++) db1[B_OFF + i] *= 2;
         GradCheck.assertClose("dx", dx1, dx2, dx1.length, Tol.FWD_F32);
         GradCheck.assertClose("dw", dw1, dw2, dw1.length, Tol.FWD_F32);
         GradCheck.assertClose("db", db1, db2, db1.length, Tol.FWD_F32);

@@ -1,6 +1,7 @@
 package dip.tornado.kernels;
 
 import dip.tornado.exec.JavaEngine;
+import dip.util.Arena;
 import dip.util.GradCheck;
 import dip.util.Rng;
 import dip.util.Tol;
@@ -54,16 +55,17 @@ class EmbedKernelsTest {
     void embeddingForwardKnownCase() {
         // table (3, 2): rows [1, 2], [3, 4], [5, 6]; y = [2, 0, 2]
         float[] table = {1, 2, 3, 4, 5, 6}, out = new float[6];
-        EmbedKernels.embeddingForward(out, table, new int[]{2, 0, 2}, 0, 3, 2);
+        EmbedKernels.embeddingForward(out, Arena.at(Arena.W_OFF, table), Arena.W_OFF, new int[]{2, 0, 2}, 0, 3, 2);
         assertArrayEquals(new float[]{5, 6, 1, 2, 5, 6}, out, 0f);
     }
 
     @Test
     void embeddingBackwardSumsRepeatedLabels() {
         // y = [2, 0, 2]: row 2 gets dout[0] + dout[2], row 0 gets dout[1], row 1 nothing.
-        float[] dout = {1, 2, 3, 4, 10, 20}, dtable = new float[6];
-        EmbedKernels.embeddingBackward(dtable, dout, new int[]{2, 0, 2}, 0, 3, 3, 2);
-        assertArrayEquals(new float[]{3, 4, 0, 0, 11, 22}, dtable, 0f);
+        float[] dout = {1, 2, 3, 4, 10, 20}, dtable = Arena.zerosAt(Arena.W_OFF, 6);
+        EmbedKernels.embeddingBackward(dtable, Arena.W_OFF, dout, new int[]{2, 0, 2}, 0, 3, 3, 2);
+        assertArrayEquals(new float[]{3, 4, 0, 0, 11, 22}, Arena.slice(dtable, Arena.W_OFF, 6), 0f);
+        Arena.assertOutsideUntouched("dtable", dtable, Arena.W_OFF, 6);
     }
 
     @Test
@@ -74,15 +76,15 @@ class EmbedKernelsTest {
         for (int b = 0; b < B; b++) y[b] = rng.nextInt(rows);
         y[1] = y[4];                                                      // a repeated label on purpose
         float[] table = rng.normal(rows * D), dout = rng.normal(B * D), dtable = new float[rows * D];
-        EmbedKernels.embeddingBackward(dtable, dout, y, 0, rows, B, D);
+        EmbedKernels.embeddingBackward(dtable, 0, dout, y, 0, rows, B, D);
         GradCheck.assertDirectional("table", ts -> {
             float[] out = new float[B * D];
-            EmbedKernels.embeddingForward(out, ts, y, 0, B, D);
+            EmbedKernels.embeddingForward(out, ts, 0, y, 0, B, D);
             return GradCheck.dot(out, dout, out.length);
         }, table, dtable, rng, 1e-2, Tol.GRAD_REL);
         float[] sliced = new float[rows * D];
         try (var engine = new JavaEngine(3)) {
-            engine.parallelFor(rows, (lo, hi) -> EmbedKernels.embeddingBackward(sliced, dout, y, lo, hi, B, D));
+            engine.parallelFor(rows, (lo, hi) -> EmbedKernels.embeddingBackward(sliced, 0, dout, y, lo, hi, B, D));
         }
         assertArrayEquals(dtable, sliced, 0f);
     }

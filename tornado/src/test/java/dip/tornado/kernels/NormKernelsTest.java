@@ -1,5 +1,6 @@
 package dip.tornado.kernels;
 
+import dip.util.Arena;
 import dip.util.GradCheck;
 import dip.util.Rng;
 import dip.util.Tol;
@@ -7,14 +8,18 @@ import org.junit.jupiter.api.Test;
 
 import java.util.function.ToDoubleFunction;
 
+import static dip.util.Arena.W_OFF;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-/** RMSNorm and LayerNorm kernels: hand-worked cases and finite-difference checks of every backward. */
+/**
+ * RMSNorm and LayerNorm kernels: hand-worked cases and finite-difference checks of every backward; RMSNorm's weight
+ * and its gradient at an offset into a larger array ({@link Arena}).
+ */
 class NormKernelsTest {
 
     static float[] rms(float[] x, float[] w, int R, int D, float eps) {
         float[] out = new float[R * D], rstd = new float[R];
-        NormKernels.rmsNormForward(out, rstd, x, w, 0, R, D, eps);
+        NormKernels.rmsNormForward(out, rstd, x, w, 0, 0, R, D, eps);
         return out;
     }
 
@@ -30,22 +35,25 @@ class NormKernelsTest {
         // Row 1: x = [2, 2, -4], mean(x²) = 8, rsqrt(9) = 1/3 -> [2/3, 4/3, 4/3].
         float[] x = {1, 2, 2, 2, 2, -4}, w = {1, 2, -1};
         float[] out = new float[6], rstd = new float[2];
-        NormKernels.rmsNormForward(out, rstd, x, w, 0, 2, 3, 1f);
+        NormKernels.rmsNormForward(out, rstd, x, Arena.at(W_OFF, w), W_OFF, 0, 2, 3, 1f);
         assertArrayEquals(new float[]{0.5f, 2f, -1f, 2f / 3, 4f / 3, 4f / 3}, out, Tol.FWD_F32, "rmsNorm out");
         assertArrayEquals(new float[]{0.5f, 1f / 3}, rstd, Tol.FWD_F32, "rmsNorm rstd");
     }
 
+    /** dx and dw against finite differences, w read at its offset and dw written at its own, nowhere else. */
     @Test
-    void rmsNormBackwardMatchesFiniteDifferences() {
+    void rmsNormBackwardWithOffsetsMatchesFiniteDifferences() {
         var rng = new Rng(1);
         int R = 5, D = 7;
         float eps = 1e-6f;
-        float[] x = rng.normal(R * D), w = rng.normal(D), dout = rng.normal(R * D);
+        float[] x = rng.normal(R * D), w = rng.normal(D), dout = rng.normal(R * D), wA = Arena.at(W_OFF, w);
         float[] out = new float[R * D], rstd = new float[R];
-        NormKernels.rmsNormForward(out, rstd, x, w, 0, R, D, eps);
-        float[] dx = new float[R * D], dw = new float[D];
-        NormKernels.rmsNormBackward(dx, dout, x, w, rstd, 0, R, D);
-        NormKernels.rmsNormWeightBackward(dw, dout, x, rstd, 0, D, R, D);
+        NormKernels.rmsNormForward(out, rstd, x, wA, W_OFF, 0, R, D, eps);
+        float[] dx = new float[R * D], dwA = Arena.zerosAt(W_OFF + 2, D);
+        NormKernels.rmsNormBackward(dx, dout, x, wA, W_OFF, rstd, 0, R, D);
+        NormKernels.rmsNormWeightBackward(dwA, W_OFF + 2, dout, x, rstd, 0, D, R, D);
+        Arena.assertOutsideUntouched("rmsNorm dw", dwA, W_OFF + 2, D);
+        float[] dw = Arena.slice(dwA, W_OFF + 2, D);
         ToDoubleFunction<float[]> lossX = xs -> GradCheck.dot(rms(xs, w, R, D, eps), dout, R * D);
         ToDoubleFunction<float[]> lossW = ws -> GradCheck.dot(rms(x, ws, R, D, eps), dout, R * D);
         GradCheck.assertDirectional("rmsNorm dx", lossX, x, dx, rng, 1e-2, Tol.GRAD_REL);
@@ -58,13 +66,13 @@ class NormKernelsTest {
         int R = 3, D = 5;
         float[] x = rng.normal(R * D), w = rng.normal(D), dout = rng.normal(R * D);
         float[] out = new float[R * D], rstd = new float[R];
-        NormKernels.rmsNormForward(out, rstd, x, w, 0, R, D, 1e-6f);
+        NormKernels.rmsNormForward(out, rstd, x, w, 0, 0, R, D, 1e-6f);
         float[] dx1 = new float[R * D], dx2 = new float[R * D], dw1 = new float[D], dw2 = new float[D];
-        NormKernels.rmsNormBackward(dx1, dout, x, w, rstd, 0, R, D);
-        NormKernels.rmsNormWeightBackward(dw1, dout, x, rstd, 0, D, R, D);
+        NormKernels.rmsNormBackward(dx1, dout, x, w, 0, rstd, 0, R, D);
+        NormKernels.rmsNormWeightBackward(dw1, 0, dout, x, rstd, 0, D, R, D);
         for (int i = 0; i < 2; i++) {
-            NormKernels.rmsNormBackward(dx2, dout, x, w, rstd, 0, R, D);
-            NormKernels.rmsNormWeightBackward(dw2, dout, x, rstd, 0, D, R, D);
+            NormKernels.rmsNormBackward(dx2, dout, x, w, 0, rstd, 0, R, D);
+            NormKernels.rmsNormWeightBackward(dw2, 0, dout, x, rstd, 0, D, R, D);
         }
         for (int i = 0; i < D; i++) dw1[i] *= 2;
         assertArrayEquals(dx1, dx2, 0f, "dx is written, not accumulated");
@@ -102,8 +110,8 @@ class NormKernelsTest {
         float[] x = rng.normal(R * D), w = rng.normal(D);
         float[] whole = rms(x, w, R, D, 1e-6f);
         float[] sliced = new float[R * D], rstd = new float[R];
-        NormKernels.rmsNormForward(sliced, rstd, x, w, 2, R, D, 1e-6f);
-        NormKernels.rmsNormForward(sliced, rstd, x, w, 0, 2, D, 1e-6f);
+        NormKernels.rmsNormForward(sliced, rstd, x, w, 0, 2, R, D, 1e-6f);
+        NormKernels.rmsNormForward(sliced, rstd, x, w, 0, 0, 2, D, 1e-6f);
         assertArrayEquals(whole, sliced, 0f, "rmsNorm in two slices");
     }
 }

@@ -3,10 +3,56 @@ package dip.tornado.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dip.tornado.exec.JavaEngine;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class OptimizerKernelsTest {
+
+    /**
+     * Two parameters' gradients laid end to end in one flat array (5000 and 3 floats), cut into spans that never pass
+     * CHUNK elements nor a parameter's end: the partial sums are those of each parameter's own CHUNK-sized chunks
+     * (what a per-parameter chunking summed), bit for bit; a range split in two, and the engine's sliced launch, give
+     * the same bits as the whole range.
+     */
+    @Test
+    void sumSquaresSpansAreThePerParameterChunkSums() {
+        int C = OptimizerKernels.CHUNK, n1 = 5000, n2 = 3;
+        assertEquals(4096, C, "the bounds below assume CHUNK = 4096");
+        int[] bounds = {0, 4096, 5000, 5003};
+        int chunks = bounds.length - 1;
+        SplittableRandom r = new SplittableRandom(3);
+        float[] g = new float[n1 + n2];
+        for (int i = 0; i < g.length; i++) g[i] = (float) (r.nextGaussian() * Math.pow(2, r.nextInt(-12, 12)));
+
+        float[] want = new float[chunks];                     // per parameter, chunks of CHUNK from its own start
+        int c = 0;
+        for (int[] p : new int[][] {{0, n1}, {n1, n2}}) {
+            for (int j0 = 0; j0 < p[1]; j0 += C) {
+                float acc = 0f;
+                for (int j = j0; j < Math.min(p[1], j0 + C); j++) acc += g[p[0] + j] * g[p[0] + j];
+                want[c++] = acc;
+            }
+        }
+        assertEquals(chunks, c);
+
+        float[] whole = new float[chunks];
+        OptimizerKernels.sumSquaresSpans(whole, g, bounds, 0, chunks);
+        float[] split = new float[chunks];
+        Arrays.fill(split, Float.NaN);
+        OptimizerKernels.sumSquaresSpans(split, g, bounds, 0, 1);
+        OptimizerKernels.sumSquaresSpans(split, g, bounds, 1, chunks);
+        float[] engine = new float[chunks];
+        try (var e = new JavaEngine(2)) {
+            e.sumSquaresSpans(engine, g, bounds, chunks);
+        }
+        for (int i = 0; i < chunks; i++) {
+            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(whole[i]), "span " + i);
+            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(split[i]), "span " + i + ", split range");
+            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(engine[i]), "span " + i + ", engine");
+        }
+    }
 
     /** The device-compilable fma gives Math.fma's bits, including sums that fall next to a float rounding tie. */
     @Test

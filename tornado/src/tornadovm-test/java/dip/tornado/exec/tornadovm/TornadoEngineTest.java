@@ -41,9 +41,10 @@ class TornadoEngineTest {
         int R = 37, IN = 24, OUT = 19;
         var rng = new Rng(7);
         float[] x = rng.normal(R * IN), w = rng.normal(OUT * IN), b = rng.normal(OUT);
+        float[] wA = dip.util.Arena.at(3, w), bA = dip.util.Arena.at(7, b);            // at offsets, NaN around them
         float[] h = new float[R * OUT], y = new float[R * OUT], ref = new float[R * OUT], href = new float[R * OUT];
         Pass pass = new Pass("linear-silu", new Object[] {x}, new Object[] {y}, () -> {
-            dev.matmulForward(h, x, w, b, R, IN, OUT);
+            dev.matmulForward(h, x, wA, 3, bA, 7, R, IN, OUT);
             dev.siluForward(y, h, R * OUT);
         });
         for (int run = 0; run < 3; run++) {
@@ -51,7 +52,7 @@ class TornadoEngineTest {
             var before = dev.stats().copy();
             dev.run(pass);
             var d = delta(before, dev.stats());
-            cpu.matmulForward(href, x, w, b, R, IN, OUT);
+            cpu.matmulForward(href, x, w, 0, b, 0, R, IN, OUT);
             cpu.siluForward(ref, href, R * OUT);
             assertClose("run " + run, ref, y);
             if (run > 0) {

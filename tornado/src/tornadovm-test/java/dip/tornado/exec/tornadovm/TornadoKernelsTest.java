@@ -4,10 +4,13 @@ package dip.tornado.exec.tornadovm;
 // own TaskGraph over its whole range (r0 = 0, r1 = n), and must match the same method called on the CPU. Compiled
 // and run only by the `tornadovm` profile, whose argLine names dip.tornado.Parallel and turns TornadoVM's bailout
 // recovery off (-Dtornado.recover.bailout=False): a kernel TornadoVM cannot compile for the device then fails here
-// instead of quietly running as sequential Java on the host.
+// instead of quietly running as sequential Java on the host. Weights and weight gradients sit at nonzero offsets in
+// larger arrays (dip.util.Arena), as in the model's flat parameter array.
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dip.util.Arena.B_OFF;
+import static dip.util.Arena.W_OFF;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dip.tornado.kernels.ActivationKernels;
@@ -18,10 +21,12 @@ import dip.tornado.kernels.ConvKernels;
 import dip.tornado.kernels.ConvTransposeKernels;
 import dip.tornado.kernels.EmbedKernels;
 import dip.tornado.kernels.NormKernels;
+import dip.tornado.kernels.OptimizerKernels;
 import dip.tornado.kernels.PatchKernels;
 import dip.tornado.kernels.PoolKernels;
 import dip.tornado.kernels.RopeKernels;
 import dip.tornado.kernels.SwigluKernels;
+import dip.util.Arena;
 import dip.util.Rng;
 import dip.util.Tol;
 
@@ -69,10 +74,10 @@ class TornadoKernelsTest {
         int R = 37, D = 48;
         float eps = 1e-6f;
         var rng = new Rng(21);
-        float[] x = rng.normal(R * D), w = rng.normal(D);
+        float[] x = rng.normal(R * D), w = Arena.at(W_OFF, rng.normal(D));
         float[] out = nan(R * D), rstd = nan(R), outD = nan(R * D), rstdD = nan(R);
-        NormKernels.rmsNormForward(out, rstd, x, w, 0, R, D, eps);
-        onDevice(g -> g.task("rmsNormForward", NormKernels::rmsNormForward, outD, rstdD, x, w, 0, R, D, eps),
+        NormKernels.rmsNormForward(out, rstd, x, w, W_OFF, 0, R, D, eps);
+        onDevice(g -> g.task("rmsNormForward", NormKernels::rmsNormForward, outD, rstdD, x, w, W_OFF, 0, R, D, eps),
                 new Object[] {x, w}, new Object[] {outD, rstdD});
         assertClose("rmsNormForward out", out, outD);
         assertClose("rmsNormForward rstd", rstd, rstdD);
@@ -167,10 +172,10 @@ class TornadoKernelsTest {
         for (int[] s : shapes) {
             int B = s[0], CI = s[1], CO = s[2], H = s[3], W = s[4];
             var rng = new Rng(28 + H * W);
-            float[] x = rng.normal(B * CI * H * W), w = rng.normal(CO * CI * 9), bias = rng.normal(CO);
+            float[] x = rng.normal(B * CI * H * W), w = Arena.at(W_OFF, rng.normal(CO * CI * 9)), bias = Arena.at(B_OFF, rng.normal(CO));
             float[] out = nan(B * CO * H * W), outD = nan(B * CO * H * W);
-            ConvKernels.conv3x3Forward(out, x, w, bias, 0, B * CO, CI, CO, H, W);
-            onDevice(g -> g.task("conv3x3Forward", ConvKernels::conv3x3Forward, outD, x, w, bias, 0, B * CO, CI, CO, H, W),
+            ConvKernels.conv3x3Forward(out, x, w, W_OFF, bias, B_OFF, 0, B * CO, CI, CO, H, W);
+            onDevice(g -> g.task("conv3x3Forward", ConvKernels::conv3x3Forward, outD, x, w, W_OFF, bias, B_OFF, 0, B * CO, CI, CO, H, W),
                     new Object[] {x, w, bias}, new Object[] {outD});
             assertClose("conv3x3Forward " + Arrays.toString(s), out, outD);
         }
@@ -205,13 +210,18 @@ class TornadoKernelsTest {
     void rmsNormBackward() {
         int R = 23, D = 40;
         var rng = new Rng(31);
-        float[] x = rng.normal(R * D), w = rng.normal(D), dout = rng.normal(R * D), rstd = new float[R];
-        NormKernels.rmsNormForward(new float[R * D], rstd, x, w, 0, R, D, 1e-6f);
+        float[] x = rng.normal(R * D), w = Arena.at(W_OFF, rng.normal(D)), dout = rng.normal(R * D), rstd = new float[R];
+        NormKernels.rmsNormForward(new float[R * D], rstd, x, w, W_OFF, 0, R, D, 1e-6f);
         float[] dx = rng.normal(R * D), dxD = dx.clone();                 // garbage: every element must be written
-        NormKernels.rmsNormBackward(dx, dout, x, w, rstd, 0, R, D);
-        onDevice(g -> g.task("rmsNormBackward", NormKernels::rmsNormBackward, dxD, dout, x, w, rstd, 0, R, D),
+        NormKernels.rmsNormBackward(dx, dout, x, w, W_OFF, rstd, 0, R, D);
+        onDevice(g -> g.task("rmsNormBackward", NormKernels::rmsNormBackward, dxD, dout, x, w, W_OFF, rstd, 0, R, D),
                 new Object[] {dout, x, w, rstd, dxD}, new Object[] {dxD});
         assertClose("rmsNormBackward", dx, dxD);
+        float[] dw = Arena.at(B_OFF, rng.normal(D), Arena.SENTINEL), dwD = dw.clone();     // accumulated at its offset
+        NormKernels.rmsNormWeightBackward(dw, B_OFF, dout, x, rstd, 0, D, R, D);
+        onDevice(g -> g.task("rmsNormWeightBackward", NormKernels::rmsNormWeightBackward, dwD, B_OFF, dout, x, rstd, 0, D, R, D),
+                new Object[] {dout, x, rstd, dwD}, new Object[] {dwD});
+        assertSliceClose("rmsNormWeightBackward", dw, dwD, B_OFF, D);
     }
 
     @Test
@@ -243,18 +253,20 @@ class TornadoKernelsTest {
         for (int[] s : shapes) {
             int B = s[0], CI = s[1], CO = s[2], H = s[3], W = s[4];
             var rng = new Rng(33 + H * W);
-            float[] x = rng.normal(B * CI * H * W), w = rng.normal(CO * CI * 9), dout = rng.normal(B * CO * H * W);
+            float[] x = rng.normal(B * CI * H * W), w = Arena.at(W_OFF, rng.normal(CO * CI * 9)), dout = rng.normal(B * CO * H * W);
             float[] dx = rng.normal(B * CI * H * W), dxD = dx.clone();
-            ConvKernels.conv3x3BackwardInput(dx, dout, w, 0, B * CI, CI, CO, H, W);
-            onDevice(g -> g.task("conv3x3BackwardInput", ConvKernels::conv3x3BackwardInput, dxD, dout, w, 0, B * CI, CI, CO, H, W),
+            ConvKernels.conv3x3BackwardInput(dx, dout, w, W_OFF, 0, B * CI, CI, CO, H, W);
+            onDevice(g -> g.task("conv3x3BackwardInput", ConvKernels::conv3x3BackwardInput, dxD, dout, w, W_OFF, 0, B * CI, CI, CO, H, W),
                     new Object[] {dout, w, dxD}, new Object[] {dxD});
             assertClose("conv3x3BackwardInput " + Arrays.toString(s), dx, dxD);
-            float[] dw = rng.normal(CO * CI * 9), dwD = dw.clone(), db = rng.normal(CO), dbD = db.clone();
-            ConvKernels.conv3x3BackwardWeight(dw, db, dout, x, 0, CO * CI, B, CI, CO, H, W);
-            onDevice(g -> g.task("conv3x3BackwardWeight", ConvKernels::conv3x3BackwardWeight, dwD, dbD, dout, x, 0, CO * CI, B, CI, CO, H, W),
+            float[] dw = Arena.at(W_OFF, rng.normal(CO * CI * 9), Arena.SENTINEL), dwD = dw.clone();
+            float[] db = Arena.at(B_OFF, rng.normal(CO), Arena.SENTINEL), dbD = db.clone();
+            ConvKernels.conv3x3BackwardWeight(dw, W_OFF, db, B_OFF, dout, x, 0, CO * CI, B, CI, CO, H, W);
+            onDevice(g -> g.task("conv3x3BackwardWeight", ConvKernels::conv3x3BackwardWeight, dwD, W_OFF, dbD, B_OFF, dout, x,
+                            0, CO * CI, B, CI, CO, H, W),
                     new Object[] {dout, x, dwD, dbD}, new Object[] {dwD, dbD});
-            assertClose("conv3x3BackwardWeight dw " + Arrays.toString(s), dw, dwD);
-            assertClose("conv3x3BackwardWeight db " + Arrays.toString(s), db, dbD);
+            assertSliceClose("conv3x3BackwardWeight dw " + Arrays.toString(s), dw, dwD, W_OFF, CO * CI * 9);
+            assertSliceClose("conv3x3BackwardWeight db " + Arrays.toString(s), db, dbD, B_OFF, CO);
         }
     }
 
@@ -262,12 +274,43 @@ class TornadoKernelsTest {
     void convTranspose2x2Forward() {
         int B = 2, CI = 3, CO = 4, H = 3, W = 5;
         var rng = new Rng(34);
-        float[] x = rng.normal(B * CI * H * W), w = rng.normal(CI * CO * 4), bias = rng.normal(CO);
+        float[] x = rng.normal(B * CI * H * W), w = Arena.at(W_OFF, rng.normal(CI * CO * 4)), bias = Arena.at(B_OFF, rng.normal(CO));
         float[] out = nan(B * CO * 4 * H * W), outD = nan(B * CO * 4 * H * W);
-        ConvTransposeKernels.convTranspose2x2Forward(out, x, w, bias, 0, B * CO, CI, CO, H, W);
-        onDevice(g -> g.task("convTranspose2x2Forward", ConvTransposeKernels::convTranspose2x2Forward, outD, x, w, bias, 0, B * CO, CI, CO, H, W),
+        ConvTransposeKernels.convTranspose2x2Forward(out, x, w, W_OFF, bias, B_OFF, 0, B * CO, CI, CO, H, W);
+        onDevice(g -> g.task("convTranspose2x2Forward", ConvTransposeKernels::convTranspose2x2Forward, outD, x, w, W_OFF,
+                        bias, B_OFF, 0, B * CO, CI, CO, H, W),
                 new Object[] {x, w, bias}, new Object[] {outD});
         assertClose("convTranspose2x2Forward", out, outD);
+    }
+
+    @Test
+    void embeddingForwardAndBackward() {
+        int classes = 5, B = 7, D = 12;
+        var rng = new Rng(35);
+        int[] y = {4, 0, 2, 4, 1, 0, 4};
+        float[] table = Arena.at(W_OFF, rng.normal(classes * D)), dout = rng.normal(B * D);
+        float[] out = nan(B * D), outD = nan(B * D);
+        EmbedKernels.embeddingForward(out, table, W_OFF, y, 0, B, D);
+        onDevice(g -> g.task("embeddingForward", EmbedKernels::embeddingForward, outD, table, W_OFF, y, 0, B, D),
+                new Object[] {table, y}, new Object[] {outD});
+        assertClose("embeddingForward", out, outD);
+        float[] dt = Arena.at(B_OFF, rng.normal(classes * D), Arena.SENTINEL), dtD = dt.clone();
+        EmbedKernels.embeddingBackward(dt, B_OFF, dout, y, 0, classes, B, D);
+        onDevice(g -> g.task("embeddingBackward", EmbedKernels::embeddingBackward, dtD, B_OFF, dout, y, 0, classes, B, D),
+                new Object[] {dout, y, dtD}, new Object[] {dtD});
+        assertSliceClose("embeddingBackward", dt, dtD, B_OFF, classes * D);
+    }
+
+    /** Two parameters' gradients end to end (5000 and 3 floats), cut into spans of at most CHUNK within each. */
+    @Test
+    void sumSquaresSpans() {
+        int[] bounds = {0, 4096, 5000, 5003};
+        int chunks = bounds.length - 1;
+        float[] g = new Rng(36).normal(5003), partial = nan(chunks), partialD = nan(chunks);
+        OptimizerKernels.sumSquaresSpans(partial, g, bounds, 0, chunks);
+        onDevice(t -> t.task("sumSquaresSpans", OptimizerKernels::sumSquaresSpans, partialD, g, bounds, 0, chunks),
+                new Object[] {g, bounds}, new Object[] {partialD});
+        assertClose("sumSquaresSpans", partial, partialD);
     }
 
     // ---------------------------------------------------------------------------------------------------- helpers
@@ -286,6 +329,15 @@ class TornadoKernelsTest {
         } catch (Exception e) {
             throw new IllegalStateException("TornadoVM run failed: " + e, e);
         }
+    }
+
+    /**
+     * A weight gradient at [off, off + n) of a larger array: that slice as {@link #assertClose}, and the device left
+     * every element outside it as it was.
+     */
+    private static void assertSliceClose(String what, float[] ref, float[] got, int off, int n) {
+        assertClose(what, Arena.slice(ref, off, n), Arena.slice(got, off, n));
+        Arena.assertOutsideUntouched(what, got, off, n);
     }
 
     /** An output buffer filled with NaN, so an element the device does not write fails the comparison. */

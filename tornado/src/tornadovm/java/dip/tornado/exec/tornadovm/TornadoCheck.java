@@ -41,21 +41,21 @@ public final class TornadoCheck {
         boolean ok = true;
 
         float[] yCpu = new float[R * OUT], yDev = new float[R * OUT];
-        Runnable cpuF = () -> cpu.matmulForward(yCpu, x, w, b, R, IN, OUT);
+        Runnable cpuF = () -> cpu.matmulForward(yCpu, x, w, 0, b, 0, R, IN, OUT);
         Runnable devF = () -> dev.run(new Pass("forward" + R, new Object[] {x}, new Object[] {yDev},
-                () -> dev.matmulForward(yDev, x, w, b, R, IN, OUT)));
+                () -> dev.matmulForward(yDev, x, w, 0, b, 0, R, IN, OUT)));
         ok &= report("matmulForward", R, IN, OUT, cpuF, devF, yCpu, yDev, null);
 
         float[] dxCpu = new float[R * IN], dxDev = new float[R * IN];
-        Runnable cpuI = () -> cpu.matmulBackwardInput(dxCpu, dout, w, R, IN, OUT);
+        Runnable cpuI = () -> cpu.matmulBackwardInput(dxCpu, dout, w, 0, R, IN, OUT);
         Runnable devI = () -> dev.run(new Pass("backwardInput" + R, new Object[] {dout}, new Object[] {dxDev},
-                () -> dev.matmulBackwardInput(dxDev, dout, w, R, IN, OUT)));
+                () -> dev.matmulBackwardInput(dxDev, dout, w, 0, R, IN, OUT)));
         ok &= report("matmulBackInput", R, IN, OUT, cpuI, devI, dxCpu, dxDev, null);
 
         float[] dwCpu = new float[OUT * IN], dwDev = new float[OUT * IN], dbCpu = new float[OUT], dbDev = new float[OUT];
-        Runnable cpuW = () -> cpu.matmulBackwardWeight(dwCpu, dbCpu, dout, x, R, IN, OUT);
+        Runnable cpuW = () -> cpu.matmulBackwardWeight(dwCpu, 0, dbCpu, 0, dout, x, R, IN, OUT);
         Runnable devW = () -> dev.run(new Pass("backwardWeight" + R, new Object[] {dout, x}, new Object[] {dwDev, dbDev},
-                () -> dev.matmulBackwardWeight(dwDev, dbDev, dout, x, R, IN, OUT)));
+                () -> dev.matmulBackwardWeight(dwDev, 0, dbDev, 0, dout, x, R, IN, OUT)));
         ok &= report("matmulBackWeight", R, IN, OUT, cpuW, devW, dwCpu, dwDev, new float[][] {dbCpu, dbDev});
         return ok;
     }

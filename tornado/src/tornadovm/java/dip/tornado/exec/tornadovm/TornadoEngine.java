@@ -989,21 +989,21 @@ public final class TornadoEngine implements Engine {
     }
 
     @Override
-    public void rmsNormForward(float[] out, float[] rstd, float[] x, float[] w, int R, int D, float eps) {
-        if (onHost(2, out, rstd, x, w)) cpu.rmsNormForward(out, rstd, x, w, R, D, eps);
-        else if ((R) > 0) record("rmsNormForward", tid -> TaskPackage.createPackage(tid, NormKernels::rmsNormForward, out, rstd, x, w, 0, R, D, eps), 2, 0, out, rstd, x, w);
+    public void rmsNormForward(float[] out, float[] rstd, float[] x, float[] w, int wOff, int R, int D, float eps) {
+        if (onHost(2, out, rstd, x, w)) cpu.rmsNormForward(out, rstd, x, w, wOff, R, D, eps);
+        else if ((R) > 0) record("rmsNormForward", tid -> TaskPackage.createPackage(tid, NormKernels::rmsNormForward, out, rstd, x, w, wOff, 0, R, D, eps), 2, 0, out, rstd, x, w);
     }
 
     @Override
-    public void rmsNormBackward(float[] dx, float[] dout, float[] x, float[] w, float[] rstd, int R, int D) {
-        if (onHost(1, dx, dout, x, w, rstd)) cpu.rmsNormBackward(dx, dout, x, w, rstd, R, D);
-        else if ((R) > 0) record("rmsNormBackward", tid -> TaskPackage.createPackage(tid, NormKernels::rmsNormBackward, dx, dout, x, w, rstd, 0, R, D), 1, 0, dx, dout, x, w, rstd);
+    public void rmsNormBackward(float[] dx, float[] dout, float[] x, float[] w, int wOff, float[] rstd, int R, int D) {
+        if (onHost(1, dx, dout, x, w, rstd)) cpu.rmsNormBackward(dx, dout, x, w, wOff, rstd, R, D);
+        else if ((R) > 0) record("rmsNormBackward", tid -> TaskPackage.createPackage(tid, NormKernels::rmsNormBackward, dx, dout, x, w, wOff, rstd, 0, R, D), 1, 0, dx, dout, x, w, rstd);
     }
 
     @Override
-    public void rmsNormWeightBackward(float[] dw, float[] dout, float[] x, float[] rstd, int R, int D) {
-        if (onHost(1, dw, dout, x, rstd)) cpu.rmsNormWeightBackward(dw, dout, x, rstd, R, D);
-        else if ((D) > 0) record("rmsNormWeightBackward", tid -> TaskPackage.createPackage(tid, NormKernels::rmsNormWeightBackward, dw, dout, x, rstd, 0, D, R, D), 0, 1, dw, dout, x, rstd);
+    public void rmsNormWeightBackward(float[] dw, int dwOff, float[] dout, float[] x, float[] rstd, int R, int D) {
+        if (onHost(1, dw, dout, x, rstd)) cpu.rmsNormWeightBackward(dw, dwOff, dout, x, rstd, R, D);
+        else if ((D) > 0) record("rmsNormWeightBackward", tid -> TaskPackage.createPackage(tid, NormKernels::rmsNormWeightBackward, dw, dwOff, dout, x, rstd, 0, D, R, D), 0, 1, dw, dout, x, rstd);
     }
 
     @Override
@@ -1103,15 +1103,15 @@ public final class TornadoEngine implements Engine {
     }
 
     @Override
-    public void embeddingForward(float[] out, float[] table, int[] y, int B, int D) {
-        if (onHost(1, out, table, y)) cpu.embeddingForward(out, table, y, B, D);
-        else if ((B) > 0) record("embeddingForward", tid -> TaskPackage.createPackage(tid, EmbedKernels::embeddingForward, out, table, y, 0, B, D), 1, 0, out, table, y);
+    public void embeddingForward(float[] out, float[] table, int tOff, int[] y, int B, int D) {
+        if (onHost(1, out, table, y)) cpu.embeddingForward(out, table, tOff, y, B, D);
+        else if ((B) > 0) record("embeddingForward", tid -> TaskPackage.createPackage(tid, EmbedKernels::embeddingForward, out, table, tOff, y, 0, B, D), 1, 0, out, table, y);
     }
 
     @Override
-    public void embeddingBackward(float[] dtable, float[] dout, int[] y, int classes, int B, int D) {
-        if (onHost(1, dtable, dout, y)) cpu.embeddingBackward(dtable, dout, y, classes, B, D);
-        else if ((classes) > 0) record("embeddingBackward", tid -> TaskPackage.createPackage(tid, EmbedKernels::embeddingBackward, dtable, dout, y, 0, classes, B, D), 0, 1, dtable, dout, y);
+    public void embeddingBackward(float[] dtable, int tOff, float[] dout, int[] y, int classes, int B, int D) {
+        if (onHost(1, dtable, dout, y)) cpu.embeddingBackward(dtable, tOff, dout, y, classes, B, D);
+        else if ((classes) > 0) record("embeddingBackward", tid -> TaskPackage.createPackage(tid, EmbedKernels::embeddingBackward, dtable, tOff, dout, y, 0, classes, B, D), 0, 1, dtable, dout, y);
     }
 
     @Override
@@ -1229,9 +1229,9 @@ public final class TornadoEngine implements Engine {
     }
 
     @Override
-    public void sumSquaresChunks(float[] partial, int off, float[] g, int n) {
-        if (onHost(1, partial, g)) cpu.sumSquaresChunks(partial, off, g, n);
-        else if (((n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK) > 0) record("sumSquaresChunks", tid -> TaskPackage.createPackage(tid, OptimizerKernels::sumSquaresChunks, partial, off, g, 0, (n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK, n), 1, 0, partial, g);
+    public void sumSquaresSpans(float[] partial, float[] g, int[] bounds, int chunks) {
+        if (onHost(1, partial, g, bounds)) cpu.sumSquaresSpans(partial, g, bounds, chunks);
+        else if ((chunks) > 0) record("sumSquaresSpans", tid -> TaskPackage.createPackage(tid, OptimizerKernels::sumSquaresSpans, partial, g, bounds, 0, chunks), 1, 0, partial, g, bounds);
     }
 
     @Override
@@ -1254,75 +1254,75 @@ public final class TornadoEngine implements Engine {
     }
 
     @Override
-    public void matmulForward(float[] out, float[] x, float[] w, float[] b, int R, int IN, int OUT) {
-        if (onHost(1, out, x, w, b)) cpu.matmulForward(out, x, w, b, R, IN, OUT);
-        else if ((R) > 0) record("matmulForward", tid -> TaskPackage.createPackage(tid, MatmulKernels::matmulForward, out, x, w, b, 0, R, IN, OUT), 1, 0, out, x, w, b);
+    public void matmulForward(float[] out, float[] x, float[] w, int wOff, float[] b, int bOff, int R, int IN, int OUT) {
+        if (onHost(1, out, x, w, b)) cpu.matmulForward(out, x, w, wOff, b, bOff, R, IN, OUT);
+        else if ((R) > 0) record("matmulForward", tid -> TaskPackage.createPackage(tid, MatmulKernels::matmulForward, out, x, w, wOff, b, bOff, 0, R, IN, OUT), 1, 0, out, x, w, b);
     }
 
     @Override
-    public void matmulBackwardInput(float[] dx, float[] dout, float[] w, int R, int IN, int OUT) {
-        if (onHost(1, dx, dout, w)) cpu.matmulBackwardInput(dx, dout, w, R, IN, OUT);
-        else if ((R) > 0) record("matmulBackwardInput", tid -> TaskPackage.createPackage(tid, MatmulKernels::matmulBackwardInput, dx, dout, w, 0, R, IN, OUT), 1, 0, dx, dout, w);
+    public void matmulBackwardInput(float[] dx, float[] dout, float[] w, int wOff, int R, int IN, int OUT) {
+        if (onHost(1, dx, dout, w)) cpu.matmulBackwardInput(dx, dout, w, wOff, R, IN, OUT);
+        else if ((R) > 0) record("matmulBackwardInput", tid -> TaskPackage.createPackage(tid, MatmulKernels::matmulBackwardInput, dx, dout, w, wOff, 0, R, IN, OUT), 1, 0, dx, dout, w);
     }
 
     @Override
-    public void matmulBackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int R, int IN, int OUT) {
-        if (onHost(2, dw, db, dout, x)) cpu.matmulBackwardWeight(dw, db, dout, x, R, IN, OUT);
-        else if ((R == 0 ? 0 : OUT) > 0) record("matmulBackwardWeight", tid -> TaskPackage.createPackage(tid, MatmulKernels::matmulBackwardWeight, dw, db, dout, x, 0, OUT, R, IN, OUT), 0, 2, dw, db, dout, x);
+    public void matmulBackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x, int R, int IN, int OUT) {
+        if (onHost(2, dw, db, dout, x)) cpu.matmulBackwardWeight(dw, dwOff, db, dbOff, dout, x, R, IN, OUT);
+        else if ((R == 0 ? 0 : OUT) > 0) record("matmulBackwardWeight", tid -> TaskPackage.createPackage(tid, MatmulKernels::matmulBackwardWeight, dw, dwOff, db, dbOff, dout, x, 0, OUT, R, IN, OUT), 0, 2, dw, db, dout, x);
     }
 
     @Override
-    public void conv3x3Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
-        if (onHost(1, out, x, w, bias)) cpu.conv3x3Forward(out, x, w, bias, B, CI, CO, H, W);
-        else if ((B * CO) > 0) record("conv3x3Forward", tid -> TaskPackage.createPackage(tid, ConvKernels::conv3x3Forward, out, x, w, bias, 0, B * CO, CI, CO, H, W), 1, 0, out, x, w, bias);
+    public void conv3x3Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff, int B, int CI, int CO, int H, int W) {
+        if (onHost(1, out, x, w, bias)) cpu.conv3x3Forward(out, x, w, wOff, bias, bOff, B, CI, CO, H, W);
+        else if ((B * CO) > 0) record("conv3x3Forward", tid -> TaskPackage.createPackage(tid, ConvKernels::conv3x3Forward, out, x, w, wOff, bias, bOff, 0, B * CO, CI, CO, H, W), 1, 0, out, x, w, bias);
     }
 
     @Override
-    public void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
-        if (onHost(1, dx, dout, w)) cpu.conv3x3BackwardInput(dx, dout, w, B, CI, CO, H, W);
-        else if ((B * CI) > 0) record("conv3x3BackwardInput", tid -> TaskPackage.createPackage(tid, ConvKernels::conv3x3BackwardInput, dx, dout, w, 0, B * CI, CI, CO, H, W), 1, 0, dx, dout, w);
+    public void conv3x3BackwardInput(float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int H, int W) {
+        if (onHost(1, dx, dout, w)) cpu.conv3x3BackwardInput(dx, dout, w, wOff, B, CI, CO, H, W);
+        else if ((B * CI) > 0) record("conv3x3BackwardInput", tid -> TaskPackage.createPackage(tid, ConvKernels::conv3x3BackwardInput, dx, dout, w, wOff, 0, B * CI, CI, CO, H, W), 1, 0, dx, dout, w);
     }
 
     @Override
-    public void conv3x3BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
-        if (onHost(2, dw, db, dout, x)) cpu.conv3x3BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
-        else if ((B == 0 ? 0 : CO * CI) > 0) record("conv3x3BackwardWeight", tid -> TaskPackage.createPackage(tid, ConvKernels::conv3x3BackwardWeight, dw, db, dout, x, 0, CO * CI, B, CI, CO, H, W), 0, 2, dw, db, dout, x);
+    public void conv3x3BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+        if (onHost(2, dw, db, dout, x)) cpu.conv3x3BackwardWeight(dw, dwOff, db, dbOff, dout, x, B, CI, CO, H, W);
+        else if ((B == 0 ? 0 : CO * CI) > 0) record("conv3x3BackwardWeight", tid -> TaskPackage.createPackage(tid, ConvKernels::conv3x3BackwardWeight, dw, dwOff, db, dbOff, dout, x, 0, CO * CI, B, CI, CO, H, W), 0, 2, dw, db, dout, x);
     }
 
     @Override
-    public void conv1x1Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int HW) {
-        if (onHost(1, out, x, w, bias)) cpu.conv1x1Forward(out, x, w, bias, B, CI, CO, HW);
-        else if ((B * CO) > 0) record("conv1x1Forward", tid -> TaskPackage.createPackage(tid, ConvKernels::conv1x1Forward, out, x, w, bias, 0, B * CO, CI, CO, HW), 1, 0, out, x, w, bias);
+    public void conv1x1Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff, int B, int CI, int CO, int HW) {
+        if (onHost(1, out, x, w, bias)) cpu.conv1x1Forward(out, x, w, wOff, bias, bOff, B, CI, CO, HW);
+        else if ((B * CO) > 0) record("conv1x1Forward", tid -> TaskPackage.createPackage(tid, ConvKernels::conv1x1Forward, out, x, w, wOff, bias, bOff, 0, B * CO, CI, CO, HW), 1, 0, out, x, w, bias);
     }
 
     @Override
-    public void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int HW) {
-        if (onHost(1, dx, dout, w)) cpu.conv1x1BackwardInput(dx, dout, w, B, CI, CO, HW);
-        else if ((B * CI) > 0) record("conv1x1BackwardInput", tid -> TaskPackage.createPackage(tid, ConvKernels::conv1x1BackwardInput, dx, dout, w, 0, B * CI, CI, CO, HW), 1, 0, dx, dout, w);
+    public void conv1x1BackwardInput(float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int HW) {
+        if (onHost(1, dx, dout, w)) cpu.conv1x1BackwardInput(dx, dout, w, wOff, B, CI, CO, HW);
+        else if ((B * CI) > 0) record("conv1x1BackwardInput", tid -> TaskPackage.createPackage(tid, ConvKernels::conv1x1BackwardInput, dx, dout, w, wOff, 0, B * CI, CI, CO, HW), 1, 0, dx, dout, w);
     }
 
     @Override
-    public void conv1x1BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int HW) {
-        if (onHost(2, dw, db, dout, x)) cpu.conv1x1BackwardWeight(dw, db, dout, x, B, CI, CO, HW);
-        else if ((B == 0 ? 0 : CO * CI) > 0) record("conv1x1BackwardWeight", tid -> TaskPackage.createPackage(tid, ConvKernels::conv1x1BackwardWeight, dw, db, dout, x, 0, CO * CI, B, CI, CO, HW), 0, 2, dw, db, dout, x);
+    public void conv1x1BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x, int B, int CI, int CO, int HW) {
+        if (onHost(2, dw, db, dout, x)) cpu.conv1x1BackwardWeight(dw, dwOff, db, dbOff, dout, x, B, CI, CO, HW);
+        else if ((B == 0 ? 0 : CO * CI) > 0) record("conv1x1BackwardWeight", tid -> TaskPackage.createPackage(tid, ConvKernels::conv1x1BackwardWeight, dw, dwOff, db, dbOff, dout, x, 0, CO * CI, B, CI, CO, HW), 0, 2, dw, db, dout, x);
     }
 
     @Override
-    public void convTranspose2x2Forward(float[] out, float[] x, float[] w, float[] bias, int B, int CI, int CO, int H, int W) {
-        if (onHost(1, out, x, w, bias)) cpu.convTranspose2x2Forward(out, x, w, bias, B, CI, CO, H, W);
-        else if ((B * CO) > 0) record("convTranspose2x2Forward", tid -> TaskPackage.createPackage(tid, ConvTransposeKernels::convTranspose2x2Forward, out, x, w, bias, 0, B * CO, CI, CO, H, W), 1, 0, out, x, w, bias);
+    public void convTranspose2x2Forward(float[] out, float[] x, float[] w, int wOff, float[] bias, int bOff, int B, int CI, int CO, int H, int W) {
+        if (onHost(1, out, x, w, bias)) cpu.convTranspose2x2Forward(out, x, w, wOff, bias, bOff, B, CI, CO, H, W);
+        else if ((B * CO) > 0) record("convTranspose2x2Forward", tid -> TaskPackage.createPackage(tid, ConvTransposeKernels::convTranspose2x2Forward, out, x, w, wOff, bias, bOff, 0, B * CO, CI, CO, H, W), 1, 0, out, x, w, bias);
     }
 
     @Override
-    public void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int B, int CI, int CO, int H, int W) {
-        if (onHost(1, dx, dout, w)) cpu.convTranspose2x2BackwardInput(dx, dout, w, B, CI, CO, H, W);
-        else if ((B * CI) > 0) record("convTranspose2x2BackwardInput", tid -> TaskPackage.createPackage(tid, ConvTransposeKernels::convTranspose2x2BackwardInput, dx, dout, w, 0, B * CI, CI, CO, H, W), 1, 0, dx, dout, w);
+    public void convTranspose2x2BackwardInput(float[] dx, float[] dout, float[] w, int wOff, int B, int CI, int CO, int H, int W) {
+        if (onHost(1, dx, dout, w)) cpu.convTranspose2x2BackwardInput(dx, dout, w, wOff, B, CI, CO, H, W);
+        else if ((B * CI) > 0) record("convTranspose2x2BackwardInput", tid -> TaskPackage.createPackage(tid, ConvTransposeKernels::convTranspose2x2BackwardInput, dx, dout, w, wOff, 0, B * CI, CI, CO, H, W), 1, 0, dx, dout, w);
     }
 
     @Override
-    public void convTranspose2x2BackwardWeight(float[] dw, float[] db, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
-        if (onHost(2, dw, db, dout, x)) cpu.convTranspose2x2BackwardWeight(dw, db, dout, x, B, CI, CO, H, W);
-        else if ((B == 0 ? 0 : CI * CO) > 0) record("convTranspose2x2BackwardWeight", tid -> TaskPackage.createPackage(tid, ConvTransposeKernels::convTranspose2x2BackwardWeight, dw, db, dout, x, 0, CI * CO, B, CI, CO, H, W), 0, 2, dw, db, dout, x);
+    public void convTranspose2x2BackwardWeight(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x, int B, int CI, int CO, int H, int W) {
+        if (onHost(2, dw, db, dout, x)) cpu.convTranspose2x2BackwardWeight(dw, dwOff, db, dbOff, dout, x, B, CI, CO, H, W);
+        else if ((B == 0 ? 0 : CI * CO) > 0) record("convTranspose2x2BackwardWeight", tid -> TaskPackage.createPackage(tid, ConvTransposeKernels::convTranspose2x2BackwardWeight, dw, dwOff, db, dbOff, dout, x, 0, CI * CO, B, CI, CO, H, W), 0, 2, dw, db, dout, x);
     }
 
 }
