@@ -53,7 +53,7 @@ class SparkSampleTest {
         DipConfig cfg = new DipConfig(8, 4, 1, 16, 1, 2, 2, 4, HeadType.DIP, false);
         Dip ema = Dip.create(new JavaEngine(1), cfg, 8).initialize(new Rng(1));
         List<Tensor> ts = new ArrayList<>();
-        for (Param p : ema.params().all()) ts.add(Tensor.f32(ModelWeights.EMA_PREFIX + p.name(), p.shape(), p.data()));
+        for (Param p : ema.params().all()) ts.add(Tensor.f32(ModelWeights.EMA_PREFIX + p.name(), p.shape(), p.values()));
         Path ckpt = dir.resolve("ckpt.safetensors");
         Safetensors.write(ckpt, ts, Map.of(ModelWeights.CONFIG_KEY, dip.io.DipConfigJson.toJson(cfg),
                 CheckpointModel.CLASS_NAMES_KEY, "[\"a\",\"b\"]"));

@@ -56,10 +56,10 @@ public final class ModelWeights {
         Safetensors.write(file, tensors, meta);
     }
 
-    /** The params as F32 tensors named {@code prefix + name}, sharing the params' arrays (no copy). */
+    /** The params as F32 tensors named {@code prefix + name}: copies of their values (the params share one flat array). */
     public static List<Tensor> tensors(ParamRegistry reg, String prefix) {
         List<Tensor> out = new ArrayList<>();
-        for (Param p : reg.all()) out.add(Tensor.f32(prefix + p.name(), p.shape(), p.data()));
+        for (Param p : reg.all()) out.add(Tensor.f32(prefix + p.name(), p.shape(), p.values()));
         return out;
     }
 
@@ -150,7 +150,7 @@ public final class ModelWeights {
                 r.readFloats(e.getValue(), a, 0);
                 scratch.put(e.getKey(), a);
             }
-            for (var e : scratch.entrySet()) System.arraycopy(e.getValue(), 0, e.getKey().data(), 0, e.getValue().length);
+            for (var e : scratch.entrySet()) e.getKey().load(e.getValue());
             return r.metadata();
         }
     }

@@ -354,7 +354,7 @@ public final class TorchCheckpoint implements Closeable {
         Map<String, int[]> want = new LinkedHashMap<>();
         for (Param p : reg.all()) want.put(p.name(), p.shape());
         check(file, weights, want, null);
-        for (Param p : reg.all()) System.arraycopy(weights.get(p.name()).floats(), 0, p.data(), 0, p.size());
+        for (Param p : reg.all()) p.load(weights.get(p.name()).floats());
     }
 
     /**

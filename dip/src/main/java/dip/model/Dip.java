@@ -128,21 +128,21 @@ public final class Dip implements Denoiser {
             if (!n.endsWith(".weight")) continue;
             Param bias = reg.get(n.substring(0, n.length() - ".weight".length()) + ".bias");
             if (n.endsWith("norm1.weight") || n.endsWith("norm2.weight") || n.endsWith("_norm.weight")) {
-                Arrays.fill(p.data(), 1f);                                   // RMSNorm weight
+                p.fill(1f);                                                  // RMSNorm weight
             } else if (p.shape().length == 2 || p.shape().length == 4) {
                 Init.torchDefault(p, bias, rng);                             // nn.Linear / nn.Conv*d default
             }
         }
         Param proj = reg.get("s_embedder.proj.weight");
         Init.xavierUniform(proj, rng);                                       // patch embed: Xavier, zero bias
-        Arrays.fill(reg.get("s_embedder.proj.bias").data(), 0f);
+        reg.get("s_embedder.proj.bias").fill(0f);
         Init.normal(reg.get("y_embedder.embedding_table.weight"), 0.02f, rng);
         Init.normal(reg.get("t_embedder.mlp.0.weight"), 0.02f, rng);
         Init.normal(reg.get("t_embedder.mlp.2.weight"), 0.02f, rng);
         if (cfg.adaLnZero()) {
             for (Param p : reg.all()) {
                 if (p.name().contains("adaLN_modulation") || p.name().startsWith("final_layer.linear")) {
-                    Arrays.fill(p.data(), 0f);
+                    p.fill(0f);
                 }
             }
         }

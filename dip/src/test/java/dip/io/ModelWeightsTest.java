@@ -1,5 +1,6 @@
 package dip.io;
 
+import dip.layers.Init;
 import dip.layers.Param;
 import dip.layers.ParamRegistry;
 import dip.model.DipConfig;
@@ -28,7 +29,7 @@ class ModelWeightsTest {
         reg.add("blocks.0.attn.qkv.weight", 3 * d, d);
         reg.add("blocks.0.norm1.weight", d);
         var rng = new Rng(seed);
-        for (Param p : reg.all()) rng.fillNormal(p.data(), p.size(), 1f);
+        for (Param p : reg.all()) Init.normal(p, 1f, rng);
         return reg;
     }
 
@@ -39,7 +40,7 @@ class ModelWeightsTest {
         ModelWeights.save(f, src, cfg, "", Map.of("step", "100"));
         var dst = model(8, 2);
         Map<String, String> meta = ModelWeights.load(f, dst);
-        for (Param p : src.all()) assertArrayEquals(p.data(), dst.get(p.name()).data(), p.name());
+        for (Param p : src.all()) assertArrayEquals(p.values(), dst.get(p.name()).values(), p.name());
         assertEquals("100", meta.get("step"));
         assertEquals(cfg, ModelWeights.readConfig(f));
     }
@@ -63,12 +64,12 @@ class ModelWeightsTest {
         Path f = dir.resolve("small.safetensors");
         ModelWeights.save(f, model(8, 1), null);
         var big = model(12, 2);
-        float[] before = big.get("s_embedder.proj.bias").data().clone();
+        float[] before = big.get("s_embedder.proj.bias").values();
         var e = assertThrows(SafetensorsException.class, () -> ModelWeights.load(f, big));
         assertTrue(e.getMessage().startsWith("checkpoint " + f + ": tensor s_embedder.proj.weight has shape [8, 16] but the model expects [12, 16]"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("(and 3 more problems) — was it saved with another --preset?"), e.getMessage());
-        assertArrayEquals(before, big.get("s_embedder.proj.bias").data(), "a failed load changed the model");
+        assertArrayEquals(before, big.get("s_embedder.proj.bias").values(), "a failed load changed the model");
     }
 
     @Test void missingAndUnknownTensorsFail() throws IOException {
@@ -86,18 +87,18 @@ class ModelWeightsTest {
         fewer.add("s_embedder.proj.weight", 8, 16);
         fewer.add("s_embedder.proj.bias", 8);
         fewer.add("blocks.0.norm1.weight", 8);
-        float[] before = fewer.get("s_embedder.proj.bias").data().clone();
+        float[] before = fewer.get("s_embedder.proj.bias").values();
         e = assertThrows(SafetensorsException.class, () -> ModelWeights.load(f, fewer));
         assertTrue(e.getMessage().contains("tensor blocks.0.attn.qkv.weight [24, 8] is not a parameter of this model"), e.getMessage());
-        assertArrayEquals(before, fewer.get("s_embedder.proj.bias").data());
+        assertArrayEquals(before, fewer.get("s_embedder.proj.bias").values());
     }
 
     @Test void prefixesOfTrainingCheckpointsAreStripped() throws IOException {
         var online = model(8, 1);
         var ema = model(8, 2);
         List<Tensor> ts = new ArrayList<>();
-        for (Param p : online.all()) ts.add(Tensor.f32(ModelWeights.DENOISER_PREFIX + p.name(), p.shape(), p.data()));
-        for (Param p : ema.all()) ts.add(Tensor.f32(ModelWeights.EMA_PREFIX + p.name(), p.shape(), p.data()));
+        for (Param p : online.all()) ts.add(Tensor.f32(ModelWeights.DENOISER_PREFIX + p.name(), p.shape(), p.values()));
+        for (Param p : ema.all()) ts.add(Tensor.f32(ModelWeights.EMA_PREFIX + p.name(), p.shape(), p.values()));
         ts.add(Tensor.i64("global_step", new int[]{}, new long[]{1234}));
         Path f = dir.resolve("train.safetensors");
         Safetensors.write(f, ts, Map.of());
@@ -105,9 +106,9 @@ class ModelWeightsTest {
         assertEquals(ModelWeights.EMA_PREFIX, ModelWeights.detectPrefix(f));
         var dst = model(8, 3);
         ModelWeights.load(f, dst, "ema_denoiser.");
-        for (Param p : ema.all()) assertArrayEquals(p.data(), dst.get(p.name()).data(), p.name());
+        for (Param p : ema.all()) assertArrayEquals(p.values(), dst.get(p.name()).values(), p.name());
         ModelWeights.load(f, dst, "denoiser.");
-        for (Param p : online.all()) assertArrayEquals(p.data(), dst.get(p.name()).data(), p.name());
+        for (Param p : online.all()) assertArrayEquals(p.values(), dst.get(p.name()).values(), p.name());
 
         var e = assertThrows(SafetensorsException.class, () -> ModelWeights.load(f, dst));
         assertTrue(e.getMessage().contains("load it with prefix 'ema_denoiser.'"), e.getMessage());
@@ -118,7 +119,7 @@ class ModelWeightsTest {
         ModelWeights.save(g, ema, null, "ema_denoiser.", Map.of());
         var back = model(8, 4);
         ModelWeights.load(g, back, ModelWeights.detectPrefix(g));
-        for (Param p : ema.all()) assertArrayEquals(p.data(), back.get(p.name()).data(), p.name());
+        for (Param p : ema.all()) assertArrayEquals(p.values(), back.get(p.name()).values(), p.name());
     }
 
     @Test void severalRegistriesInOneFileLoadAllOrNothing() throws IOException {
@@ -132,24 +133,24 @@ class ModelWeightsTest {
         var e2 = model(8, 4);
         var meta = ModelWeights.load(f, Map.of(ModelWeights.DENOISER_PREFIX, m2, ModelWeights.EMA_PREFIX, e2));
         assertEquals("5", meta.get("step"));
-        for (Param p : model.all()) assertArrayEquals(p.data(), m2.get(p.name()).data(), p.name());
-        for (Param p : ema.all()) assertArrayEquals(p.data(), e2.get(p.name()).data(), p.name());
+        for (Param p : model.all()) assertArrayEquals(p.values(), m2.get(p.name()).values(), p.name());
+        for (Param p : ema.all()) assertArrayEquals(p.values(), e2.get(p.name()).values(), p.name());
 
         var m3 = model(8, 5);
-        float[] before = m3.get("blocks.0.attn.qkv.weight").data().clone();
+        float[] before = m3.get("blocks.0.attn.qkv.weight").values();
         var wrongEma = model(4, 6);                              // the second group does not fit ...
         var e = assertThrows(SafetensorsException.class,
                 () -> ModelWeights.load(f, Map.of(ModelWeights.DENOISER_PREFIX, m3, ModelWeights.EMA_PREFIX, wrongEma)));
         assertTrue(e.getMessage().contains("tensor ema_denoiser.s_embedder.proj.weight has shape [8, 16] but the model expects [4, 16]"),
                 e.getMessage());
-        assertArrayEquals(before, m3.get("blocks.0.attn.qkv.weight").data(), "... so the first is not loaded either");
+        assertArrayEquals(before, m3.get("blocks.0.attn.qkv.weight").values(), "... so the first is not loaded either");
     }
 
     @Test void badConfigMetadataFailsBeforeLoading() throws IOException {
         Path f = dir.resolve("m.safetensors");
         var src = model(8, 1);
         List<Tensor> ts = new ArrayList<>();
-        for (Param p : src.all()) ts.add(Tensor.f32(p.name(), p.shape(), p.data()));
+        for (Param p : src.all()) ts.add(Tensor.f32(p.name(), p.shape(), p.values()));
         Safetensors.write(f, ts, Map.of(ModelWeights.CONFIG_KEY, "{\"imageSize\": 32}"));
         var dst = model(8, 2);
         var e = assertThrows(SafetensorsException.class, () -> ModelWeights.load(f, dst));

@@ -52,14 +52,14 @@ class DitBlockTest {
         var reg = new ParamRegistry();
         var blk = block(reg);
         DitChecks.randomize(reg, rng, 0.5f);
-        Arrays.fill(blk.adaLn.weight.data(), 0f);
-        Arrays.fill(blk.adaLn.bias.data(), 0f);
+        blk.adaLn.weight.fill(0f);
+        blk.adaLn.bias.fill(0f);
         float[] x = rng.normal(B * N * D), c = rng.normal(B * D), dout = rng.normal(B * N * D);
         assertArrayEquals(x, Arrays.copyOf(blk.forward(x, c, B), B * N * D), 0f);
         float[] dc = new float[B * D];
         assertArrayEquals(dout, Arrays.copyOf(blk.backward(dout, dc), B * N * D), 0f);
-        for (float g : reg.get("blocks.0.mlp.w2.weight").grad()) assertEquals(0f, g, 0f);
-        for (float g : reg.get("blocks.0.attn.qkv.weight").grad()) assertEquals(0f, g, 0f);
+        for (float g : reg.get("blocks.0.mlp.w2.weight").gradValues()) assertEquals(0f, g, 0f);
+        for (float g : reg.get("blocks.0.attn.qkv.weight").gradValues()) assertEquals(0f, g, 0f);
     }
 
     @Test

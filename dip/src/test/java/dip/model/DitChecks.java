@@ -1,5 +1,6 @@
 package dip.model;
 
+import dip.layers.Init;
 import dip.layers.Param;
 import dip.layers.ParamRegistry;
 import dip.util.GradCheck;
@@ -15,19 +16,19 @@ final class DitChecks {
 
     /** Fills every parameter with N(0, std²) so every weight matters (the official init would hide mistakes). */
     static void randomize(ParamRegistry reg, Rng rng, float std) {
-        for (Param p : reg.all()) rng.fillNormal(p.data(), p.size(), std);
+        for (Param p : reg.all()) Init.normal(p, std, rng);
     }
 
     /**
-     * Checks p.grad() (accumulated from zero by one backward) against central differences of {@code loss}, which
-     * must run a forward reading p.data(), with step h. p.data() is perturbed in place and restored.
+     * Checks p's gradient (accumulated from zero by one backward) against central differences of {@code loss}, which
+     * must run a forward reading p, with step h. p's values are perturbed and restored.
      */
     static void assertParamGrad(Param p, DoubleSupplier loss, Rng rng, double h) {
-        float[] saved = p.data().clone(), grad = p.grad().clone();
+        float[] saved = p.values(), grad = p.gradValues();
         GradCheck.assertDirectional("d(" + p.name() + ")", ws -> {
-            System.arraycopy(ws, 0, p.data(), 0, ws.length);
+            p.load(ws);
             double l = loss.getAsDouble();
-            System.arraycopy(saved, 0, p.data(), 0, saved.length);
+            p.load(saved);
             return l;
         }, saved, grad, rng, h, Tol.GRAD_REL);
     }

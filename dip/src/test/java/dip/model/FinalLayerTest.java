@@ -42,10 +42,9 @@ class FinalLayerTest {
         // out = [-1·(1 + 1) + 10, 1·(1 − 2) + 20] = [8, 19].
         var reg = new ParamRegistry();
         var fl = new FinalLayer(ENGINE, reg, "final_layer", 2, 2, 1, 1);
-        float[] w = fl.linear.weight.data();
-        w[0] = 1;
-        w[3] = 1;
-        System.arraycopy(new float[]{10, 20, 1, -2}, 0, fl.adaLn.bias.data(), 0, 4);
+        fl.linear.weight.set(0, 1);
+        fl.linear.weight.set(3, 1);
+        fl.adaLn.bias.load(new float[]{10, 20, 1, -2});
         float[] out = fl.forward(new float[]{1, 3}, new float[]{0.3f, -0.7f}, 1);
         assertEquals(8f, out[0], 1e-5f);
         assertEquals(19f, out[1], 1e-5f);

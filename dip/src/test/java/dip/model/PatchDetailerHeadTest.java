@@ -85,13 +85,13 @@ class PatchDetailerHeadTest {
     }
 
     static void assertParamGrad(PatchDetailerHead head, Param p, Supplier<float[]> forward, float[] dout, Rng rng) {
-        float[] saved = p.data().clone();
+        float[] saved = p.values();
         assertGrad(p.name(), head, ps -> {
-            System.arraycopy(ps, 0, p.data(), 0, ps.length);
+            p.load(ps);
             double l = GradCheck.dot(forward.get(), dout, dout.length);
-            System.arraycopy(saved, 0, p.data(), 0, saved.length);
+            p.load(saved);
             return l;
-        }, saved, p.grad(), rng);
+        }, saved, p.gradValues(), rng);
     }
 
     /** L = ⟨head(patches, s), dout⟩; checks d(patches), d(s) and the grad of every parameter. */

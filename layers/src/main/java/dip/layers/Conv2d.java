@@ -50,32 +50,35 @@ public final class Conv2d {
         if (B > maxBatch) throw new IllegalArgumentException("Conv2d " + weight.name() + ": batch " + B + " > maxBatch " + maxBatch);
         this.x = x;
         this.B = B;
-        float[] y = this.y, w = weight.data(), b = bias.data();
+        float[] y = this.y, w = weight.array(), b = bias.array();
+        int wo = weight.offset(), bo = bias.offset();
         int in = this.in, out = this.out, H = this.H, W = this.W;
-        if (k == 3) engine.conv3x3Forward(y, x, w, b, B, in, out, H, W);
-        else if (H * W == 1) engine.matmulForward(y, x, w, b, B, in, out);
-        else engine.conv1x1Forward(y, x, w, b, B, in, out, H * W);
+        if (k == 3) engine.conv3x3Forward(y, x, w, wo, b, bo, B, in, out, H, W);
+        else if (H * W == 1) engine.matmulForward(y, x, w, wo, b, bo, B, in, out);
+        else engine.conv1x1Forward(y, x, w, wo, b, bo, B, in, out, H * W);
         return y;
     }
 
     /** Accumulates dW, db; returns the layer-owned dx (B, in, H, W), overwritten. */
     public float[] backward(float[] dy) {
-        float[] dx = this.dx, w = weight.data();
+        float[] dx = this.dx, w = weight.array();
+        int wo = weight.offset();
         int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W;
-        if (k == 3) engine.conv3x3BackwardInput(dx, dy, w, B, in, out, H, W);
-        else if (H * W == 1) engine.matmulBackwardInput(dx, dy, w, B, in, out);
-        else engine.conv1x1BackwardInput(dx, dy, w, B, in, out, H * W);
+        if (k == 3) engine.conv3x3BackwardInput(dx, dy, w, wo, B, in, out, H, W);
+        else if (H * W == 1) engine.matmulBackwardInput(dx, dy, w, wo, B, in, out);
+        else engine.conv1x1BackwardInput(dx, dy, w, wo, B, in, out, H * W);
         backwardParams(dy);
         return dx;
     }
 
     /** Accumulates dW and db only, for a layer whose input needs no gradient (it is data, not a result). */
     public void backwardParams(float[] dy) {
-        float[] x = this.x, dw = weight.grad(), db = bias.grad();
+        float[] x = this.x, dw = weight.gradArray(), db = bias.gradArray();
+        int wo = weight.offset(), bo = bias.offset();
         int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W;
-        if (k == 3) engine.conv3x3BackwardWeight(dw, db, dy, x, B, in, out, H, W);
-        else if (H * W == 1) engine.matmulBackwardWeight(dw, db, dy, x, B, in, out);
-        else engine.conv1x1BackwardWeight(dw, db, dy, x, B, in, out, H * W);
+        if (k == 3) engine.conv3x3BackwardWeight(dw, wo, db, bo, dy, x, B, in, out, H, W);
+        else if (H * W == 1) engine.matmulBackwardWeight(dw, wo, db, bo, dy, x, B, in, out);
+        else engine.conv1x1BackwardWeight(dw, wo, db, bo, dy, x, B, in, out, H * W);
     }
 
     public float[] output() { return y; }

@@ -48,18 +48,18 @@ public final class ConvTranspose2d {
         }
         this.x = x;
         this.B = B;
-        float[] y = this.y, w = weight.data(), b = bias.data();
+        float[] y = this.y, w = weight.array(), b = bias.array();
         int in = this.in, out = this.out, H = this.H, W = this.W;
-        engine.convTranspose2x2Forward(y, x, w, b, B, in, out, H, W);
+        engine.convTranspose2x2Forward(y, x, w, weight.offset(), b, bias.offset(), B, in, out, H, W);
         return y;
     }
 
     /** Accumulates dW, db; returns the layer-owned dx (B, in, H, W), overwritten. */
     public float[] backward(float[] dy) {
-        float[] dx = this.dx, x = this.x, w = weight.data(), dw = weight.grad(), db = bias.grad();
-        int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W;
-        engine.convTranspose2x2BackwardInput(dx, dy, w, B, in, out, H, W);
-        engine.convTranspose2x2BackwardWeight(dw, db, dy, x, B, in, out, H, W);
+        float[] dx = this.dx, x = this.x, w = weight.array(), dw = weight.gradArray(), db = bias.gradArray();
+        int B = this.B, in = this.in, out = this.out, H = this.H, W = this.W, wo = weight.offset(), bo = bias.offset();
+        engine.convTranspose2x2BackwardInput(dx, dy, w, wo, B, in, out, H, W);
+        engine.convTranspose2x2BackwardWeight(dw, wo, db, bo, dy, x, B, in, out, H, W);
         return dx;
     }
 

@@ -59,17 +59,21 @@ public final class Init {
 
     /** nn.init.normal_(mean 0, std). */
     public static void normal(Param p, float std, Rng rng) {
-        rng.fillNormal(p.data(), p.size(), std);
+        float[] v = new float[p.size()];
+        rng.fillNormal(v, v.length, std);
+        p.load(v);
     }
 
     /** U(−bound, bound). */
     public static void uniform(Param p, float bound, Rng rng) {
-        rng.fillUniform(p.data(), p.size(), -bound, bound);
+        float[] v = new float[p.size()];
+        rng.fillUniform(v, v.length, -bound, bound);
+        p.load(v);
     }
 
     /** nn.init.constant_. */
     public static void constant(Param p, float v) {
-        java.util.Arrays.fill(p.data(), v);
+        p.fill(v);
     }
 
     /** nn.init.zeros_. */

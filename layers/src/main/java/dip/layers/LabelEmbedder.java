@@ -46,16 +46,14 @@ public final class LabelEmbedder {
         }
         engine.copySliceInt(labels, 0, y, 0, B);           // a kernel, so a device engine copies on the device
         this.B = B;
-        float[] w = table.data();
-        engine.embeddingForward(out, w, labels, B, D);
+        engine.embeddingForward(out, table.array(), table.offset(), labels, B, D);
         return out;
     }
 
     /** Accumulates into the table's grad from dL/dy_emb (B, D). Forward was: out[b] = table[y[b]]. */
     public void backward(float[] dout) {
         int batch = B;
-        float[] g = table.grad();
-        engine.embeddingBackward(g, dout, labels, numClasses + 1, batch, D);
+        engine.embeddingBackward(table.gradArray(), table.offset(), dout, labels, numClasses + 1, batch, D);
     }
 
     /** The labels of the last forward (a copy; for tests and logs). */

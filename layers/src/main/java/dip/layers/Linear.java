@@ -44,20 +44,23 @@ public final class Linear {
         if (R > maxRows) throw new IllegalArgumentException("Linear " + weight.name() + ": " + R + " rows > maxRows " + maxRows);
         this.x = x;
         this.R = R;
-        engine.matmulForward(y, x, weight.data(), bias == null ? zeroBias : bias.data(), R, in, out);
+        if (bias == null) engine.matmulForward(y, x, weight.array(), weight.offset(), zeroBias, 0, R, in, out);
+        else engine.matmulForward(y, x, weight.array(), weight.offset(), bias.array(), bias.offset(), R, in, out);
         return y;
     }
 
     /** Accumulates dW, db; returns the layer-owned dx (R, in), overwritten. */
     public float[] backward(float[] dy) {
-        engine.matmulBackwardInput(dx, dy, weight.data(), R, in, out);
+        engine.matmulBackwardInput(dx, dy, weight.array(), weight.offset(), R, in, out);
         backwardParams(dy);
         return dx;
     }
 
     /** Accumulates dW and db only, for a layer whose input needs no gradient (it is data, not a result). */
     public void backwardParams(float[] dy) {
-        engine.matmulBackwardWeight(weight.grad(), bias == null ? scratchDb : bias.grad(), dy, x, R, in, out);
+        float[] dw = weight.gradArray();
+        if (bias == null) engine.matmulBackwardWeight(dw, weight.offset(), scratchDb, 0, dy, x, R, in, out);
+        else engine.matmulBackwardWeight(dw, weight.offset(), bias.gradArray(), bias.offset(), dy, x, R, in, out);
     }
 
     /** The output buffer (for callers that read the last forward's result again). */

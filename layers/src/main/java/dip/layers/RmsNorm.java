@@ -30,7 +30,7 @@ public final class RmsNorm {
         this.eps = eps;
         this.maxRows = maxRows;
         weight = reg.add(name + ".weight", D);
-        Arrays.fill(weight.data(), 1f);                    // torch: nn.Parameter(torch.ones(D))
+        weight.fill(1f);                    // torch: nn.Parameter(torch.ones(D))
         y = buf.act(maxRows * D);
         dx = buf.grad(maxRows * D);
         rstd = buf.act(maxRows);
@@ -41,17 +41,16 @@ public final class RmsNorm {
         if (R > maxRows) throw new IllegalArgumentException("RmsNorm " + weight.name() + ": " + R + " rows > maxRows " + maxRows);
         this.x = x;
         this.R = R;
-        float[] w = weight.data();
-        engine.rmsNormForward(y, rstd, x, w, R, D, eps);
+        engine.rmsNormForward(y, rstd, x, weight.array(), weight.offset(), R, D, eps);
         return y;
     }
 
     /** Accumulates dweight; returns the layer-owned dx (R, D), overwritten. */
     public float[] backward(float[] dy) {
-        float[] w = weight.data(), dw = weight.grad(), xs = x;
-        int rows = R;
-        engine.rmsNormBackward(dx, dy, xs, w, rstd, rows, D);
-        engine.rmsNormWeightBackward(dw, dy, xs, rstd, rows, D);
+        float[] xs = x;
+        int rows = R, wo = weight.offset();
+        engine.rmsNormBackward(dx, dy, xs, weight.array(), wo, rstd, rows, D);
+        engine.rmsNormWeightBackward(weight.gradArray(), wo, dy, xs, rstd, rows, D);
         return dx;
     }
 }

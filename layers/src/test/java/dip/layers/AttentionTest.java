@@ -45,7 +45,7 @@ class AttentionTest {
         var attn = new Attention(new JavaEngine(1), reg, "a", D, NH, 1, B);
         LayerChecks.randomize(reg, rng, 0.5f);
         float[] x = rng.normal(B * D), y = attn.forward(x, B);
-        float[] wqkv = reg.get("a.qkv.weight").data(), wp = reg.get("a.proj.weight").data(), bp = reg.get("a.proj.bias").data();
+        float[] wqkv = reg.get("a.qkv.weight").values(), wp = reg.get("a.proj.weight").values(), bp = reg.get("a.proj.bias").values();
         float[] expected = new float[B * D];
         for (int b = 0; b < B; b++) {
             double[] vv = new double[D];
@@ -91,7 +91,7 @@ class AttentionTest {
             float[][] res = new float[2 + ps.size()][];
             res[0] = y;
             res[1] = dx;
-            for (int i = 0; i < ps.size(); i++) res[2 + i] = ps.get(i).grad().clone();
+            for (int i = 0; i < ps.size(); i++) res[2 + i] = ps.get(i).gradValues();
             return res;
         }
     }

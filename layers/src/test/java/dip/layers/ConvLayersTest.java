@@ -20,7 +20,7 @@ class ConvLayersTest {
     @AfterAll
     static void close() { ENGINE.close(); }
 
-    /** L = ⟨forward(), dout⟩ as p varies, against p.grad() (accumulated from zero by one backward). */
+    /** L = ⟨forward(), dout⟩ as p varies, against p's gradient (accumulated from zero by one backward). */
     static void checkParam(Param p, Supplier<float[]> forward, float[] dout, Rng rng) {
         LayerChecks.assertParamGrad(p, () -> GradCheck.dot(forward.get(), dout, dout.length), rng);
     }
@@ -33,8 +33,8 @@ class ConvLayersTest {
         conv.initialize(rng);
         float[] x = rng.normal(B * CI * H * W), dout = rng.normal(B * CO * H * W);
         float[] y = conv.forward(x, B), naive = new float[dout.length];
-        if (k == 3) ConvKernels.conv3x3ForwardNaive(naive, x, conv.weight.data(), conv.bias.data(), B, CI, CO, H, W);
-        else ConvKernels.conv1x1ForwardNaive(naive, x, conv.weight.data(), conv.bias.data(), B, CI, CO, H * W);
+        if (k == 3) ConvKernels.conv3x3ForwardNaive(naive, x, conv.weight.values(), conv.bias.values(), B, CI, CO, H, W);
+        else ConvKernels.conv1x1ForwardNaive(naive, x, conv.weight.values(), conv.bias.values(), B, CI, CO, H * W);
         GradCheck.assertClose("Conv2d k" + k + " forward", naive, y, naive.length, Tol.FAST_VS_NAIVE);
         reg.zeroGrad();
         float[] dx = conv.backward(dout).clone();
@@ -77,7 +77,7 @@ class ConvLayersTest {
         GradCheck.assertClose("shape", new float[]{CI, CO, 2, 2}, toFloat(up.weight.shape()), 4, 0f);
         float[] x = rng.normal(B * CI * H * W), dout = rng.normal(B * CO * 4 * H * W);
         float[] y = up.forward(x, B), naive = new float[dout.length];
-        ConvTransposeKernels.convTranspose2x2ForwardNaive(naive, x, up.weight.data(), up.bias.data(), B, CI, CO, H, W);
+        ConvTransposeKernels.convTranspose2x2ForwardNaive(naive, x, up.weight.values(), up.bias.values(), B, CI, CO, H, W);
         GradCheck.assertClose("ConvTranspose2d forward", naive, y, naive.length, Tol.FAST_VS_NAIVE);
         reg.zeroGrad();
         float[] dx = up.backward(dout).clone();

@@ -11,7 +11,7 @@ class InitTest {
 
     private static void assertUniform(Param p, double bound) {
         double max = 0, sumSq = 0;
-        for (float v : p.data()) { max = Math.max(max, Math.abs(v)); sumSq += (double) v * v; }
+        for (float v : p.values()) { max = Math.max(max, Math.abs(v)); sumSq += (double) v * v; }
         assertTrue(max <= bound, p + ": max |w| " + max + " > bound " + bound);
         assertTrue(max > 0.95 * bound, p + ": max |w| " + max + " far below bound " + bound);
         double var = sumSq / p.size(), expected = bound * bound / 3;      // variance of U(−a, a)
@@ -35,7 +35,7 @@ class InitTest {
         Init.torchDefaultConv(conv, convB, rng);
         assertUniform(conv, 1 / Math.sqrt(16 * 9));
         double bBound = 1 / Math.sqrt(16 * 9);
-        for (float v : convB.data()) assertTrue(Math.abs(v) <= bBound);
+        for (float v : convB.values()) assertTrue(Math.abs(v) <= bBound);
         Param convT = reg.add("u.weight", 8, 40, 2, 2);
         Init.torchDefaultConv(convT, null, rng);
         assertUniform(convT, 1 / Math.sqrt(40 * 4));
@@ -45,7 +45,7 @@ class InitTest {
         Param n = reg.add("n", 5000);
         Init.normal(n, 0.02f, rng);
         double s = 0;
-        for (float v : n.data()) s += (double) v * v;
+        for (float v : n.values()) s += (double) v * v;
         assertEquals(0.02, Math.sqrt(s / 5000), 0.002);
     }
 }

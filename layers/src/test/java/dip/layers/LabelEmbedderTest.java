@@ -19,7 +19,7 @@ class LabelEmbedderTest {
             var emb = new LabelEmbedder(engine, reg, "y_embedder", 3, 2, 4);
             Param table = reg.get("y_embedder.embedding_table.weight");
             assertArrayEquals(new int[]{4, 2}, table.shape());                   // numClasses + 1 rows
-            for (int i = 0; i < 8; i++) table.data()[i] = i;                      // row c = [2c, 2c + 1]
+            for (int i = 0; i < 8; i++) table.set(i, i);                      // row c = [2c, 2c + 1]
             assertEquals(3, emb.nullClass());
             float[] out = emb.forward(new int[]{3, 0, 2}, 3);
             assertArrayEquals(new float[]{6, 7, 0, 1, 4, 5}, java.util.Arrays.copyOf(out, 6), 0f);
@@ -51,7 +51,7 @@ class LabelEmbedderTest {
             float[] dout = rng.normal(B * D);
             emb.forward(y, B);
             emb.backward(dout);
-            float[] g = reg.get("y_embedder.embedding_table.weight").grad();
+            float[] g = reg.get("y_embedder.embedding_table.weight").gradValues();
             for (int d = 0; d < D; d++) {
                 assertEquals(dout[D + d] + dout[2 * D + d], g[D + d], 1e-6f, "row 1 sums two samples");
                 assertEquals(0f, g[2 * D + d], 0f, "row 2 is unused");

@@ -27,21 +27,21 @@ final class LayerChecks {
     }
 
     /**
-     * Checks p.grad() (already accumulated from zero by one backward) against central differences of {@code loss},
-     * which must run a forward reading p.data(). p.data() is perturbed in place and restored.
+     * Checks p's gradient (already accumulated from zero by one backward) against central differences of {@code loss},
+     * which must run a forward reading p. p's values are perturbed and restored.
      */
     static void assertParamGrad(Param p, DoubleSupplier loss, Rng rng) {
-        float[] saved = p.data().clone(), grad = p.grad().clone();
+        float[] saved = p.values(), grad = p.gradValues();
         GradCheck.assertDirectional("d(" + p.name() + ")", ws -> {
-            System.arraycopy(ws, 0, p.data(), 0, ws.length);
+            p.load(ws);
             double l = loss.getAsDouble();
-            System.arraycopy(saved, 0, p.data(), 0, saved.length);
+            p.load(saved);
             return l;
         }, saved, grad, rng, 1e-2, Tol.GRAD_REL);
     }
 
     /** Fills every parameter with N(0, std²), so every weight matters (the official init would hide mistakes). */
     static void randomize(ParamRegistry reg, Rng rng, float std) {
-        for (Param p : reg.all()) rng.fillNormal(p.data(), p.size(), std);
+        for (Param p : reg.all()) Init.normal(p, std, rng);
     }
 }

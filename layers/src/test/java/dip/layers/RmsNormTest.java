@@ -20,7 +20,7 @@ class RmsNormTest {
         var norm = new RmsNorm(new JavaEngine(1), reg, "blocks.0.norm1", 5, 1e-6f, 4);
         assertEquals(List.of("blocks.0.norm1.weight"), reg.all().stream().map(Param::name).toList());
         assertArrayEquals(new int[]{5}, norm.weight.shape());
-        assertArrayEquals(new float[]{1, 1, 1, 1, 1}, norm.weight.data(), 0f);
+        assertArrayEquals(new float[]{1, 1, 1, 1, 1}, norm.weight.values(), 0f);
     }
 
     @Test

@@ -29,9 +29,9 @@ class SwiGluTest {
         var reg = new ParamRegistry();
         try (var engine = new JavaEngine(1)) {
             var mlp = new SwiGlu(engine, reg, "mlp", 1, 1, 1);
-            reg.get("mlp.w1.weight").data()[0] = 2;
-            reg.get("mlp.w3.weight").data()[0] = 3;
-            reg.get("mlp.w2.weight").data()[0] = 0.5f;
+            reg.get("mlp.w1.weight").set(0, 2);
+            reg.get("mlp.w3.weight").set(0, 3);
+            reg.get("mlp.w2.weight").set(0, 0.5f);
             assertEquals(2.6423913f, mlp.forward(new float[]{1}, 1)[0], Tol.FWD_F32);
         }
     }

@@ -31,8 +31,8 @@ class TimestepEmbedderTest {
             LayerChecks.randomize(reg, rng, 0.1f);
             float[] t = {0f, 0.37f, 1f};
             float[] out = emb.forward(t, B);
-            float[] w0 = reg.get("t_embedder.mlp.0.weight").data(), b0 = reg.get("t_embedder.mlp.0.bias").data();
-            float[] w2 = reg.get("t_embedder.mlp.2.weight").data(), b2 = reg.get("t_embedder.mlp.2.bias").data();
+            float[] w0 = reg.get("t_embedder.mlp.0.weight").values(), b0 = reg.get("t_embedder.mlp.0.bias").values();
+            float[] w2 = reg.get("t_embedder.mlp.2.weight").values(), b2 = reg.get("t_embedder.mlp.2.bias").values();
             for (int b = 0; b < B; b++) {
                 double[] feat = new double[256];
                 for (int i = 0; i < 128; i++) {

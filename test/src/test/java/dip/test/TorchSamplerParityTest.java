@@ -33,7 +33,7 @@ class TorchSamplerParityTest {
         int[] u8 = f.tensor("fixture.sample_u8").ints();
         try (JavaEngine engine = new JavaEngine(2)) {
             Dip model = new Dip(engine, cfg, 2 * B);
-            for (Param p : model.params().all()) System.arraycopy(f.tensor(p.name()).floats(), 0, p.data(), 0, p.size());
+            for (Param p : model.params().all()) p.load(f.tensor(p.name()).floats());
             double[] worst = new double[1];
             new EulerSampler(model, 4, 2.0f, 0.1f, 0.9f).sample(x, y, B, (k, steps, t, xt, xhat, n) -> {
                 if (k == steps) return;                                   // the final image is checked below (clamped)

@@ -1,6 +1,7 @@
 package dip.cli;
 
 import dip.data.Dataset;
+import dip.layers.ParamRegistry;
 import dip.model.Dip;
 import dip.model.DipConfig;
 import dip.model.Preset;
@@ -217,13 +218,12 @@ public final class BenchEnginesCommand implements Callable<Integer> {
             clock.tick();
         }
         e.download(state.stateArrays());
-        int n = 0;
-        for (var p : model.params().all()) n += p.size();
-        float[] w = new float[n];
+        var reg = model.params();
+        float[] w = new float[Math.toIntExact(reg.count())];         // every weight, bank by bank
         int o = 0;
-        for (var p : model.params().all()) {
-            System.arraycopy(p.data(), 0, w, o, p.size());
-            o += p.size();
+        for (int b = 0; b < ParamRegistry.BANKS; b++) {
+            System.arraycopy(reg.data(b), 0, w, o, reg.count(b));
+            o += reg.count(b);
         }
         return clock.row(e, flops, w, e.counters() == null ? 0 : BenchLaunchesCommand.trainingStep(cfg, batch).size());
     }

@@ -12,15 +12,17 @@ import java.util.List;
  * p ← p·(1 − lr·wd); m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²; p ← p − (lr / (1 − β1ᵗ))·m / (√v / √(1 − β2ᵗ) + ε).
  * Scalars are formed in double and rounded to float once, as torch does with Python scalars, so the update matches
  * PyTorch to the last bit on the test fixture. The per-element math is OptimizerKernels.adamw, run on the host by
- * {@link #step(double)} and on the engine, inside the training pass, by {@link #step(Engine, float[], float[])}. Holds the moments m, v (one pair per Param, same order as the
- * registry) and the step count t; the checkpoint saves all three. Not the learning-rate schedule (see LrSchedule).
+ * {@link #step(double)} and on the engine, inside the training pass, by {@link #step(Engine, float[], float[], Ema)}.
+ * Holds the moments m, v (flat arrays laid out as the registry's banks: a parameter's moments are at its offset)
+ * and the step count t; the checkpoint saves all three. Not the learning-rate schedule (see LrSchedule).
  */
 public final class AdamW {
     public static final double DEFAULT_EPS = 1e-8;
 
+    private final ParamRegistry reg;
     private final List<Param> params;
     private final double beta1, beta2, eps, weightDecay;
-    private final float[][] m, v;      // exp_avg, exp_avg_sq: each the size of its Param
+    private final float[][] m, v;      // exp_avg, exp_avg_sq: [bank][scalar], laid out as the registry's banks
     private long t;                    // number of steps taken
 
     public AdamW(ParamRegistry reg, double beta1, double beta2, double eps, double weightDecay) {
@@ -30,16 +32,17 @@ public final class AdamW {
         if (!(eps > 0) || !(weightDecay >= 0)) {
             throw new IllegalArgumentException("AdamW needs eps > 0 and weight decay >= 0, got " + eps + ", " + weightDecay);
         }
+        this.reg = reg;
         this.params = reg.all();
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
-        m = new float[params.size()][];
-        v = new float[params.size()][];
-        for (int i = 0; i < params.size(); i++) {
-            m[i] = new float[params.get(i).size()];
-            v[i] = new float[params.get(i).size()];
+        m = new float[ParamRegistry.BANKS][];
+        v = new float[ParamRegistry.BANKS][];
+        for (int b = 0; b < ParamRegistry.BANKS; b++) {
+            m[b] = new float[reg.count(b)];
+            v[b] = new float[reg.count(b)];
         }
     }
 
@@ -47,8 +50,8 @@ public final class AdamW {
     public void step(double lr) {
         float[] hp = new float[OptimizerKernels.HP_SIZE];
         hyper(lr, hp);
-        for (int i = 0; i < params.size(); i++) {
-            OptimizerKernels.adamw(params.get(i).data(), params.get(i).grad(), m[i], v[i], hp, OPEN, 0, m[i].length);
+        for (int b = 0; b < ParamRegistry.BANKS; b++) {
+            OptimizerKernels.adamw(reg.data(b), reg.grad(b), m[b], v[b], hp, OPEN, 0, m[b].length);
         }
         t++;
     }
@@ -72,13 +75,13 @@ public final class AdamW {
     /**
      * The update as kernel calls on the engine (inside a training pass): every parameter from its grad with the
      * numbers in hp (see {@link #hyper}), scaled and gated by gate (OptimizerKernels.clipGate), and then {@code ema}
-     * of the new weights, in one kernel per parameter (a device counts launches). Call {@link #advance()} once the
-     * step is known to be applied.
+     * of the new weights: one kernel per bank of the registry, over all its parameters at once (a device counts
+     * launches). Call
+     * {@link #advance()} once the step is known to be applied.
      */
     public void step(Engine engine, float[] hp, float[] gate, Ema ema) {
-        for (int i = 0; i < params.size(); i++) {
-            Param p = params.get(i);
-            engine.adamwEma(p.data(), p.grad(), m[i], v[i], ema.weights(i), hp, gate, ema.decay(), p.size());
+        for (int b = 0; b < ParamRegistry.BANKS; b++) {
+            engine.adamwEma(reg.data(b), reg.grad(b), m[b], v[b], ema.shadow(b), hp, gate, ema.decay(), m[b].length);
         }
     }
 
@@ -95,19 +98,27 @@ public final class AdamW {
         t = steps;
     }
 
-    /** exp_avg of param i (registry order); a live view, for checkpoints. */
-    public float[] firstMoment(int i) { return m[i]; }
+    /** exp_avg of every parameter of a bank, laid out as the bank (param p at p.offset()); live, for checkpoints. */
+    public float[] m(int bank) { return m[bank]; }
 
-    /** exp_avg_sq of param i (registry order); a live view, for checkpoints. */
-    public float[] secondMoment(int i) { return v[i]; }
+    /** exp_avg_sq of every parameter of a bank; live, for checkpoints. */
+    public float[] v(int bank) { return v[bank]; }
+
+    /** A copy of exp_avg of parameter i (registry order). */
+    public float[] firstMoment(int i) { Param p = params.get(i); return p.slice(m[p.bank()]); }
+
+    /** A copy of exp_avg_sq of parameter i (registry order). */
+    public float[] secondMoment(int i) { Param p = params.get(i); return p.slice(v[p.bank()]); }
 
     public List<Param> params() { return params; }
 
-    /** Every moment array, m then v, registry order (for the engine: download before reading, upload after changing). */
+    /** The moment arrays, m then v, bank by bank (for the engine: download before reading, upload after changing). */
     public Object[] arrays() {
-        Object[] a = new Object[2 * m.length];
-        System.arraycopy(m, 0, a, 0, m.length);
-        System.arraycopy(v, 0, a, m.length, v.length);
+        Object[] a = new Object[2 * ParamRegistry.BANKS];
+        for (int b = 0; b < ParamRegistry.BANKS; b++) {
+            a[b] = m[b];
+            a[ParamRegistry.BANKS + b] = v[b];
+        }
         return a;
     }
 }

@@ -1,14 +1,13 @@
 package dip.trainer;
 
+import dip.layers.ParamRegistry;
 import dip.flow.FlowPath;
-import dip.layers.Param;
 import dip.model.Denoiser;
 import dip.tornado.exec.Engine;
 import dip.tornado.exec.Pass;
 import dip.tornado.kernels.OptimizerKernels;
 import dip.util.Rng;
 
-import java.util.List;
 
 /**
  * One data-parallel training step, run by every rank of a {@link Collective}: the same math as TrainLoop's single
@@ -43,8 +42,8 @@ final class ReplicaStep {
     private final TrainState s;
     private final Collective comm;
     private final Engine e;
-    private final List<Param> params;
-    private final Object[] grads;              // every Param's grad, for download/upload
+    private final ParamRegistry reg;
+    private final Object[] grads;              // every bank's gradient array, for download/upload
     private final int B, G, W, m, Bg, per, nullClass, P;
     private final int[] y;                     // (Bg) labels after dropout, of the group in hand
     private final float[] x0, eps, t, xt, v;   // x0, eps, xt, v: (Bg, C, H, W); t: (Bg)
@@ -54,7 +53,7 @@ final class ReplicaStep {
     private final float[] slots;               // (m, P) this rank's group gradients, then their tree sum in slot 0
     private final float[] reduced;             // (P) the step's gradient, summed over every group
     private final float[] gathered;            // (W, P) every rank's partial, only when W > 2
-    private final float[] partial;             // per parameter, its gradient's squared sums in chunks
+    private final GradSquares gradSquares;     // Σ g², for the clip factor
     private final float[] lossNorm = new float[2];
     private final float[] hp = new float[OptimizerKernels.HP_SIZE];
     private final float[] gate = new float[OptimizerKernels.GATE_SIZE];
@@ -64,7 +63,7 @@ final class ReplicaStep {
         this.s = state;
         this.comm = comm;
         this.e = state.model.engine();
-        this.params = state.model.params().all();
+        this.reg = state.model.params();
         var cfg = state.model.config();
         B = state.config.batchSize();
         G = groups;
@@ -80,14 +79,9 @@ final class ReplicaStep {
         Bg = B / G;
         per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
         nullClass = cfg.numClasses();
-        int p = 0, chunks = 0;
-        grads = new Object[params.size()];
-        for (int i = 0; i < params.size(); i++) {
-            grads[i] = params.get(i).grad();
-            p += params.get(i).size();
-            chunks += (params.get(i).size() + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK;
-        }
-        P = p;
+        grads = new Object[ParamRegistry.BANKS];
+        for (int b = 0; b < ParamRegistry.BANKS; b++) grads[b] = reg.grad(b);
+        P = Math.toIntExact(reg.count());
         y = new int[Bg];
         t = new float[Bg];
         rowSum = new float[Bg];
@@ -101,7 +95,7 @@ final class ReplicaStep {
         slots = new float[m * P];
         reduced = new float[P];
         gathered = W > 2 ? new float[W * P] : null;
-        partial = new float[chunks];
+        gradSquares = new GradSquares(reg);
         gradPass = new Pass("train.grad.B" + Bg, new Object[] {x0, eps, t, y}, new Object[] {rowSum}, this::gradKernels);
         updatePass = new Pass("train.update", new Object[] {lossNorm, hp}, new Object[] {lossNorm}, this::updateKernels);
     }
@@ -128,9 +122,9 @@ final class ReplicaStep {
             System.arraycopy(rowSum, 0, mySums, j * Bg, Bg);
             e.download(grads);                                          // a device engine's grads, to the host
             int off = j * P;
-            for (Param p : params) {
-                System.arraycopy(p.grad(), 0, slots, off, p.size());
-                off += p.size();
+            for (int b = 0; b < ParamRegistry.BANKS; b++) {             // bank by bank, end to end
+                System.arraycopy(reg.grad(b), 0, slots, off, reg.count(b));
+                off += reg.count(b);
             }
         }
         treeSum(slots, m, P);                                           // this rank's subtree, in slot 0
@@ -144,9 +138,9 @@ final class ReplicaStep {
         }
         comm.allGather(mySums, allSums);
         int off = 0;
-        for (Param p : params) {
-            System.arraycopy(reduced, off, p.grad(), 0, p.size());
-            off += p.size();
+        for (int b = 0; b < ParamRegistry.BANKS; b++) {
+            System.arraycopy(reduced, off, reg.grad(b), 0, reg.count(b));
+            off += reg.count(b);
         }
         e.upload(grads);
         int n = B * per;
@@ -234,19 +228,14 @@ final class ReplicaStep {
         e.velocityTarget(v, x0, eps, n);                                // v = x − ε
         float[] pred = model.forward(xt, t, y, Bg);
         e.mseRowSums(rowSum, pred, v, Bg, per);
-        for (Param p : params) e.zero(p.grad(), p.size());
+        for (int b = 0; b < ParamRegistry.BANKS; b++) e.zero(reg.grad(b), reg.count(b));
         e.mseBackward(dv, pred, v, n, 2f / (B * per));                  // d mean(d²) / d pred over the whole batch
         model.backward(dv);
     }
 
     /** The update from the summed gradient: norm, clip factor, AdamW, EMA (as TrainLoop's single pass ends). */
     private void updateKernels() {
-        int off = 0;
-        for (Param p : params) {
-            e.sumSquaresChunks(partial, off, p.grad(), p.size());
-            off += (p.size() + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK;
-        }
-        e.sumTo(lossNorm, 1, partial, partial.length, 1f);              // Σ g² over every parameter
+        gradSquares.sumInto(e, lossNorm, 1);                            // Σ g² over every parameter
         e.clipGate(gate, lossNorm, (float) s.config.clipNorm());
         s.adamw.step(e, hp, gate, s.ema);                               // AdamW, then the EMA of the new weights
     }

@@ -63,10 +63,10 @@ public final class TrainCheckpoint {
     public static void save(Path file, TrainState s, String dataDescription, Map<String, String> extra) throws IOException {
         List<Tensor> ts = new ArrayList<>();
         List<Param> ps = s.model.params().all();
-        for (Param p : ps) ts.add(Tensor.f32(DENOISER + p.name(), p.shape(), p.data()));
-        for (int i = 0; i < ps.size(); i++) ts.add(Tensor.f32(EMA + ps.get(i).name(), ps.get(i).shape(), s.ema.weights(i)));
-        for (int i = 0; i < ps.size(); i++) ts.add(Tensor.f32(EXP_AVG + ps.get(i).name(), ps.get(i).shape(), s.adamw.firstMoment(i)));
-        for (int i = 0; i < ps.size(); i++) ts.add(Tensor.f32(EXP_AVG_SQ + ps.get(i).name(), ps.get(i).shape(), s.adamw.secondMoment(i)));
+        for (Param p : ps) ts.add(Tensor.f32(DENOISER + p.name(), p.shape(), p.values()));
+        for (Param p : ps) ts.add(Tensor.f32(EMA + p.name(), p.shape(), p.slice(s.ema.shadow(p.bank()))));
+        for (Param p : ps) ts.add(Tensor.f32(EXP_AVG + p.name(), p.shape(), p.slice(s.adamw.m(p.bank()))));
+        for (Param p : ps) ts.add(Tensor.f32(EXP_AVG_SQ + p.name(), p.shape(), p.slice(s.adamw.v(p.bank()))));
         ts.add(Tensor.i64(RNG_NOISE, new int[]{6}, s.noiseRng.state()));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
@@ -127,15 +127,18 @@ public final class TrainCheckpoint {
                 throw new IllegalArgumentException("restore needs a state built from the checkpoint's own configs");
             }
             List<Param> ps = s.model.params().all();
-            Map<String, float[]> floats = new LinkedHashMap<>();
+            Map<String, float[]> floats = new LinkedHashMap<>();         // where each tensor goes: a flat array ...
+            Map<String, Integer> offsets = new LinkedHashMap<>();        // ... at its parameter's offset
             Map<String, int[]> shapes = new LinkedHashMap<>();
-            for (int i = 0; i < ps.size(); i++) {
-                Param p = ps.get(i);
-                floats.put(DENOISER + p.name(), p.data());
-                floats.put(EMA + p.name(), s.ema.weights(i));
-                floats.put(EXP_AVG + p.name(), s.adamw.firstMoment(i));
-                floats.put(EXP_AVG_SQ + p.name(), s.adamw.secondMoment(i));
-                for (String pre : List.of(DENOISER, EMA, EXP_AVG, EXP_AVG_SQ)) shapes.put(pre + p.name(), p.shape());
+            for (Param p : ps) {
+                floats.put(DENOISER + p.name(), p.array());
+                floats.put(EMA + p.name(), s.ema.shadow(p.bank()));
+                floats.put(EXP_AVG + p.name(), s.adamw.m(p.bank()));
+                floats.put(EXP_AVG_SQ + p.name(), s.adamw.v(p.bank()));
+                for (String pre : List.of(DENOISER, EMA, EXP_AVG, EXP_AVG_SQ)) {
+                    shapes.put(pre + p.name(), p.shape());
+                    offsets.put(pre + p.name(), p.offset());
+                }
             }
             List<String> problems = new ArrayList<>();
             for (var e : shapes.entrySet()) {
@@ -165,7 +168,7 @@ public final class TrainCheckpoint {
                 throw new SafetensorsException(file, problems.get(0) + more);
             }
             long[] noise = r.read(RNG_NOISE).longs();
-            for (var e : floats.entrySet()) r.readFloats(r.tensors().get(e.getKey()), e.getValue(), 0);
+            for (var e : floats.entrySet()) r.readFloats(r.tensors().get(e.getKey()), e.getValue(), offsets.get(e.getKey()));
             s.noiseRng.setState(noise);
             s.setPosition(new Loader.State(h.epoch(), h.position()));
             s.adamw.setStepCount(h.adamwStep());

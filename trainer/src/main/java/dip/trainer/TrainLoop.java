@@ -4,7 +4,7 @@ import dip.data.Dataset;
 import dip.data.Loader;
 import dip.flow.FlowPath;
 import dip.layers.MseLoss;
-import dip.layers.Param;
+import dip.layers.ParamRegistry;
 import dip.model.Denoiser;
 import dip.tornado.exec.Engine;
 import dip.tornado.exec.Pass;
@@ -56,7 +56,7 @@ public final class TrainLoop {
     private final int[] y;                   // (B) labels after dropout
     private final float[] x0, eps, t, xt, v; // x0, eps, xt, v: (B, C, H, W); t: (B)
     private final MseLoss mse;               // the loss and dL/d(prediction) (B, C, H, W)
-    private final float[] partial;           // per parameter, its gradient's squared sums in chunks
+    private final GradSquares gradSquares;   // Σ g², for the clip factor
     private final float[] lossNorm = new float[2];                                  // {loss, gradient norm}
     private final float[] hp = new float[OptimizerKernels.HP_SIZE];                 // this step's AdamW numbers
     private final float[] gate = new float[OptimizerKernels.GATE_SIZE];             // clip factor, apply flag
@@ -114,14 +114,13 @@ public final class TrainLoop {
         xt = new float[B * per];
         v = new float[B * per];
         mse = new MseLoss(state.model.engine(), B, per);
-        int chunks = 0;
-        for (Param p : state.model.params().all()) chunks += chunks(p.size());
-        partial = new float[chunks];
+        ParamRegistry reg = state.model.params();
+        gradSquares = new GradSquares(reg);
         pass = new Pass("train.step.B" + B, new Object[] {x0, eps, t, y, hp}, new Object[] {lossNorm}, this::stepKernels);
-        for (Param p : state.model.params().all()) state.model.engine().zero(p.grad(), p.size());   // once; then adamwEma
+        for (int b = 0; b < ParamRegistry.BANKS; b++) {
+            state.model.engine().zero(reg.grad(b), reg.count(b));       // once; then adamwEma
+        }
     }
-
-    private static int chunks(int n) { return (n + OptimizerKernels.CHUNK - 1) / OptimizerKernels.CHUNK; }
 
     /** Asks the loop to stop at the next step boundary (then it checkpoints and returns STOPPED). Any thread. */
     public void requestStop() { stopRequested = true; }
@@ -218,12 +217,7 @@ public final class TrainLoop {
         float[] pred = model.forward(xt, t, y, B);
         mse.forward(lossNorm, 0, pred, v, B);                           // loss = mean((pred − v)²)
         model.backward(mse.backward());                                 // into zero gradients: adamwEma left them so
-        int off = 0;
-        for (Param p : model.params().all()) {
-            e.sumSquaresChunks(partial, off, p.grad(), p.size());
-            off += chunks(p.size());
-        }
-        e.sumTo(lossNorm, 1, partial, partial.length, 1f);              // Σ g² over every parameter
+        gradSquares.sumInto(e, lossNorm, 1);                            // Σ g² over every parameter
         e.clipGate(gate, lossNorm, (float) s.config.clipNorm());       // norm, clip factor, finite?
         s.adamw.step(e, hp, gate, s.ema);                               // AdamW, then the EMA of the new weights
     }

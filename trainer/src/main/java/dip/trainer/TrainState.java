@@ -48,12 +48,11 @@ public final class TrainState {
 
     /** Everything a checkpoint holds that a device engine may keep on the device: weights, moments, EMA. */
     public Object[] stateArrays() {
-        var ps = model.params().all();
-        Object[] m = adamw.arrays(), e = ema.arrays();
-        Object[] all = new Object[ps.size() + m.length + e.length];
-        for (int i = 0; i < ps.size(); i++) all[i] = ps.get(i).data();
-        System.arraycopy(m, 0, all, ps.size(), m.length);
-        System.arraycopy(e, 0, all, ps.size() + m.length, e.length);
+        Object[] p = model.params().dataArrays(), m = adamw.arrays(), e = ema.arrays();
+        Object[] all = new Object[p.length + m.length + e.length];
+        System.arraycopy(p, 0, all, 0, p.length);
+        System.arraycopy(m, 0, all, p.length, m.length);
+        System.arraycopy(e, 0, all, p.length + m.length, e.length);
         return all;
     }
 

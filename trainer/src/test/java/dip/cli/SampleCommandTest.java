@@ -60,8 +60,8 @@ class SampleCommandTest {
         ema = Dip.create(new JavaEngine(1), CFG, 8).initialize(new Rng(1));
         Dip online = Dip.create(new JavaEngine(1), CFG, 8).initialize(new Rng(2));
         List<Tensor> tensors = new ArrayList<>();
-        for (Param p : ema.params().all()) tensors.add(Tensor.f32(ModelWeights.EMA_PREFIX + p.name(), p.shape(), p.data()));
-        for (Param p : online.params().all()) tensors.add(Tensor.f32(ModelWeights.DENOISER_PREFIX + p.name(), p.shape(), p.data()));
+        for (Param p : ema.params().all()) tensors.add(Tensor.f32(ModelWeights.EMA_PREFIX + p.name(), p.shape(), p.values()));
+        for (Param p : online.params().all()) tensors.add(Tensor.f32(ModelWeights.DENOISER_PREFIX + p.name(), p.shape(), p.values()));
         ckpt = dir.resolve("ckpt.safetensors");
         Safetensors.write(ckpt, tensors, Map.of(ModelWeights.CONFIG_KEY, dip.io.DipConfigJson.toJson(CFG),
                 CheckpointModel.CLASS_NAMES_KEY, NAMES));

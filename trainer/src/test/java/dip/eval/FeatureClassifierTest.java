@@ -55,11 +55,11 @@ class FeatureClassifierTest {
             net.params().zeroGrad();
             ClassifierTraining.crossEntropy(dlogits, net.forward(x, 3), y, 3, 2);
             net.backward(dlogits);
-            float[] grad = p.grad().clone(), w0 = p.data().clone();
+            float[] grad = p.gradValues(), w0 = p.values();
             GradCheck.assertDirectional(name, w -> {
-                System.arraycopy(w, 0, p.data(), 0, w.length);
+                p.load(w);
                 double l = ClassifierTraining.crossEntropy(new float[6], net.forward(x, 3), y, 3, 2);
-                System.arraycopy(w0, 0, p.data(), 0, w0.length);
+                p.load(w0);
                 return l;
             }, w0, grad, rng, 2e-3, Tol.GRAD_REL);
         }

@@ -19,7 +19,7 @@ class AdamWTest {
         ParamRegistry reg = new ParamRegistry();
         Param p = reg.add("p", 3);
         float[] init = {0.5f, -1.25f, 2.0f};
-        System.arraycopy(init, 0, p.data(), 0, 3);
+        p.load(init);
         AdamW opt = new AdamW(reg, 0.9, 0.999, 1e-8, 0.01);
         float[][] grads = {{0.3f, -0.7f, 1.1f}, {-0.2f, 0.4f, 0.05f}, {1.5f, 0.0f, -0.6f}};
         float[][] wantP = {
@@ -35,11 +35,11 @@ class AdamWTest {
                 {0.00012991001131013036f, 0.0006495100096799433f, 0.0012112901313230395f},
                 {0.0023797801695764065f, 0.0006488605285994709f, 0.0015700788935646415f}};
         for (int s = 0; s < 3; s++) {
-            System.arraycopy(grads[s], 0, p.grad(), 0, 3);
+            System.arraycopy(grads[s], 0, p.gradArray(), p.offset(), 3);
             opt.step(0.1);
             assertArrayEquals(wantM[s], opt.firstMoment(0), 0f, "exp_avg after step " + (s + 1));
             assertArrayEquals(wantV[s], opt.secondMoment(0), 0f, "exp_avg_sq after step " + (s + 1));
-            assertArrayEquals(wantP[s], p.data(), 0f, "param after step " + (s + 1));
+            assertArrayEquals(wantP[s], p.values(), 0f, "param after step " + (s + 1));
         }
         assertEquals(3, opt.stepCount());
     }
@@ -49,11 +49,11 @@ class AdamWTest {
         // Hand-worked: with bias correction m̂ = g and v̂ = g², so the step is lr·g/(|g| + eps) ≈ lr·sign(g).
         ParamRegistry reg = new ParamRegistry();
         Param p = reg.add("p", 2);
-        p.grad()[0] = 5f;
-        p.grad()[1] = -0.001f;
+        p.gradArray()[p.offset()] = 5f;
+        p.gradArray()[p.offset() + 1] = -0.001f;
         new AdamW(reg, 0.9, 0.999, 1e-8, 0).step(0.01);
-        assertEquals(-0.01f, p.data()[0], 1e-7f);
-        assertEquals(0.01f, p.data()[1], 1e-6f);
+        assertEquals(-0.01f, p.get(0), 1e-7f);
+        assertEquals(0.01f, p.get(1), 1e-6f);
     }
 
     @Test
@@ -61,9 +61,9 @@ class AdamWTest {
         // A zero gradient leaves m = v = 0, so only p·(1 − lr·wd) acts: 2·(1 − 0.5·0.1) = 1.9.
         ParamRegistry reg = new ParamRegistry();
         Param p = reg.add("p", 1);
-        p.data()[0] = 2f;
+        p.set(0, 2f);
         new AdamW(reg, 0.9, 0.999, 1e-8, 0.1).step(0.5);
-        assertEquals(1.9f, p.data()[0], 0f);
+        assertEquals(1.9f, p.get(0), 0f);
     }
 
     @Test

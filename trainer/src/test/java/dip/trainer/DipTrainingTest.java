@@ -43,7 +43,7 @@ class DipTrainingTest {
             assertEquals(6, resumed.step());
             for (int i = 0; i < straight.model.params().size(); i++) {
                 var p = straight.model.params().all().get(i);
-                assertArrayEquals(p.data(), resumed.model.params().all().get(i).data(), 0f, p.name());
+                assertArrayEquals(p.values(), resumed.model.params().all().get(i).values(), 0f, p.name());
                 assertArrayEquals(straight.ema.weights(i), resumed.ema.weights(i), 0f, "ema " + p.name());
                 assertArrayEquals(straight.adamw.secondMoment(i), resumed.adamw.secondMoment(i), 0f, "v " + p.name());
             }

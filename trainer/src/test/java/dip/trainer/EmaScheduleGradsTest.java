@@ -16,18 +16,18 @@ class EmaScheduleGradsTest {
     void emaStartsAtTheWeightsAndFollowsThem() {
         ParamRegistry reg = new ParamRegistry();
         Param p = reg.add("p", 2);
-        p.data()[0] = 1f;
-        p.data()[1] = -2f;
+        p.set(0, 1f);
+        p.set(1, -2f);
         Ema ema = new Ema(reg, 0.75);
         assertArrayEquals(new float[]{1f, -2f}, ema.weights(0), 0f);
-        p.data()[0] = 5f;
-        p.data()[1] = 2f;
+        p.set(0, 5f);
+        p.set(1, 2f);
         ema.update();   // 0.75·1 + 0.25·5 = 2; 0.75·(−2) + 0.25·2 = −1
         assertArrayEquals(new float[]{2f, -1f}, ema.weights(0), 0f);
         ema.swap();
-        assertArrayEquals(new float[]{2f, -1f}, p.data(), 0f);
+        assertArrayEquals(new float[]{2f, -1f}, p.values(), 0f);
         ema.swap();
-        assertArrayEquals(new float[]{5f, 2f}, p.data(), 0f);
+        assertArrayEquals(new float[]{5f, 2f}, p.values(), 0f);
         assertArrayEquals(new float[]{2f, -1f}, ema.weights(0), 0f);
     }
 
@@ -45,8 +45,7 @@ class EmaScheduleGradsTest {
     void clipGateScalesToTheMaxNormOnlyWhenAboveAndHoldsBackNonFiniteSteps() {
         float[] gate = new float[OptimizerKernels.GATE_SIZE];
         float[] partial = new float[2];
-        OptimizerKernels.sumSquaresChunks(partial, 0, new float[] {3f}, 0, 1, 1);
-        OptimizerKernels.sumSquaresChunks(partial, 1, new float[] {4f}, 0, 1, 1);
+        OptimizerKernels.sumSquaresSpans(partial, 0, new float[] {3f, 4f}, new int[] {0, 1, 2}, 0, 2);
         float[] lossNorm = {0.5f, 0f};
         OptimizerKernels.sumTo(lossNorm, 1, partial, 2, 1f, 0, 1);            // 9 + 16
         OptimizerKernels.clipGate(gate, lossNorm, 10f, 0, 1);
@@ -76,8 +75,10 @@ class EmaScheduleGradsTest {
     void squaredSumsDoNotDependOnTheSplit() {
         float[] g = new dip.util.Rng(3).normal(3 * OptimizerKernels.CHUNK + 17);
         float[] whole = new float[4], split = new float[4];
-        OptimizerKernels.sumSquaresChunks(whole, 0, g, 0, 4, g.length);
-        for (int c = 0; c < 4; c++) OptimizerKernels.sumSquaresChunks(split, 0, g, c, c + 1, g.length);
+        int K = OptimizerKernels.CHUNK;
+        int[] bounds = {0, K, 2 * K, 3 * K, g.length};
+        OptimizerKernels.sumSquaresSpans(whole, 0, g, bounds, 0, 4);
+        for (int c = 0; c < 4; c++) OptimizerKernels.sumSquaresSpans(split, 0, g, bounds, c, c + 1);
         assertArrayEquals(whole, split, 0f);
         double ref = 0;
         for (float x : g) ref += (double) x * x;

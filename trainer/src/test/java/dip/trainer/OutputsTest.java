@@ -67,11 +67,11 @@ class OutputsTest {
         ToyData data = new ToyData(8, 1, 4, 3, 1);
         TrainState s = new TrainState(ToyDenoiser.of(data, 4, 1), new TrainConfig(4, 1e-2, 0.9, 0.999, 0, 0.5, 0.1, 0, 0, 1), 8);
         new TrainLoop(s, data, new ProgressListener() { }, st -> dir, 0).run(1, 2);
-        float[] live = s.model.params().all().get(0).data().clone();
+        float[] live = s.model.params().all().get(0).values();
         var opt = new SampleGrid.Options(2, 3, 2.0f, 0.11f, 0.97f, 7);
         float[] a = SampleGrid.sampleEma(s, opt), b = SampleGrid.sampleEma(s, opt);
         assertArrayEquals(a, b, 0f, "fixed seed → the same grid");
-        assertArrayEquals(live, s.model.params().all().get(0).data(), 0f, "live weights restored");
+        assertArrayEquals(live, s.model.params().all().get(0).values(), 0f, "live weights restored");
         s.ema.swap();                                      // sampling the live weights instead gives other images
         float[] fromLive = SampleGrid.sampleEma(s, opt);
         s.ema.swap();

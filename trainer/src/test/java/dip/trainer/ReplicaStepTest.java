@@ -73,7 +73,7 @@ class ReplicaStepTest {
         // The test above has teeth: the same batch summed in another shape (1 group of 4 vs 4 groups of 1) is a
         // different float result, so equal bits across W come from the fixed tree, not from luck.
         TrainState whole = train(1, 1, 2).get(0), grouped = train(1, 4, 2).get(0);
-        float[] a = whole.model.params().all().get(0).data(), b = grouped.model.params().all().get(0).data();
+        float[] a = whole.model.params().all().get(0).values(), b = grouped.model.params().all().get(0).values();
         boolean differs = false;
         for (int i = 0; i < a.length; i++) differs |= Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i]);
         assertTrue(differs, "1 group and 4 groups gave identical weights: the test cannot see the summation order");
@@ -112,7 +112,7 @@ class ReplicaStepTest {
         var ps = a.model.params().all();
         for (int i = 0; i < ps.size(); i++) {
             String n = what + " " + ps.get(i).name();
-            assertArrayEquals(bits(ps.get(i).data()), bits(b.model.params().all().get(i).data()), n);
+            assertArrayEquals(bits(ps.get(i).values()), bits(b.model.params().all().get(i).values()), n);
             assertArrayEquals(bits(a.ema.weights(i)), bits(b.ema.weights(i)), "ema " + n);
             assertArrayEquals(bits(a.adamw.firstMoment(i)), bits(b.adamw.firstMoment(i)), "m " + n);
             assertArrayEquals(bits(a.adamw.secondMoment(i)), bits(b.adamw.secondMoment(i)), "v " + n);

@@ -1,5 +1,6 @@
 package dip.trainer;
 
+import dip.layers.Init;
 import dip.layers.Param;
 import dip.layers.ParamRegistry;
 import dip.model.Denoiser;
@@ -36,7 +37,7 @@ public final class ToyDenoiser implements Denoiser {
         w = reg.add("toy.w", C);
         emb = reg.add("toy.emb", numClasses + 1, C);
         bias = reg.add("toy.bias", C, HW);
-        for (Param p : reg.all()) init.fillNormal(p.data(), p.size(), 0.1f);
+        for (Param p : reg.all()) Init.normal(p, 0.1f, init);
         out = new float[maxBatch * C * HW];
     }
 
@@ -56,10 +57,10 @@ public final class ToyDenoiser implements Denoiser {
         this.x = x; this.t = t; this.y = y; this.B = B;
         for (int b = 0; b < B; b++) {
             for (int c = 0; c < C; c++) {
-                float add = w.data()[c] * t[b] + emb.data()[y[b] * C + c];
+                float add = w.get(c) * t[b] + emb.get(y[b] * C + c);
                 for (int i = 0; i < HW; i++) {
                     int j = (b * C + c) * HW + i;
-                    out[j] = poison ? Float.NaN : a.data()[c * HW + i] * x[j] + add + bias.data()[c * HW + i];
+                    out[j] = poison ? Float.NaN : a.get(c * HW + i) * x[j] + add + bias.get(c * HW + i);
                 }
             }
         }
@@ -69,17 +70,19 @@ public final class ToyDenoiser implements Denoiser {
 
     @Override
     public void backward(float[] dv) {
+        float[] g = reg.grad(ParamRegistry.WEIGHTS);                   // toy.bias is in the other bank
+        float[] gb = reg.grad(ParamRegistry.BIASES);
         for (int b = 0; b < B; b++) {
             for (int c = 0; c < C; c++) {
                 float s = 0;
                 for (int i = 0; i < HW; i++) {
                     int j = (b * C + c) * HW + i;
-                    a.grad()[c * HW + i] += dv[j] * x[j];       // forward: a·x
-                    bias.grad()[c * HW + i] += dv[j];           // forward: + bias
+                    g[a.offset() + c * HW + i] += dv[j] * x[j];       // forward: a·x
+                    gb[bias.offset() + c * HW + i] += dv[j];           // forward: + bias
                     s += dv[j];
                 }
-                w.grad()[c] += s * t[b];                        // forward: + w·t
-                emb.grad()[y[b] * C + c] += s;                  // forward: + emb[y]
+                g[w.offset() + c] += s * t[b];                        // forward: + w·t
+                g[emb.offset() + y[b] * C + c] += s;                  // forward: + emb[y]
             }
         }
     }

@@ -33,7 +33,7 @@ class TrainCheckpointTest {
         assertArrayEquals(a.noiseRng.state(), b.noiseRng.state());
         for (int i = 0; i < a.model.params().size(); i++) {
             Param pa = a.model.params().all().get(i), pb = b.model.params().all().get(i);
-            assertArrayEquals(pa.data(), pb.data(), 0f, "weights " + pa.name());
+            assertArrayEquals(pa.values(), pb.values(), 0f, "weights " + pa.name());
             assertArrayEquals(a.ema.weights(i), b.ema.weights(i), 0f, "ema " + pa.name());
             assertArrayEquals(a.adamw.firstMoment(i), b.adamw.firstMoment(i), 0f, "exp_avg " + pa.name());
             assertArrayEquals(a.adamw.secondMoment(i), b.adamw.secondMoment(i), 0f, "exp_avg_sq " + pa.name());
@@ -86,7 +86,7 @@ class TrainCheckpointTest {
         TrainCheckpoint.restore(f, s);
         ToyDenoiser other = new ToyDenoiser(4, 2, 3, 4, TrainState.initRng(99));
         ModelWeights.load(f, other.params(), ModelWeights.EMA_PREFIX);
-        assertArrayEquals(s.ema.weights(0), other.params().all().get(0).data(), 0f);
+        assertArrayEquals(s.ema.weights(0), other.params().all().get(0).values(), 0f);
         assertEquals(ModelWeights.EMA_PREFIX, ModelWeights.detectPrefix(f));
     }
 
@@ -127,11 +127,11 @@ class TrainCheckpointTest {
         TrainCheckpoint.Header h = TrainCheckpoint.readHeader(f);
         TrainState s = fromHeader(h);
         Param emb = s.model.params().get("toy.emb");
-        float before = emb.data()[0];
+        float before = emb.get(0);
         Files.write(f, corruptShape(Files.readAllBytes(f)));
         var e = assertThrows(SafetensorsException.class, () -> TrainCheckpoint.restore(f, s));
         assertTrue(e.getMessage().contains("toy.emb"), e.getMessage());
-        assertEquals(before, emb.data()[0]);
+        assertEquals(before, emb.get(0));
     }
 
     /** Rewrites the header's shape of denoiser.toy.emb from [4,2] to [2,4] (same byte count, same length). */

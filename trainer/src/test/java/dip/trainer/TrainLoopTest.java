@@ -48,10 +48,10 @@ class TrainLoopTest {
         new TrainLoop(c, DATA, new Capture(), NO_FILE, 0).run(2, Long.MAX_VALUE);
         for (int i = 0; i < a.model.params().size(); i++) {
             Param pa = a.model.params().all().get(i), pb = b.model.params().all().get(i);
-            assertArrayEquals(pa.data(), pb.data(), 0f, pa.name());
+            assertArrayEquals(pa.values(), pb.values(), 0f, pa.name());
             assertArrayEquals(a.ema.weights(i), b.ema.weights(i), 0f, "ema " + pa.name());
         }
-        assertNotEquals(a.model.params().all().get(0).data()[0], c.model.params().all().get(0).data()[0]);
+        assertNotEquals(a.model.params().all().get(0).get(0), c.model.params().all().get(0).get(0));
     }
 
     @Test
@@ -114,7 +114,7 @@ class TrainLoopTest {
         assertEquals(2, s.adamw.stepCount());
         assertEquals(List.of(1L, 2L), cap.saves);                   // nothing saved after the NaN
         assertEquals(null, cap.outcome);
-        for (Param p : s.model.params().all()) for (float v : p.data()) assertTrue(Float.isFinite(v), p.name());
+        for (Param p : s.model.params().all()) for (float v : p.values()) assertTrue(Float.isFinite(v), p.name());
     }
 
     @Test

@@ -81,7 +81,7 @@ class DeviceModelTest {
         var conf = new TrainConfig(B, 1e-3, 0.9, 0.999, 0.0, 0.99, 0.1, 0, 1.0, 7);
         TrainState sc = state(cpu, cfg, conf), sd = state(dev, cfg, conf);
         TrainLoop lc = loop(sc, cfg), ld = loop(sd, cfg);
-        List<float[]> initial = sd.model.params().all().stream().map(p -> p.data().clone()).toList();
+        List<float[]> initial = sd.model.params().all().stream().map(p -> p.values()).toList();
         var rng = new Rng(3);
         float[] x = rng.normal(B * per);
         int[] labels = {1, 2, 3, 4};
@@ -102,10 +102,10 @@ class DeviceModelTest {
             worst = Math.max(worst, assertClose("exp_avg of " + n, sc.adamw.firstMoment(i), sd.adamw.firstMoment(i), 1e-3));
             assertClose("exp_avg_sq of " + n, sc.adamw.secondMoment(i), sd.adamw.secondMoment(i), 1e-3);
             float[] want = firstAdamwStep(initial.get(i), sd.adamw.firstMoment(i), sd.adamw.secondMoment(i), conf);
-            assertClose("weight " + n + " (AdamW of the device's moments)", want, pd.get(i).data(), 1e-5);
+            assertClose("weight " + n + " (AdamW of the device's moments)", want, pd.get(i).values(), 1e-5);
             float[] ema = new float[want.length];
             float decay = sd.ema.decay();
-            for (int j = 0; j < ema.length; j++) ema[j] = initial.get(i)[j] * decay + (1f - decay) * pd.get(i).data()[j];
+            for (int j = 0; j < ema.length; j++) ema[j] = initial.get(i)[j] * decay + (1f - decay) * pd.get(i).get(j);
             assertClose("EMA of " + n + " (from the device's weights)", ema, sd.ema.weights(i), 1e-6);
         }
         System.out.printf(Locale.ROOT, "training step: worst relative gradient (exp_avg) error %.2e over %d tensors%n", worst, pc.size());

@@ -431,11 +431,11 @@ public interface Engine extends AutoCloseable {
     }
 
     /**
-     * partial[c] = Σ g² over span c = [bounds[c], bounds[c+1]), c &lt; chunks ({@link OptimizerKernels#sumSquaresSpans}:
+     * partial[pOff + c] = Σ g² over span c = [bounds[c], bounds[c+1]), c &lt; chunks ({@link OptimizerKernels#sumSquaresSpans}:
      * spans of at most {@link OptimizerKernels#CHUNK} elements, none across two parameters).
      */
-    default void sumSquaresSpans(float[] partial, float[] g, int[] bounds, int chunks) {
-        parallelFor(chunks, (lo, hi) -> OptimizerKernels.sumSquaresSpans(partial, g, bounds, lo, hi));
+    default void sumSquaresSpans(float[] partial, int pOff, float[] g, int[] bounds, int chunks) {
+        parallelFor(chunks, (lo, hi) -> OptimizerKernels.sumSquaresSpans(partial, pOff, g, bounds, lo, hi));
     }
 
     /** out[k] = scale · Σ_{i &lt; n} x[i], in order. */

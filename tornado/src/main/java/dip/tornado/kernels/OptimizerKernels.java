@@ -22,19 +22,19 @@ public final class OptimizerKernels {
     public static final int GATE_CLIP = 0, GATE_APPLY = 1, GATE_SIZE = 2;
 
     /**
-     * partial[c] = Σ g[j]² over span c (j in [bounds[c], bounds[c+1])), for spans c in [c0, c1), summed in order
+     * partial[pOff + c] = Σ g[j]² over span c (j in [bounds[c], bounds[c+1])), for spans c in [c0, c1), summed in order
      * within the span by one work-item. The caller cuts the spans (bounds has one entry more than there are spans):
      * each at most {@link #CHUNK} elements and within one parameter of the flat gradient array, so the partial sums
      * are those of each parameter's own CHUNK-sized chunks. The spans are fixed by bounds alone, so the result does
      * not depend on how the engine splits the range.
      */
-    public static void sumSquaresSpans(float[] partial, float[] g, int[] bounds, int c0, int c1) {
+    public static void sumSquaresSpans(float[] partial, int pOff, float[] g, int[] bounds, int c0, int c1) {
         for (@Parallel int it = 0; it < c1 - c0; it++) {
             int c = c0 + it;
             int j1 = bounds[c + 1];
             float acc = 0f;
             for (int j = bounds[c]; j < j1; j++) acc += g[j] * g[j];
-            partial[c] = acc;
+            partial[pOff + c] = acc;
         }
     }
 

@@ -27,7 +27,7 @@ class LaunchCounterTest {
         e.zero(a, 6);
         e.matmulForward(out, a, new float[6], 0, new float[3], 0, 2, 3, 3);
         e.gateResidualForward(out, a, a.clone(), mod, 2, 1, 3, 3, 2);
-        e.sumSquaresSpans(out, a, new int[] {0, 2, 4, 6}, 3);
+        e.sumSquaresSpans(out, 0, a, new int[] {0, 2, 4, 6}, 3);
         e.sumTo(out, 0, a, 6, 1f);
         assertEquals(List.of(new LaunchCounter.Launch("zero", 6), new LaunchCounter.Launch("matmulForward", 6),
                 new LaunchCounter.Launch("gateResidualForward", 6), new LaunchCounter.Launch("sumSquaresSpans", 3),

@@ -38,15 +38,19 @@ class OptimizerKernelsTest {
         assertEquals(chunks, c);
 
         float[] whole = new float[chunks];
-        OptimizerKernels.sumSquaresSpans(whole, g, bounds, 0, chunks);
+        OptimizerKernels.sumSquaresSpans(whole, 0, g, bounds, 0, chunks);
         float[] split = new float[chunks];
         Arrays.fill(split, Float.NaN);
-        OptimizerKernels.sumSquaresSpans(split, g, bounds, 0, 1);
-        OptimizerKernels.sumSquaresSpans(split, g, bounds, 1, chunks);
-        float[] engine = new float[chunks];
+        OptimizerKernels.sumSquaresSpans(split, 0, g, bounds, 0, 1);
+        OptimizerKernels.sumSquaresSpans(split, 0, g, bounds, 1, chunks);
+        float[] atOffset = new float[chunks + 2];              // after two other spans' sums, left alone
+        atOffset[0] = atOffset[1] = -1f;
         try (var e = new JavaEngine(2)) {
-            e.sumSquaresSpans(engine, g, bounds, chunks);
+            e.sumSquaresSpans(atOffset, 2, g, bounds, chunks);
         }
+        assertEquals(-1f, atOffset[0], 0f);
+        assertEquals(-1f, atOffset[1], 0f);
+        float[] engine = Arrays.copyOfRange(atOffset, 2, chunks + 2);
         for (int i = 0; i < chunks; i++) {
             assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(whole[i]), "span " + i);
             assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(split[i]), "span " + i + ", split range");

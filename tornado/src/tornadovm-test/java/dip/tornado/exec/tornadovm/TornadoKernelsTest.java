@@ -301,15 +301,25 @@ class TornadoKernelsTest {
         assertSliceClose("embeddingBackward", dt, dtD, B_OFF, classes * D);
     }
 
-    /** Two parameters' gradients end to end (5000 and 3 floats), cut into spans of at most CHUNK within each. */
+    /**
+     * The gradient norm's partial sums as the training pass makes them: two banks' gradients (two parameters of 5000
+     * and 3 floats; one of 7), each cut into spans of at most CHUNK within a parameter, and two launches writing one
+     * partial-sum array, the second bank's spans after the first's. The device must write every slot, each launch
+     * only its own: TornadoVM does not copy in an array that a kernel only writes, so slots outside both would hold
+     * whatever the device buffer held.
+     */
     @Test
     void sumSquaresSpans() {
-        int[] bounds = {0, 4096, 5000, 5003};
-        int chunks = bounds.length - 1;
-        float[] g = new Rng(36).normal(5003), partial = nan(chunks), partialD = nan(chunks);
-        OptimizerKernels.sumSquaresSpans(partial, g, bounds, 0, chunks);
-        onDevice(t -> t.task("sumSquaresSpans", OptimizerKernels::sumSquaresSpans, partialD, g, bounds, 0, chunks),
-                new Object[] {g, bounds}, new Object[] {partialD});
+        int[] bounds0 = {0, 4096, 5000, 5003}, bounds1 = {0, 7};
+        int spans0 = bounds0.length - 1, spans1 = bounds1.length - 1;
+        Rng rng = new Rng(36);
+        float[] g0 = rng.normal(5003), g1 = rng.normal(7);
+        float[] partial = nan(spans0 + spans1), partialD = nan(spans0 + spans1);
+        OptimizerKernels.sumSquaresSpans(partial, 0, g0, bounds0, 0, spans0);
+        OptimizerKernels.sumSquaresSpans(partial, spans0, g1, bounds1, 0, spans1);
+        onDevice(t -> t.task("spans0", OptimizerKernels::sumSquaresSpans, partialD, 0, g0, bounds0, 0, spans0)
+                        .task("spans1", OptimizerKernels::sumSquaresSpans, partialD, spans0, g1, bounds1, 0, spans1),
+                new Object[] {g0, bounds0, g1, bounds1}, new Object[] {partialD});
         assertClose("sumSquaresSpans", partial, partialD);
     }
 

@@ -1229,9 +1229,9 @@ public final class TornadoEngine implements Engine {
     }
 
     @Override
-    public void sumSquaresSpans(float[] partial, float[] g, int[] bounds, int chunks) {
-        if (onHost(1, partial, g, bounds)) cpu.sumSquaresSpans(partial, g, bounds, chunks);
-        else if ((chunks) > 0) record("sumSquaresSpans", tid -> TaskPackage.createPackage(tid, OptimizerKernels::sumSquaresSpans, partial, g, bounds, 0, chunks), 1, 0, partial, g, bounds);
+    public void sumSquaresSpans(float[] partial, int pOff, float[] g, int[] bounds, int chunks) {
+        if (onHost(1, partial, g, bounds)) cpu.sumSquaresSpans(partial, pOff, g, bounds, chunks);
+        else if ((chunks) > 0) record("sumSquaresSpans", tid -> TaskPackage.createPackage(tid, OptimizerKernels::sumSquaresSpans, partial, pOff, g, bounds, 0, chunks), 1, 0, partial, g, bounds);
     }
 
     @Override
