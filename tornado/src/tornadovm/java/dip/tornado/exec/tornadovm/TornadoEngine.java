@@ -52,10 +52,10 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
  * it. Calls outside a pass run on the host ({@link JavaEngine}), after copying back anything a pass left newer on
  * the device.
  * <pre>
- *   plan "train" (one training step of MICRO: ~560 tasks)
+ *   plan "train" (one training step of MICRO: 350 tasks)
  *     upload.0..k   host ──weights, AdamW moments, EMA, constants──▶ device   (first run, and after upload())
  *     step.0        host ──x₀, ε, t, y, hp (EVERY_EXECUTION)──▶ device; interpolate, target, patchify, ...
- *     step.1..n     ≤ 40 tasks each; every array consumed from the graph that first holds it, persisted
+ *     step.1..n     as many tasks as fit 1,024 nodes; every array consumed from the graph that first holds it
  *     step.n        ... loss, grad-norm partial sums; ──loss, norm──▶ host (EVERY_EXECUTION)
  *     download.0..k device ──weights, moments, EMA──▶ host                    (only on download(): checkpoints)
  * </pre>
