@@ -18,6 +18,15 @@ public interface Denoiser {
     /** Largest batch the preallocated buffers hold. */
     int maxBatch();
 
+    /**
+     * A model of the same config and parameter layout on the same engine, built to run forward only, for up to
+     * maxBatch rows; its weight values are unset (the caller copies weights in). The trainer's sample grid samples
+     * with one, so the training model's weights, and a device engine's compiled training step, are left alone.
+     */
+    default Denoiser forSampling(int maxBatch) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot make a model for sampling");
+    }
+
     /** Velocity prediction (B, C, H, W), a model-owned buffer valid until the next forward. */
     float[] forward(float[] x, float[] t, int[] y, int B);
 

@@ -224,6 +224,9 @@ public final class Dip implements Denoiser {
 
     @Override public int maxBatch() { return maxBatch; }
 
+    /** {@link #forInference} with this model's engine and config. */
+    @Override public Dip forSampling(int maxBatch) { return forInference(engine, cfg, maxBatch); }
+
     @Override public Engine engine() { return engine; }
 
     /** Which buffers this model was built with (training, inference, shapes only). */

@@ -38,6 +38,16 @@ public final class EulerSampler implements Sampler {
     /** Unguided sampler (w = 1). */
     public EulerSampler(Denoiser model, int steps) { this(model, steps, Guidance.NONE); }
 
+    /**
+     * Declares that the host changes the model's weights between runs (the trainer's grid of EMA samples loads new
+     * weights before each): a device engine then sends them with the starting noise instead of compiling the
+     * sampling step again. It keeps a staging copy of the weights on the host and on the device for that.
+     */
+    public EulerSampler reloadingWeights() {
+        st.reloadWeights(model.params().dataArrays());
+        return this;
+    }
+
     @Override
     public int steps() { return steps; }
 

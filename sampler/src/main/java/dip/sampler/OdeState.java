@@ -25,6 +25,7 @@ final class OdeState {
     float[] xs, v, xprev;
     float[] xp, vp;     // Heun: the predictor x' and v(x', t_{k+1}); AB2: vp is the previous step's velocity
     int[] ys;
+    private Object[] weights = new Object[0];   // the model's weight arrays, when the host changes them between runs
 
     OdeState(Engine engine, Solver solver) {
         this.engine = engine;
@@ -52,10 +53,19 @@ final class OdeState {
 
     /**
      * What a sampling step carries from step to step and each run sets anew on the host ({@code Pass.reloads}): x_t,
-     * and the Adams–Bashforth method's previous velocity. A device engine sends just these for a new batch of noise.
+     * and the Adams–Bashforth method's previous velocity (and the model's weights after {@link #reloadWeights}). A
+     * device engine sends just these for a new batch of noise.
      */
     Object[] reloads() {
-        return solver == Solver.AB2 ? new Object[] {xs, vp} : new Object[] {xs};
+        Object[] own = solver == Solver.AB2 ? new Object[] {xs, vp} : new Object[] {xs};
+        Object[] all = java.util.Arrays.copyOf(own, own.length + weights.length);
+        System.arraycopy(weights, 0, all, own.length, weights.length);
+        return all;
+    }
+
+    /** Counts the model's weight arrays among the reloads: the host sets them anew between runs. */
+    void reloadWeights(Object[] weightArrays) {
+        weights = weightArrays.clone();
     }
 
     /** Loads the run's starting noise and labels into the engine's arrays. */

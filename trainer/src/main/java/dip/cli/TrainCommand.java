@@ -388,6 +388,8 @@ public final class TrainCommand implements Callable<Integer> {
         Path metrics = outDir.resolve("metrics.jsonl");
         var grid = new SampleGrid.Options(samplesPerClass, sampleSteps, sampleCfg, (float) sampleInterval.a(), (float) sampleInterval.b(), sampleSeed);
         ProgressListener artifacts = new ProgressListener() {
+            private SampleGrid previews;      // made at the first epoch's end: its own inference model, kept for the run
+
             @Override public void onCheckpoint(long step, Path file) {      // a run stopped early has its plot too
                 try {
                     LossPlot.write(outDir.resolve("loss.png"), MetricsLog.readLosses(metrics), "DiP training loss");
@@ -399,7 +401,11 @@ public final class TrainCommand implements Callable<Integer> {
             @Override public void onEpochEnd(int epoch, TrainState st) {
                 try {
                     if (sampleEveryEpoch) {
-                        SampleGrid.write(outDir.resolve("samples_epoch" + epoch + ".png"), st, d.classNames(), grid,
+                        if (previews == null) {
+                            var m = st.model;
+                            previews = new SampleGrid(m.forSampling(m.maxBatch()), grid);
+                        }
+                        previews.write(outDir.resolve("samples_epoch" + epoch + ".png"), st, d.classNames(),
                                 "epoch " + epoch + ", step " + st.step() + " (EMA)");
                     }
                 } catch (IOException | RuntimeException e) {   // the checkpoint is saved: a plot is not worth the run

@@ -47,8 +47,22 @@ class DipTrainingTest {
                 assertArrayEquals(straight.ema.weights(i), resumed.ema.weights(i), 0f, "ema " + p.name());
                 assertArrayEquals(straight.adamw.secondMoment(i), resumed.adamw.secondMoment(i), 0f, "v " + p.name());
             }
-            float[] grid = SampleGrid.sampleEma(resumed, new SampleGrid.Options(1, 2, 2.9f, 0.11f, 0.97f, 0));
+            var opt = new SampleGrid.Options(1, 2, 2.9f, 0.11f, 0.97f, 0);
+            var cfg = resumed.model.config();
+            float[] grid = new SampleGrid(resumed.model.forSampling(2), opt).sampleEma(resumed);
             for (float v : grid) assertTrue(v >= -1f && v <= 1f);
+            // The preview model (built for inference, the EMA copied in) samples what the training model itself
+            // samples with the EMA swapped in, to the bit.
+            int n = cfg.numClasses(), per = cfg.channels() * cfg.imageSize() * cfg.imageSize();
+            float[] x = new float[n * per];
+            new dip.util.Rng(opt.seed()).fillNormal(x, x.length, 1f);
+            int[] y = new int[n];
+            for (int i = 0; i < n; i++) y[i] = i;
+            resumed.ema.swap();
+            float[] direct = new dip.sampler.EulerSampler(resumed.model, opt.steps(), opt.cfgScale(), opt.guidanceLow(),
+                    opt.guidanceHigh()).sample(x, y, n);
+            resumed.ema.swap();
+            assertArrayEquals(direct, grid, 0f, "preview model vs the EMA swapped into the training model");
         }
     }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -69,15 +70,19 @@ class OutputsTest {
         new TrainLoop(s, data, new ProgressListener() { }, st -> dir, 0).run(1, 2);
         float[] live = s.model.params().all().get(0).values();
         var opt = new SampleGrid.Options(2, 3, 2.0f, 0.11f, 0.97f, 7);
-        float[] a = SampleGrid.sampleEma(s, opt), b = SampleGrid.sampleEma(s, opt);
+        SampleGrid grid = new SampleGrid(ToyDenoiser.of(data, 4, 1), opt);
+        float[] a = grid.sampleEma(s), b = grid.sampleEma(s);
         assertArrayEquals(a, b, 0f, "fixed seed → the same grid");
-        assertArrayEquals(live, s.model.params().all().get(0).values(), 0f, "live weights restored");
+        assertArrayEquals(live, s.model.params().all().get(0).values(), 0f, "live weights untouched");
         s.ema.swap();                                      // sampling the live weights instead gives other images
-        float[] fromLive = SampleGrid.sampleEma(s, opt);
+        float[] fromLive = grid.sampleEma(s);
         s.ema.swap();
         assertNotEquals(a[0], fromLive[0]);
+        var other = new TrainState(ToyDenoiser.of(new ToyData(8, 1, 4, 5, 1), 4, 1), s.config, 8);
+        var e = assertThrows(IllegalArgumentException.class, () -> grid.sampleEma(other));
+        assertTrue(e.getMessage().contains("not the training model's"), e.getMessage());
         Path png = dir.resolve("samples_epoch1.png");
-        SampleGrid.write(png, s, data.classNames(), opt, "epoch 1");
+        grid.write(png, s, data.classNames(), "epoch 1");
         BufferedImage img = ImageIO.read(png.toFile());
         int cell = 4 * ImageWriter.defaultScale(4);
         assertTrue(img.getHeight() >= 3 * cell && img.getHeight() < 4 * cell, "3 rows of " + cell + " px: " + img.getHeight());

@@ -52,6 +52,11 @@ public final class ToyDenoiser implements Denoiser {
     @Override public int maxBatch() { return maxBatch; }
 
     @Override
+    public ToyDenoiser forSampling(int maxBatch) {
+        return new ToyDenoiser(cfg.imageSize(), C, cfg.numClasses(), maxBatch, new Rng(0));
+    }
+
+    @Override
     public float[] forward(float[] x, float[] t, int[] y, int B) {
         if (B > maxBatch) throw new IllegalArgumentException("B " + B + " > maxBatch " + maxBatch);
         this.x = x; this.t = t; this.y = y; this.B = B;

@@ -7,6 +7,7 @@ package dip.test.tornadovm;
 // compile for the device fails here instead of running as Java on the host.
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dip.data.Dataset;
@@ -20,6 +21,7 @@ import dip.tornado.exec.Engine;
 import dip.tornado.exec.JavaEngine;
 import dip.tornado.exec.Pass;
 import dip.tornado.exec.tornadovm.TornadoEngine;
+import dip.trainer.SampleGrid;
 import dip.trainer.TrainConfig;
 import dip.trainer.TrainLoop;
 import dip.trainer.TrainState;
@@ -121,7 +123,31 @@ class DeviceModelTest {
             assertEquals(batchBytes, in, "after the first step only the batch goes in (no weights)");
             assertEquals(8, out, "and only {loss, norm} comes out");
             assertEquals(0, after.rebuilds - before.rebuilds, "the plan is replayed, not rebuilt");
+            lc.step(x, labels);
         }
+
+        // The per-epoch grid during training: its own model, so the training step keeps its plan, and its sampling
+        // step, compiled at the first grid, gets the next grid's EMA weights sent instead of being compiled again.
+        var opt = new SampleGrid.Options(1, 2, 2.9f, 0.11f, 0.97f, 0);
+        SampleGrid gridCpu = new SampleGrid(sc.model.forSampling(B), opt), gridDev = new SampleGrid(sd.model.forSampling(B), opt);
+        var s0 = dev.stats().copy();
+        gridDev.sampleEma(sd);
+        var s1 = dev.stats().copy();
+        lc.step(x, labels);
+        ld.step(x, labels);
+        var s2 = dev.stats().copy();
+        float[] grid = gridDev.sampleEma(sd);
+        var s3 = dev.stats().copy();
+        System.out.printf(Locale.ROOT, "grid, step, grid: %d rebuilds, %d re-recordings; the step after the grid %,d B in;"
+                + " the second grid %,d B in (EMA weights and noise), %,d B out%n", s3.rebuilds - s0.rebuilds,
+                s3.rerecords - s0.rerecords, s2.bytesIn - s1.bytesIn, s3.bytesIn - s2.bytesIn, s3.bytesOut - s2.bytesOut);
+        assertEquals(0, s3.rebuilds - s0.rebuilds, "a grid rebuilds neither the training plan nor its own");
+        assertEquals(0, s3.rerecords - s0.rerecords, "and records nothing again");
+        assertEquals(batchBytes, s2.bytesIn - s1.bytesIn, "the step after a grid still sends only the batch");
+        assertTrue(s3.bytesIn - s2.bytesIn >= 4 * sd.model.params().count(), "the second grid sends the EMA weights");
+        assertEquals(4 * sd.model.params().count() + 4L * cfg.numClasses() * per, s3.bytesOut - s2.bytesOut,
+                "a grid copies back the EMA (not the weights, moments or gradients) and its images");
+        assertClose("grid of EMA samples after 5 steps", gridCpu.sampleEma(sc), grid, 1e-3);
     }
 
     @Test

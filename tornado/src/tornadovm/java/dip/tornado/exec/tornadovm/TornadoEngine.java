@@ -263,8 +263,10 @@ public final class TornadoEngine implements Engine {
         }
     }
 
+    /** Copies back the arrays asked for that a pass holds newer on the device; only those, not all it keeps. */
     @Override
     public synchronized void download(Object... arrays) {
+        Map<Recording, Set<Object>> byOwner = new IdentityHashMap<>();
         for (Object a : arrays) {
             Recording owner = newest.get(a);
             if (owner == null) continue;                          // the host copy is the newest
@@ -272,8 +274,9 @@ public final class TornadoEngine implements Engine {
                 throw new IllegalStateException("pass " + owner.name + " does not keep this array (it writes it"
                         + " before reading it: it is a temporary of the pass), so it cannot be downloaded");
             }
-            owner.download();
+            byOwner.computeIfAbsent(owner, o -> identitySet(new Object[0])).add(a);
         }
+        for (var e : byOwner.entrySet()) e.getKey().download(e.getValue());
     }
 
     @Override
@@ -729,8 +732,13 @@ public final class TornadoEngine implements Engine {
 
         /** Copies every kept array back to the host (TornadoVM's on-demand transfers of the last run). */
         void download() {
+            download(kept);
+        }
+
+        /** Copies back the kept arrays among {@code wanted}; the rest stay newer on the device. */
+        void download(Set<Object> wanted) {
             for (int g = 0; g < onDemand.size(); g++) {
-                List<Object> list = onDemand.get(g);
+                List<Object> list = onDemand.get(g).stream().filter(wanted::contains).toList();
                 if (list.isEmpty() || results.get(g) == null) continue;
                 try {
                     // A result's transferToHost syncs the graphs its plan has selected, which is the last one run:
@@ -744,7 +752,7 @@ public final class TornadoEngine implements Engine {
                 stats.downloadBytes += bytesOf(list);
                 stats.bytesOut += bytesOf(list);
             }
-            for (Object a : kept) if (newest.get(a) == this) newest.remove(a);
+            for (Object a : kept) if (wanted.contains(a) && newest.get(a) == this) newest.remove(a);
         }
 
         /** The kept state back to the host, the device memory freed. */
@@ -844,7 +852,7 @@ public final class TornadoEngine implements Engine {
         /** A copy, to subtract from a later reading. */
         public Stats copy() {
             Stats s = new Stats();
-            s.uploadRuns = uploadRuns; s.stepRuns = stepRuns; s.outputRuns = outputRuns; s.rebuilds = rebuilds; s.downloadRuns = downloadRuns; s.passRuns = passRuns;
+            s.uploadRuns = uploadRuns; s.stepRuns = stepRuns; s.outputRuns = outputRuns; s.rebuilds = rebuilds; s.rerecords = rerecords; s.downloadRuns = downloadRuns; s.passRuns = passRuns;
             s.tasks = tasks; s.graphs = graphs; s.recuts = recuts; s.bytesIn = bytesIn; s.bytesOut = bytesOut; s.uploadBytes = uploadBytes;
             s.downloadBytes = downloadBytes; s.profilerBytesIn = profilerBytesIn; s.profilerBytesOut = profilerBytesOut;
             s.kernelNanos = kernelNanos; s.totalNanos = totalNanos;
