@@ -176,6 +176,32 @@ class TornadoEngineTest {
         }
     }
 
+    /**
+     * The host changes state a pass keeps (downloaded, changed, uploaded: what swapping the EMA into a model does),
+     * then a pass sharing that state is built, which retires the first: the retiring pass must not copy its older
+     * device copy over the host's change.
+     */
+    @Test
+    void retiringAPassKeepsWhatTheHostChangedSince() {
+        int n = 16;
+        float[] w = new float[n], one = new float[n], out = new float[n], s = {1f};
+        Arrays.fill(one, 1f);
+        Pass train = new Pass("host-change-train", null, null, () -> dev.axpyFrom(w, one, s, 0, n));   // w += 1
+        Pass read = new Pass("host-change-read", null, new Object[] {out}, () -> dev.scale(out, w, 2f, n));
+        dev.run(train);
+        dev.run(train);                                 // w = 2 on the device
+        dev.download(w);
+        assertEquals(2f, w[0], 0f);
+        Arrays.fill(w, 10f);                            // the host sets w ...
+        dev.upload(w);                                  // ... and says so
+        dev.run(read);                                  // shares w: the train pass retires, copying back what it keeps
+        assertEquals(20f, out[0], 0f, "the reader sees the host's w, not the retired pass's older copy");
+        assertEquals(10f, w[0], 0f, "the host's w survives the retirement");
+        dev.run(train);
+        dev.download(w);
+        assertEquals(11f, w[0], 0f, "training goes on from the host's w");
+    }
+
     @Test
     void aPassThatMakesOtherCallsIsRecordedAgain() {
         float[] a = new float[8], b = new float[8], c = new float[8], s = {1f};

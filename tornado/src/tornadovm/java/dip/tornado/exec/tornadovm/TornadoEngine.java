@@ -735,10 +735,13 @@ public final class TornadoEngine implements Engine {
             download(kept);
         }
 
-        /** Copies back the kept arrays among {@code wanted}; the rest stay newer on the device. */
+        /**
+         * Copies back the kept arrays among {@code wanted} whose newest copy is this pass's; the rest stay newer on
+         * the device. An array the host changed since (uploaded), or another pass wrote, is never overwritten.
+         */
         void download(Set<Object> wanted) {
             for (int g = 0; g < onDemand.size(); g++) {
-                List<Object> list = onDemand.get(g).stream().filter(wanted::contains).toList();
+                List<Object> list = onDemand.get(g).stream().filter(a -> wanted.contains(a) && newest.get(a) == this).toList();
                 if (list.isEmpty() || results.get(g) == null) continue;
                 try {
                     // A result's transferToHost syncs the graphs its plan has selected, which is the last one run:
