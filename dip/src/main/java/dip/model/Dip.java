@@ -12,7 +12,6 @@ import dip.layers.Unpatchify;
 import dip.tornado.exec.Engine;
 import dip.util.Rng;
 
-import java.util.Arrays;
 
 /**
  * DiP = a DiT backbone on large P×P patches + the Patch Detailer Head (official dip.py), or, with

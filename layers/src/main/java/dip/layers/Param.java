@@ -103,8 +103,6 @@ public final class Param {
         else Arrays.fill(earlyValues(), v);
     }
 
-    public void zeroGrad() { Arrays.fill(gradArray(), offset, offset + size, 0f); }
-
     /** Moves early values into the registry's new arrays (called once, by the registry). */
     void moveInto(float[][] data) {
         if (early != null) System.arraycopy(early, 0, data[bank], offset, size);

@@ -1,5 +1,6 @@
 package dip.layers;
 
+import dip.tornado.exec.Engine;
 import dip.tornado.kernels.OptimizerKernels;
 
 import java.util.ArrayList;
@@ -69,8 +70,7 @@ public final class ParamRegistry {
     /** The values of every parameter of a bank, end to end (made on first use, with values set before then moved in). */
     public float[] data(int bank) {
         if (data == null) {
-            float[][] d = new float[BANKS][];
-            for (int b = 0; b < BANKS; b++) d[b] = new float[(int) counts[b]];
+            float[][] d = newBanks();
             for (Param p : byName.values()) p.moveInto(d);
             data = d;
         }
@@ -81,9 +81,7 @@ public final class ParamRegistry {
     public float[] grad(int bank) {
         if (grad == null) {
             data(WEIGHTS);          // fixes the layout, moving early values in
-            float[][] g = new float[BANKS][];
-            for (int b = 0; b < BANKS; b++) g[b] = new float[(int) counts[b]];
-            grad = g;
+            grad = newBanks();
         }
         return grad[bank];
     }
@@ -100,6 +98,18 @@ public final class ParamRegistry {
 
     public void zeroGrad() {
         if (grad != null) for (float[] g : grad) Arrays.fill(g, 0f);
+    }
+
+    /** Zeroes every gradient as kernel calls on the engine (one launch per bank), so a device zeroes its own copy. */
+    public void zeroGrad(Engine engine) {
+        for (int b = 0; b < BANKS; b++) engine.zero(grad(b), count(b));
+    }
+
+    /** One zeroed array per bank, sized to it. */
+    private float[][] newBanks() {
+        float[][] a = new float[BANKS][];
+        for (int b = 0; b < BANKS; b++) a[b] = new float[(int) counts[b]];
+        return a;
     }
 
     /**

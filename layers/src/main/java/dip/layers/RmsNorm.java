@@ -2,7 +2,6 @@ package dip.layers;
 
 import dip.tornado.exec.Engine;
 
-import java.util.Arrays;
 
 /**
  * RMSNorm with a learnable weight (official DiP/PixNerd RMSNorm): y = x · rsqrt(mean(x²) + eps) · w over the last
@@ -30,7 +29,7 @@ public final class RmsNorm {
         this.eps = eps;
         this.maxRows = maxRows;
         weight = reg.add(name + ".weight", D);
-        weight.fill(1f);                    // torch: nn.Parameter(torch.ones(D))
+        weight.fill(1f);                                   // torch: nn.Parameter(torch.ones(D))
         y = buf.act(maxRows * D);
         dx = buf.grad(maxRows * D);
         rstd = buf.act(maxRows);

@@ -32,7 +32,7 @@ class ParamRegistryTest {
         reg.grad(BIASES)[2] = 3f;
         assertEquals(3f, bb.gradAt(0), 0f);
         assertArrayEquals(new float[] {3f}, bb.gradValues(), 0f);
-        bb.zeroGrad();
+        reg.zeroGrad();
         assertEquals(0f, reg.grad(BIASES)[2], 0f);
         assertSame(a.array(), b.array());
         assertSame(a.gradArray(), b.gradArray());

@@ -76,8 +76,7 @@ public final class AdamW {
      * The update as kernel calls on the engine (inside a training pass): every parameter from its grad with the
      * numbers in hp (see {@link #hyper}), scaled and gated by gate (OptimizerKernels.clipGate), and then {@code ema}
      * of the new weights: one kernel per bank of the registry, over all its parameters at once (a device counts
-     * launches). Call
-     * {@link #advance()} once the step is known to be applied.
+     * launches). Call {@link #advance()} once the step is known to be applied.
      */
     public void step(Engine engine, float[] hp, float[] gate, Ema ema) {
         for (int b = 0; b < ParamRegistry.BANKS; b++) {

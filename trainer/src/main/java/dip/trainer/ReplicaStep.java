@@ -1,13 +1,12 @@
 package dip.trainer;
 
-import dip.layers.ParamRegistry;
 import dip.flow.FlowPath;
+import dip.layers.ParamRegistry;
 import dip.model.Denoiser;
 import dip.tornado.exec.Engine;
 import dip.tornado.exec.Pass;
 import dip.tornado.kernels.OptimizerKernels;
 import dip.util.Rng;
-
 
 /**
  * One data-parallel training step, run by every rank of a {@link Collective}: the same math as TrainLoop's single
@@ -228,7 +227,7 @@ final class ReplicaStep {
         e.velocityTarget(v, x0, eps, n);                                // v = x − ε
         float[] pred = model.forward(xt, t, y, Bg);
         e.mseRowSums(rowSum, pred, v, Bg, per);
-        for (int b = 0; b < ParamRegistry.BANKS; b++) e.zero(reg.grad(b), reg.count(b));
+        reg.zeroGrad(e);
         e.mseBackward(dv, pred, v, n, 2f / (B * per));                  // d mean(d²) / d pred over the whole batch
         model.backward(dv);
     }

@@ -4,7 +4,6 @@ import dip.data.Dataset;
 import dip.data.Loader;
 import dip.flow.FlowPath;
 import dip.layers.MseLoss;
-import dip.layers.ParamRegistry;
 import dip.model.Denoiser;
 import dip.tornado.exec.Engine;
 import dip.tornado.exec.Pass;
@@ -114,12 +113,9 @@ public final class TrainLoop {
         xt = new float[B * per];
         v = new float[B * per];
         mse = new MseLoss(state.model.engine(), B, per);
-        ParamRegistry reg = state.model.params();
-        gradSquares = new GradSquares(reg);
+        gradSquares = new GradSquares(state.model.params());
         pass = new Pass("train.step.B" + B, new Object[] {x0, eps, t, y, hp}, new Object[] {lossNorm}, this::stepKernels);
-        for (int b = 0; b < ParamRegistry.BANKS; b++) {
-            state.model.engine().zero(reg.grad(b), reg.count(b));       // once; then adamwEma
-        }
+        state.model.params().zeroGrad(state.model.engine());            // once; then adamwEma
     }
 
     /** Asks the loop to stop at the next step boundary (then it checkpoints and returns STOPPED). Any thread. */
