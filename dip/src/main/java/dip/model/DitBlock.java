@@ -77,14 +77,11 @@ public final class DitBlock {
         int R = B * N;
         float[] md = adaLn.forward(c, B);                                               // (B, 6D)
         mod = md;
-        n1 = norm1.forward(x, R);
-        engine.modulateForward(h1, n1, md, R, N, D, CHUNKS, SHIFT_MSA, SCALE_MSA);
+        n1 = norm1.forwardModulate(h1, x, md, R, N, CHUNKS, SHIFT_MSA, SCALE_MSA);          // h1 = modulate(norm1(x))
         float[] av = attn.forward(h1, B);
         a = av;
         engine.gateResidualForward(x1, x, av, md, R, N, D, CHUNKS, GATE_MSA);
-        n2 = norm2.forward(x1, R);
-        float[] nv2 = n2;
-        engine.modulateForward(h2, nv2, md, R, N, D, CHUNKS, SHIFT_MLP, SCALE_MLP);
+        n2 = norm2.forwardModulate(h2, x1, md, R, N, CHUNKS, SHIFT_MLP, SCALE_MLP);         // h2 = modulate(norm2(x1))
         float[] mv = mlp.forward(h2, R);
         m = mv;
         engine.gateResidualForward(x2, x1, mv, md, R, N, D, CHUNKS, GATE_MLP);
@@ -97,42 +94,32 @@ public final class DitBlock {
      * dL/dx (B·N, D), overwritten.
      */
     public float[] backward(float[] dx2, float[] dc) {
-        int R = B * N, n = R * D;
+        int R = B * N;
         float[] md = mod;
         // The adaLN kernels write their gradients: dmod's six chunks (each written by one of the four *Mod calls),
-        // dx1/dbr and dx/dbr; the residual's second contribution is added with addInPlace.
+        // dx1/dbr and dx/dbr; the norms add the residual's second contribution to dx1 and dx.
         // forward was: x2 = x1 + gate_mlp·m
         engine.gateResidualBackwardInput(dx1, dbr, dx2, md, R, N, D, CHUNKS, GATE_MLP);
         float[] mv = m;
         engine.gateResidualBackwardMod(dmod, dx2, mv, B, N, D, CHUNKS, GATE_MLP);
         // forward was: m = mlp(h2)
         float[] dh2 = mlp.backward(dbr);
-        // forward was: h2 = n2·(1 + scale_mlp) + shift_mlp
-        modulateBackward(dh2, n2, SHIFT_MLP, SCALE_MLP, R);
-        // forward was: n2 = norm2(x1); x1 also feeds the residual, so its grads add up
-        float[] dx1n = norm2.backward(dn);
-        engine.addInPlace(dx1, dx1n, n);
+        // forward was: h2 = n2·(1 + scale_mlp) + shift_mlp, n2 = norm2(x1); x1 also feeds the residual, so
+        // norm2's input gradient is added to dx1
+        engine.modulateBackwardMod(dmod, dh2, n2, B, N, D, CHUNKS, SHIFT_MLP, SCALE_MLP);
+        norm2.backwardModulate(dx1, dn, dh2, md, N, CHUNKS, SCALE_MLP);
         // forward was: x1 = x + gate_msa·a
         engine.gateResidualBackwardInput(dx, dbr, dx1, md, R, N, D, CHUNKS, GATE_MSA);
         float[] av = a;
         engine.gateResidualBackwardMod(dmod, dx1, av, B, N, D, CHUNKS, GATE_MSA);
         // forward was: a = attn(h1)
         float[] dh1 = attn.backward(dbr);
-        // forward was: h1 = n1·(1 + scale_msa) + shift_msa
-        modulateBackward(dh1, n1, SHIFT_MSA, SCALE_MSA, R);
-        // forward was: n1 = norm1(x)
-        float[] dxn = norm1.backward(dn);
-        engine.addInPlace(dx, dxn, n);
+        // forward was: h1 = n1·(1 + scale_msa) + shift_msa, n1 = norm1(x); x also feeds the residual
+        engine.modulateBackwardMod(dmod, dh1, n1, B, N, D, CHUNKS, SHIFT_MSA, SCALE_MSA);
+        norm1.backwardModulate(dx, dn, dh1, md, N, CHUNKS, SCALE_MSA);
         // forward was: mod = adaLN_modulation.0(c)
         float[] dcLocal = adaLn.backward(dmod);
         engine.addInPlace(dc, dcLocal, B * D);
         return dx;
-    }
-
-    /** dn = dh·(1 + scale); dshift, dscale into their chunks of dmod (all written). Forward was: h = nrm·(1+scale)+shift. */
-    private void modulateBackward(float[] dh, float[] nrm, int shiftIdx, int scaleIdx, int R) {
-        float[] md = mod;
-        engine.modulateBackwardInput(dn, dh, md, R, N, D, CHUNKS, scaleIdx);
-        engine.modulateBackwardMod(dmod, dh, nrm, B, N, D, CHUNKS, shiftIdx, scaleIdx);
     }
 }

@@ -52,4 +52,29 @@ public final class RmsNorm {
         engine.rmsNormWeightBackward(weight.gradArray(), wo, dy, xs, rstd, rows, D);
         return dx;
     }
+
+    /**
+     * A DiT block's pre-norm: y = RMSNorm(x (R, D)), then h = y·(1 + scale) + shift with scale, shift the chunks
+     * scaleIdx, shiftIdx of mod (B, chunks·D), N rows per sample, in one kernel. h is the caller's buffer; returns y
+     * (layer-owned, valid until the next forward), which the modulation's backward reads.
+     */
+    public float[] forwardModulate(float[] h, float[] x, float[] mod, int R, int N, int chunks, int shiftIdx, int scaleIdx) {
+        if (R > maxRows) throw new IllegalArgumentException("RmsNorm " + weight.name() + ": " + R + " rows > maxRows " + maxRows);
+        this.x = x;
+        this.R = R;
+        engine.rmsNormModulateForward(h, y, rstd, x, weight.array(), weight.offset(), mod, R, N, D, eps, chunks, shiftIdx, scaleIdx);
+        return y;
+    }
+
+    /**
+     * Backward of {@link #forwardModulate} through the modulation's input and the norm: writes dy = dh·(1 + scale)
+     * into the caller's scratch (R, D), ADDS dL/dx to {@code dx} (the residual stream's gradient, which the caller
+     * has already started) and accumulates dweight. The modulation's dshift, dscale are the caller's.
+     */
+    public void backwardModulate(float[] dx, float[] dy, float[] dh, float[] mod, int N, int chunks, int scaleIdx) {
+        float[] xs = x;
+        int rows = R, wo = weight.offset();
+        engine.rmsNormModulateBackward(dy, dx, dh, mod, xs, weight.array(), wo, rstd, rows, N, D, chunks, scaleIdx);
+        engine.rmsNormWeightBackward(weight.gradArray(), wo, dy, xs, rstd, rows, D);
+    }
 }

@@ -243,12 +243,12 @@ public interface Engine extends AutoCloseable {
         parallelFor(n, (lo, hi) -> ActivationKernels.siluBackward(dx, dout, x, lo, hi));
     }
 
-    default void swigluForward(float[] out, float[] a, float[] b, int n) {
-        parallelFor(n, (lo, hi) -> SwigluKernels.swigluForward(out, a, b, lo, hi));
+    default void swigluForward(float[] out, float[] ab, int R, int hidden) {
+        parallelFor(R * hidden, (lo, hi) -> SwigluKernels.swigluForward(out, ab, lo, hi, hidden));
     }
 
-    default void swigluBackward(float[] da, float[] db, float[] dout, float[] a, float[] b, int n) {
-        parallelFor(n, (lo, hi) -> SwigluKernels.swigluBackward(da, db, dout, a, b, lo, hi));
+    default void swigluBackward(float[] dab, float[] dout, float[] ab, int R, int hidden) {
+        parallelFor(R * hidden, (lo, hi) -> SwigluKernels.swigluBackward(dab, dout, ab, lo, hi, hidden));
     }
 
     // ------------------------------------------------------------------------------------------------ norms
@@ -266,6 +266,23 @@ public interface Engine extends AutoCloseable {
     /** dw(D) at dwOff += the weight gradient of {@link #rmsNormForward}. */
     default void rmsNormWeightBackward(float[] dw, int dwOff, float[] dout, float[] x, float[] rstd, int R, int D) {
         parallelFor(D, (lo, hi) -> NormKernels.rmsNormWeightBackward(dw, dwOff, dout, x, rstd, lo, hi, R, D));
+    }
+
+    /**
+     * h(R, D) = RMSNorm(x)·w·(1 + scale) + shift, the norm output y and rstd(R) written too (see
+     * {@link NormKernels#rmsNormModulateForward}); scale, shift: chunks of mod(B, chunks·D), N rows per sample.
+     */
+    default void rmsNormModulateForward(float[] h, float[] y, float[] rstd, float[] x, float[] w, int wOff, float[] mod,
+                                        int R, int N, int D, float eps, int chunks, int shiftIdx, int scaleIdx) {
+        parallelFor(R, (lo, hi) ->
+                NormKernels.rmsNormModulateForward(h, y, rstd, x, w, wOff, mod, lo, hi, N, D, eps, chunks, shiftIdx, scaleIdx));
+    }
+
+    /** dy(R, D) = dh·(1 + scale) written; dx(R, D) += the norm's input gradient (see {@link NormKernels#rmsNormModulateBackward}). */
+    default void rmsNormModulateBackward(float[] dy, float[] dx, float[] dh, float[] mod, float[] x, float[] w, int wOff,
+                                         float[] rstd, int R, int N, int D, int chunks, int scaleIdx) {
+        parallelFor(R, (lo, hi) ->
+                NormKernels.rmsNormModulateBackward(dy, dx, dh, mod, x, w, wOff, rstd, lo, hi, N, D, chunks, scaleIdx));
     }
 
     default void layerNormForward(float[] out, float[] mean, float[] rstd, float[] x, int R, int D, float eps) {
@@ -304,13 +321,27 @@ public interface Engine extends AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ attention glue
 
-    /** Splits qkv (B·N, 3·D) into q, k, v (B·NH, N, HS); rows = B·NH·N. */
-    default void qkvSplit(float[] q, float[] k, float[] v, float[] qkv, int rows, int N, int NH, int HS) {
-        parallelFor(rows, (lo, hi) -> AttentionKernels.qkvSplit(q, k, v, qkv, lo, hi, N, NH, HS));
+    /**
+     * qr, kr = RoPE(RMSNorm(q, k from qkv)·(q_norm, k_norm)), v split out, rstd(2·rows) written, rows = B·NH·N
+     * (see {@link AttentionKernels#qkNormRopeForward}); q_norm at qOff and k_norm at kOff of w.
+     */
+    default void qkNormRopeForward(float[] qr, float[] kr, float[] v, float[] rstd, float[] qkv, float[] w, int qOff, int kOff,
+                                   float[] cos, float[] sin, int rows, int N, int NH, int HS, float eps) {
+        parallelFor(rows, (lo, hi) ->
+                AttentionKernels.qkNormRopeForward(qr, kr, v, rstd, qkv, w, qOff, kOff, cos, sin, lo, hi, rows, N, NH, HS, eps));
     }
 
-    default void qkvSplitBackward(float[] dqkv, float[] dq, float[] dk, float[] dv, int rows, int N, int NH, int HS) {
-        parallelFor(rows, (lo, hi) -> AttentionKernels.qkvSplitBackward(dqkv, dq, dk, dv, lo, hi, N, NH, HS));
+    /** dqkv(B·N, 3D) and dn(2·rows, HS) written from dqr, dkr, dv (see {@link AttentionKernels#qkNormRopeBackward}). */
+    default void qkNormRopeBackward(float[] dqkv, float[] dn, float[] dqr, float[] dkr, float[] dv, float[] qkv, float[] w,
+                                    int qOff, int kOff, float[] rstd, float[] cos, float[] sin, int rows, int N, int NH, int HS) {
+        parallelFor(rows, (lo, hi) -> AttentionKernels.qkNormRopeBackward(dqkv, dn, dqr, dkr, dv, qkv, w, qOff, kOff, rstd,
+                cos, sin, lo, hi, rows, N, NH, HS));
+    }
+
+    /** dw at qOff (q_norm, HS) and kOff (k_norm, HS) += their gradients (see {@link AttentionKernels#qkNormWeightBackward}). */
+    default void qkNormWeightBackward(float[] dw, int qOff, int kOff, float[] dn, float[] qkv, float[] rstd,
+                                      int rows, int N, int NH, int HS) {
+        parallelFor(2 * HS, (lo, hi) -> AttentionKernels.qkNormWeightBackward(dw, qOff, kOff, dn, qkv, rstd, lo, hi, rows, N, NH, HS));
     }
 
     default void headsMerge(float[] out, float[] o, int rows, int N, int NH, int HS) {
@@ -323,14 +354,6 @@ public interface Engine extends AutoCloseable {
 
     default void ropeTables(float[] cos, float[] sin, int N, int grid, int HS) {
         parallelFor(N, (lo, hi) -> RopeKernels.ropeTables(cos, sin, lo, hi, grid, HS));
-    }
-
-    default void ropeForward(float[] out, float[] x, float[] cos, float[] sin, int rows, int N, int HS) {
-        parallelFor(rows, (lo, hi) -> RopeKernels.ropeForward(out, x, cos, sin, lo, hi, N, HS));
-    }
-
-    default void ropeBackward(float[] dx, float[] dout, float[] cos, float[] sin, int rows, int N, int HS) {
-        parallelFor(rows, (lo, hi) -> RopeKernels.ropeBackward(dx, dout, cos, sin, lo, hi, N, HS));
     }
 
     // ------------------------------------------------------------------------------------------------ embeddings, patches

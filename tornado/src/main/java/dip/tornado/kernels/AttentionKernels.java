@@ -7,7 +7,8 @@ import dip.tornado.Parallel;
  * Layouts: qkv (B·N, 3D) is the Linear output, read as {@code qkv.reshape(B, N, 3, NH, HS)}: column
  * s·D + h·HS + d holds q (s = 0), k (s = 1) or v (s = 2) of head h. q, k, v, o: (B, NH, N, HS), i.e. B·NH·N
  * "head rows" of HS. att, dpre: (B, NH, N, N). The merged output is (B·N, D) with head h at columns h·HS..
- * Not here: the qkv/proj matmuls, q/k norm and RoPE (see NormKernels, RopeKernels).
+ * Not here: the qkv/proj matmuls. The q/k norm and RoPE are NormKernels' and RopeKernels'; the pass that a DiP
+ * block runs between the qkv matmul and the attention (split, q/k norm, RoPE) is fused below, from their row helpers.
  */
 public final class AttentionKernels {
     private AttentionKernels() {
@@ -49,6 +50,75 @@ public final class AttentionKernels {
                 dqkv[dst + D + d] = dk[src + d];
                 dqkv[dst + 2 * D + d] = dv[src + d];
             }
+        }
+    }
+
+    /**
+     * What a DiP block runs between its qkv matmul and the attention, in one pass per head row r = (b·NH + h)·N + n:
+     * v[r] = the v columns of qkv (as {@link #qkvSplit}); qr[r] = RoPE(RMSNorm(q columns) · q_norm) and
+     * kr[r] = RoPE(RMSNorm(k columns) · k_norm), each as {@link NormKernels#rmsNormForward} then
+     * {@link RopeKernels#ropeForward}. One launch instead of five (split, two norms, two rotations); the un-normed q
+     * and k are not copied out: the backward reads them from qkv. Writes head rows [r0, r1) of qr, kr, v
+     * (B·NH·N, HS) and rstd (2·rows): q's at [r], k's at [rows + r]. w holds q_norm at qOff and k_norm at kOff (the
+     * model's weight array); cos, sin: (N, HS/2).
+     */
+    public static void qkNormRopeForward(float[] qr, float[] kr, float[] v, float[] rstd, float[] qkv,
+                                         float[] w, int qOff, int kOff, float[] cos, float[] sin,
+                                         int r0, int r1, int rows, int N, int NH, int HS, float eps) {
+        int D = NH * HS, half = HS / 2;
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
+            int n = r % N, h = (r / N) % NH, b = r / (N * NH);
+            int src = (b * N + n) * 3 * D + h * HS, dst = r * HS, tab = n * half;
+            rstd[r] = NormKernels.rmsNormRow(qr, dst, qkv, src, w, qOff, HS, eps);
+            RopeKernels.ropeRow(qr, dst, qr, dst, cos, sin, tab, half);
+            rstd[rows + r] = NormKernels.rmsNormRow(kr, dst, qkv, src + D, w, kOff, HS, eps);
+            RopeKernels.ropeRow(kr, dst, kr, dst, cos, sin, tab, half);
+            for (int d = 0; d < HS; d++) v[dst + d] = qkv[src + 2 * D + d];
+        }
+    }
+
+    /**
+     * Backward of {@link #qkNormRopeForward}, one pass per head row: the rotation back ({@link RopeKernels#ropeBackward})
+     * gives dn, the gradient at the norms' outputs, kept for {@link #qkNormWeightBackward} (q's at rows [0, rows),
+     * k's at [rows, 2·rows) of dn (2·rows, HS)); the norms' input gradients and dv are written into their columns
+     * of dqkv (B·N, 3D), as {@link #qkvSplitBackward}. dqr, dkr, dv: (B·NH·N, HS), from the attention's backward.
+     */
+    public static void qkNormRopeBackward(float[] dqkv, float[] dn, float[] dqr, float[] dkr, float[] dv, float[] qkv,
+                                          float[] w, int qOff, int kOff, float[] rstd, float[] cos, float[] sin,
+                                          int r0, int r1, int rows, int N, int NH, int HS) {
+        int D = NH * HS, half = HS / 2;
+        for (@Parallel int it = 0; it < r1 - r0; it++) {
+            int r = r0 + it;
+            int n = r % N, h = (r / N) % NH, b = r / (N * NH);
+            int col = (b * N + n) * 3 * D + h * HS, row = r * HS, tab = n * half, kRow = (rows + r) * HS;
+            RopeKernels.ropeBackwardRow(dn, row, dqr, row, cos, sin, tab, half);
+            NormKernels.rmsNormBackwardRow(dqkv, col, dn, row, qkv, col, w, qOff, rstd[r], HS, 0);
+            RopeKernels.ropeBackwardRow(dn, kRow, dkr, row, cos, sin, tab, half);
+            NormKernels.rmsNormBackwardRow(dqkv, col + D, dn, kRow, qkv, col + D, w, kOff, rstd[rows + r], HS, 0);
+            for (int d = 0; d < HS; d++) dqkv[col + 2 * D + d] = dv[row + d];
+        }
+    }
+
+    /**
+     * The q_norm and k_norm weight gradients of {@link #qkNormRopeForward}, as {@link NormKernels#rmsNormWeightBackward}
+     * on each: for column j in [j0, j1) of 2·HS (j &lt; HS: q_norm's d = j, else k_norm's d = j − HS),
+     * dw[off + d] += Σ_r dn[s·rows + r, d] · x[r, d] · rstd[s·rows + r], s = 0 for q, 1 for k, x the un-normed q or k
+     * read from qkv. dn, rstd: from the backward and forward above.
+     */
+    public static void qkNormWeightBackward(float[] dw, int qOff, int kOff, float[] dn, float[] qkv, float[] rstd,
+                                            int j0, int j1, int rows, int N, int NH, int HS) {
+        int D = NH * HS;
+        for (@Parallel int it = 0; it < j1 - j0; it++) {
+            int j = j0 + it;
+            int s = j / HS, d = j - s * HS;
+            float acc = 0f;
+            for (int r = 0; r < rows; r++) {
+                int n = r % N, h = (r / N) % NH, b = r / (N * NH);
+                int col = (b * N + n) * 3 * D + s * D + h * HS + d;
+                acc += dn[(s * rows + r) * HS + d] * qkv[col] * rstd[s * rows + r];
+            }
+            dw[(s == 0 ? qOff : kOff) + d] += acc;
         }
     }
 

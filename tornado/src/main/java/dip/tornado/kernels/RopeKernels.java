@@ -62,13 +62,20 @@ public final class RopeKernels {
         int half = HS / 2;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             int r = r0 + it;
-            int row = r * HS, tab = (r % N) * half;
-            for (int j = 0; j < half; j++) {
-                float a = x[row + 2 * j], b = x[row + 2 * j + 1];
-                float c = cos[tab + j], s = sin[tab + j];
-                out[row + 2 * j] = a * c - b * s;
-                out[row + 2 * j + 1] = a * s + b * c;
-            }
+            ropeRow(out, r * HS, x, r * HS, cos, sin, (r % N) * half, half);
+        }
+    }
+
+    /**
+     * One row of {@link #ropeForward}: the pairs of x[xi .. xi + 2·half) rotated by table row tab (= token · half) into
+     * out[o ..]. out may be x at the same offset.
+     */
+    public static void ropeRow(float[] out, int o, float[] x, int xi, float[] cos, float[] sin, int tab, int half) {
+        for (int j = 0; j < half; j++) {
+            float a = x[xi + 2 * j], b = x[xi + 2 * j + 1];
+            float c = cos[tab + j], s = sin[tab + j];
+            out[o + 2 * j] = a * c - b * s;
+            out[o + 2 * j + 1] = a * s + b * c;
         }
     }
 
@@ -82,13 +89,17 @@ public final class RopeKernels {
         int half = HS / 2;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             int r = r0 + it;
-            int row = r * HS, tab = (r % N) * half;
-            for (int j = 0; j < half; j++) {
-                float ga = dout[row + 2 * j], gb = dout[row + 2 * j + 1];
-                float c = cos[tab + j], s = sin[tab + j];
-                dx[row + 2 * j] = ga * c + gb * s;
-                dx[row + 2 * j + 1] = gb * c - ga * s;
-            }
+            ropeBackwardRow(dx, r * HS, dout, r * HS, cos, sin, (r % N) * half, half);
+        }
+    }
+
+    /** One row of {@link #ropeBackward}: dout[gi ..] rotated back by table row tab into dx[o ..]. */
+    public static void ropeBackwardRow(float[] dx, int o, float[] dout, int gi, float[] cos, float[] sin, int tab, int half) {
+        for (int j = 0; j < half; j++) {
+            float ga = dout[gi + 2 * j], gb = dout[gi + 2 * j + 1];
+            float c = cos[tab + j], s = sin[tab + j];
+            dx[o + 2 * j] = ga * c + gb * s;
+            dx[o + 2 * j + 1] = gb * c - ga * s;
         }
     }
 }

@@ -1,11 +1,13 @@
 package dip.tornado.kernels;
 
+import dip.util.Arena;
 import dip.util.GradCheck;
 import dip.util.Rng;
 import dip.util.Tol;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Head split/merge and softmax attention: hand-worked layouts, a double-precision reference, gradient checks. */
 class AttentionKernelsTest {
@@ -53,6 +55,104 @@ class AttentionKernelsTest {
             AttentionKernels.headsMerge(out, os, 0, HR, N, NH, HS);
             return GradCheck.dot(out, dout, B * N * D);
         }, o, dO, rng, 1e-2, Tol.GRAD_REL);
+    }
+
+    // ------------------------------------------------------------- split, q/k norm and RoPE in one kernel
+
+    /** q_norm and k_norm in one weight array, apart (a NaN gap between them), as the fused kernels take them. */
+    static final int Q_OFF = Arena.W_OFF, K_OFF = Q_OFF + HS + 2;
+    static final float EPS = 1e-6f;
+
+    static float[] qkWeights(float[] wq, float[] wk) {
+        float[] w = Arena.at(Q_OFF, new float[K_OFF + HS - Q_OFF]);
+        for (int d = 0; d < HS; d++) {
+            w[Q_OFF + d] = wq[d];
+            w[K_OFF + d] = wk[d];
+        }
+        for (int d = Q_OFF + HS; d < K_OFF; d++) w[d] = Float.NaN;
+        return w;
+    }
+
+    /** qr, kr, v, rstd of the unfused kernels: qkvSplit, rmsNormForward on q and k, ropeForward on each. */
+    static float[][] unfusedForward(float[] qkv, float[] w, float[] cos, float[] sin) {
+        float[] q = new float[HR * HS], k = new float[HR * HS], v = new float[HR * HS];
+        AttentionKernels.qkvSplit(q, k, v, qkv, 0, HR, N, NH, HS);
+        float[] qn = new float[HR * HS], kn = new float[HR * HS], rstd = new float[2 * HR], rk = new float[HR];
+        NormKernels.rmsNormForward(qn, rstd, q, w, Q_OFF, 0, HR, HS, EPS);
+        NormKernels.rmsNormForward(kn, rk, k, w, K_OFF, 0, HR, HS, EPS);
+        System.arraycopy(rk, 0, rstd, HR, HR);
+        float[] qr = new float[HR * HS], kr = new float[HR * HS];
+        RopeKernels.ropeForward(qr, qn, cos, sin, 0, HR, N, HS);
+        RopeKernels.ropeForward(kr, kn, cos, sin, 0, HR, N, HS);
+        return new float[][] {qr, kr, v, rstd, q, k};
+    }
+
+    /** The fused forward equals split, norms and rotations run one after another, bit for bit, in two slices. */
+    @Test
+    void qkNormRopeForwardEqualsUnfused() {
+        var rng = new Rng(11);
+        float[] qkv = rng.normal(B * N * 3 * D), w = qkWeights(rng.normal(HS), rng.normal(HS));
+        float[] cos = rng.normal(N * HS / 2), sin = rng.normal(N * HS / 2);
+        float[][] ref = unfusedForward(qkv, w, cos, sin);
+        float[] qr = GradCheck.nans(HR * HS), kr = GradCheck.nans(HR * HS), v = GradCheck.nans(HR * HS), rstd = GradCheck.nans(2 * HR);
+        AttentionKernels.qkNormRopeForward(qr, kr, v, rstd, qkv, w, Q_OFF, K_OFF, cos, sin, 7, HR, HR, N, NH, HS, EPS);
+        AttentionKernels.qkNormRopeForward(qr, kr, v, rstd, qkv, w, Q_OFF, K_OFF, cos, sin, 0, 7, HR, N, NH, HS, EPS);
+        assertArrayEquals(ref[0], qr, 0f, "qr");
+        assertArrayEquals(ref[1], kr, 0f, "kr");
+        assertArrayEquals(ref[2], v, 0f, "v");
+        assertArrayEquals(ref[3], rstd, 0f, "rstd");
+    }
+
+    /**
+     * The fused backward equals ropeBackward, rmsNormBackward and qkvSplitBackward run one after another, and the
+     * fused weight gradient equals rmsNormWeightBackward on q and on k, bit for bit; both are the gradients of the
+     * fused forward (finite differences), and the weight gradient touches nothing outside q_norm's and k_norm's slices.
+     */
+    @Test
+    void qkNormRopeBackwardEqualsUnfusedAndMatchesFiniteDifferences() {
+        var rng = new Rng(12);
+        float[] qkv = rng.normal(B * N * 3 * D), wq = rng.normal(HS), wk = rng.normal(HS), w = qkWeights(wq, wk);
+        float[] cos = rng.normal(N * HS / 2), sin = rng.normal(N * HS / 2);
+        float[] dqr = rng.normal(HR * HS), dkr = rng.normal(HR * HS), dv = rng.normal(HR * HS);
+        float[][] f = unfusedForward(qkv, w, cos, sin);
+        float[] rstd = f[3], rq = java.util.Arrays.copyOfRange(rstd, 0, HR), rk = java.util.Arrays.copyOfRange(rstd, HR, 2 * HR);
+
+        float[] dqn = new float[HR * HS], dkn = new float[HR * HS], dq = new float[HR * HS], dk = new float[HR * HS];
+        RopeKernels.ropeBackward(dqn, dqr, cos, sin, 0, HR, N, HS);
+        RopeKernels.ropeBackward(dkn, dkr, cos, sin, 0, HR, N, HS);
+        NormKernels.rmsNormBackward(dq, dqn, f[4], w, Q_OFF, rq, 0, HR, HS);
+        NormKernels.rmsNormBackward(dk, dkn, f[5], w, K_OFF, rk, 0, HR, HS);
+        float[] dqkv = new float[B * N * 3 * D];
+        AttentionKernels.qkvSplitBackward(dqkv, dq, dk, dv, 0, HR, N, NH, HS);
+        float[] dw = Arena.zerosAt(Q_OFF, K_OFF + HS - Q_OFF);
+        NormKernels.rmsNormWeightBackward(dw, Q_OFF, dqn, f[4], rq, 0, HS, HR, HS);
+        NormKernels.rmsNormWeightBackward(dw, K_OFF, dkn, f[5], rk, 0, HS, HR, HS);
+
+        float[] dqkvF = GradCheck.nans(B * N * 3 * D), dn = GradCheck.nans(2 * HR * HS);
+        AttentionKernels.qkNormRopeBackward(dqkvF, dn, dqr, dkr, dv, qkv, w, Q_OFF, K_OFF, rstd, cos, sin, 0, HR, HR, N, NH, HS);
+        float[] dwF = Arena.zerosAt(Q_OFF, K_OFF + HS - Q_OFF);
+        AttentionKernels.qkNormWeightBackward(dwF, Q_OFF, K_OFF, dn, qkv, rstd, HS, 2 * HS, HR, N, NH, HS);
+        AttentionKernels.qkNormWeightBackward(dwF, Q_OFF, K_OFF, dn, qkv, rstd, 0, HS, HR, N, NH, HS);
+        assertArrayEquals(dqkv, dqkvF, 0f, "dqkv");
+        assertArrayEquals(dqn, java.util.Arrays.copyOfRange(dn, 0, HR * HS), 0f, "dn of q");
+        assertArrayEquals(dkn, java.util.Arrays.copyOfRange(dn, HR * HS, 2 * HR * HS), 0f, "dn of k");
+        assertArrayEquals(dw, dwF, 0f, "dw (q_norm, gap, k_norm)");
+        Arena.assertOutsideUntouched("dw", dwF, Q_OFF, K_OFF + HS - Q_OFF);
+        for (int d = Q_OFF + HS; d < K_OFF; d++) assertEquals(0f, dwF[d], "dw in the gap between q_norm and k_norm");
+
+        java.util.function.BiFunction<float[], float[], Double> loss = (qkvs, ws) -> {
+            float[] qr = new float[HR * HS], kr = new float[HR * HS], v = new float[HR * HS];
+            AttentionKernels.qkNormRopeForward(qr, kr, v, new float[2 * HR], qkvs, ws, Q_OFF, K_OFF, cos, sin, 0, HR, HR, N, NH, HS, EPS);
+            return GradCheck.dot(qr, dqr, HR * HS) + GradCheck.dot(kr, dkr, HR * HS) + GradCheck.dot(v, dv, HR * HS);
+        };
+        GradCheck.assertDirectional("qkNormRope dqkv", xs -> loss.apply(xs, w), qkv, dqkvF, rng, 1e-2, Tol.GRAD_REL);
+        float[] wBoth = new float[2 * HS], dwBoth = new float[2 * HS];
+        System.arraycopy(wq, 0, wBoth, 0, HS);
+        System.arraycopy(wk, 0, wBoth, HS, HS);
+        System.arraycopy(dwF, Q_OFF, dwBoth, 0, HS);
+        System.arraycopy(dwF, K_OFF, dwBoth, HS, HS);
+        GradCheck.assertDirectional("qkNormRope dw", ws -> loss.apply(qkv, qkWeights(java.util.Arrays.copyOfRange(ws, 0, HS),
+                java.util.Arrays.copyOfRange(ws, HS, 2 * HS))), wBoth, dwBoth, rng, 1e-2, Tol.GRAD_REL);
     }
 
     @Test

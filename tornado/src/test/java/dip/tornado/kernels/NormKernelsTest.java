@@ -114,4 +114,58 @@ class NormKernelsTest {
         NormKernels.rmsNormForward(sliced, rstd, x, w, 0, 0, 2, D, 1e-6f);
         assertArrayEquals(whole, sliced, 0f, "rmsNorm in two slices");
     }
+
+    // --------------------------------------------------------------------- RMSNorm fused with the modulation
+
+    static final int MB = 2, MN = 3, MD = 5, CHUNKS = 6, SHIFT = 3, SCALE = 4;
+
+    /** The fused pre-norm equals rmsNormForward then modulateForward, bit for bit, also computed in two slices. */
+    @Test
+    void rmsNormModulateForwardEqualsNormThenModulate() {
+        var rng = new Rng(5);
+        int R = MB * MN;
+        float[] x = rng.normal(R * MD), w = Arena.at(W_OFF, rng.normal(MD)), mod = rng.normal(MB * CHUNKS * MD);
+        float[] y = new float[R * MD], rstd = new float[R], h = new float[R * MD];
+        NormKernels.rmsNormForward(y, rstd, x, w, W_OFF, 0, R, MD, 1e-6f);
+        AdaLnKernels.modulateForward(h, y, mod, 0, R, MN, MD, CHUNKS, SHIFT, SCALE);
+        float[] yF = GradCheck.nans(R * MD), rstdF = GradCheck.nans(R), hF = GradCheck.nans(R * MD);
+        NormKernels.rmsNormModulateForward(hF, yF, rstdF, x, w, W_OFF, mod, 4, R, MN, MD, 1e-6f, CHUNKS, SHIFT, SCALE);
+        NormKernels.rmsNormModulateForward(hF, yF, rstdF, x, w, W_OFF, mod, 0, 4, MN, MD, 1e-6f, CHUNKS, SHIFT, SCALE);
+        assertArrayEquals(y, yF, 0f, "y");
+        assertArrayEquals(rstd, rstdF, 0f, "rstd");
+        assertArrayEquals(h, hF, 0f, "h");
+    }
+
+    /**
+     * The fused backward writes dy = modulateBackwardInput's result and ADDS rmsNormBackward's dx to what dx held,
+     * bit for bit; and its dx is the gradient of the fused forward (finite differences).
+     */
+    @Test
+    void rmsNormModulateBackwardEqualsUnfusedAndMatchesFiniteDifferences() {
+        var rng = new Rng(6);
+        int R = MB * MN;
+        float eps = 1e-6f;
+        float[] x = rng.normal(R * MD), w = Arena.at(W_OFF, rng.normal(MD)), mod = rng.normal(MB * CHUNKS * MD);
+        float[] dh = rng.normal(R * MD), residual = rng.normal(R * MD);
+        float[] y = new float[R * MD], rstd = new float[R], h = new float[R * MD];
+        NormKernels.rmsNormModulateForward(h, y, rstd, x, w, W_OFF, mod, 0, R, MN, MD, eps, CHUNKS, SHIFT, SCALE);
+
+        float[] dy = new float[R * MD], dxNorm = new float[R * MD], dx = residual.clone();
+        AdaLnKernels.modulateBackwardInput(dy, dh, mod, 0, R, MN, MD, CHUNKS, SCALE);
+        NormKernels.rmsNormBackward(dxNorm, dy, x, w, W_OFF, rstd, 0, R, MD);
+        for (int i = 0; i < dx.length; i++) dx[i] += dxNorm[i];
+        float[] dyF = GradCheck.nans(R * MD), dxF = residual.clone();
+        NormKernels.rmsNormModulateBackward(dyF, dxF, dh, mod, x, w, W_OFF, rstd, 0, R, MN, MD, CHUNKS, SCALE);
+        assertArrayEquals(dy, dyF, 0f, "dy");
+        assertArrayEquals(dx, dxF, 0f, "dx = residual + the norm's input gradient");
+
+        float[] dxOnly = new float[R * MD];
+        NormKernels.rmsNormModulateBackward(new float[R * MD], dxOnly, dh, mod, x, w, W_OFF, rstd, 0, R, MN, MD, CHUNKS, SCALE);
+        GradCheck.assertDirectional("rmsNormModulate dx", xs -> {
+            float[] hs = new float[R * MD];
+            NormKernels.rmsNormModulateForward(hs, new float[R * MD], new float[R], xs, w, W_OFF, mod, 0, R, MN, MD, eps,
+                    CHUNKS, SHIFT, SCALE);
+            return GradCheck.dot(hs, dh, R * MD);
+        }, x, dxOnly, rng, 1e-2, Tol.GRAD_REL);
+    }
 }

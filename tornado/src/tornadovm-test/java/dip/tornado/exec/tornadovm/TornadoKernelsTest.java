@@ -142,13 +142,18 @@ class TornadoKernelsTest {
     }
 
     @Test
-    void swigluForward() {
-        int n = 777;
+    void swiglu() {
+        int R = 37, H = 21, n = R * H;
         var rng = new Rng(26);
-        float[] a = rng.normal(n), b = rng.normal(n), out = nan(n), outD = nan(n);
-        SwigluKernels.swigluForward(out, a, b, 0, n);
-        onDevice(g -> g.task("swigluForward", SwigluKernels::swigluForward, outD, a, b, 0, n), new Object[] {a, b}, new Object[] {outD});
+        float[] ab = rng.normal(2 * n), out = nan(n), outD = nan(n);
+        SwigluKernels.swigluForward(out, ab, 0, n, H);
+        onDevice(g -> g.task("swigluForward", SwigluKernels::swigluForward, outD, ab, 0, n, H), new Object[] {ab}, new Object[] {outD});
         assertClose("swigluForward", out, outD);
+        float[] dout = rng.normal(n), dab = nan(2 * n), dabD = nan(2 * n);
+        SwigluKernels.swigluBackward(dab, dout, ab, 0, n, H);
+        onDevice(g -> g.task("swigluBackward", SwigluKernels::swigluBackward, dabD, dout, ab, 0, n, H),
+                new Object[] {dout, ab}, new Object[] {dabD});
+        assertClose("swigluBackward", dab, dabD);
     }
 
     @Test
@@ -222,6 +227,63 @@ class TornadoKernelsTest {
         onDevice(g -> g.task("rmsNormWeightBackward", NormKernels::rmsNormWeightBackward, dwD, B_OFF, dout, x, rstd, 0, D, R, D),
                 new Object[] {dout, x, rstd, dwD}, new Object[] {dwD});
         assertSliceClose("rmsNormWeightBackward", dw, dwD, B_OFF, D);
+    }
+
+    /** The block's pre-norm fused with the modulation: forward, then backward (dy written, dx accumulated). */
+    @Test
+    void rmsNormModulate() {
+        int B = 3, N = 7, D = 24, chunks = 6, R = B * N;
+        var rng = new Rng(37);
+        float[] x = rng.normal(R * D), w = Arena.at(W_OFF, rng.normal(D)), mod = rng.normal(B * chunks * D);
+        float[] h = nan(R * D), y = nan(R * D), rstd = nan(R), hD = nan(R * D), yD = nan(R * D), rstdD = nan(R);
+        NormKernels.rmsNormModulateForward(h, y, rstd, x, w, W_OFF, mod, 0, R, N, D, 1e-6f, chunks, 3, 4);
+        onDevice(g -> g.task("rmsNormModulateForward", NormKernels::rmsNormModulateForward, hD, yD, rstdD, x, w, W_OFF, mod,
+                        0, R, N, D, 1e-6f, chunks, 3, 4),
+                new Object[] {x, w, mod}, new Object[] {hD, yD, rstdD});
+        assertClose("rmsNormModulateForward h", h, hD);
+        assertClose("rmsNormModulateForward y", y, yD);
+        assertClose("rmsNormModulateForward rstd", rstd, rstdD);
+        float[] dh = rng.normal(R * D), dy = nan(R * D), dyD = nan(R * D), dx = rng.normal(R * D), dxD = dx.clone();
+        NormKernels.rmsNormModulateBackward(dy, dx, dh, mod, x, w, W_OFF, rstd, 0, R, N, D, chunks, 4);
+        onDevice(g -> g.task("rmsNormModulateBackward", NormKernels::rmsNormModulateBackward, dyD, dxD, dh, mod, x, w, W_OFF,
+                        rstd, 0, R, N, D, chunks, 4),
+                new Object[] {dh, mod, x, w, rstd, dxD}, new Object[] {dyD, dxD});
+        assertClose("rmsNormModulateBackward dy", dy, dyD);
+        assertClose("rmsNormModulateBackward dx", dx, dxD);
+    }
+
+    /** The attention's split, q/k norm and RoPE in one kernel, its backward and its weight gradient. */
+    @Test
+    void qkNormRope() {
+        int B = 2, NH = 3, grid = 3, N = grid * grid, HS = 8, D = NH * HS, rows = B * NH * N, qOff = W_OFF, kOff = W_OFF + HS;
+        var rng = new Rng(38);
+        float[] qkv = rng.normal(B * N * 3 * D), w = Arena.at(qOff, rng.normal(2 * HS));
+        float[] cos = new float[N * HS / 2], sin = new float[N * HS / 2];
+        RopeKernels.ropeTables(cos, sin, 0, N, grid, HS);
+        float[] qr = nan(rows * HS), kr = nan(rows * HS), v = nan(rows * HS), rstd = nan(2 * rows);
+        float[] qrD = nan(rows * HS), krD = nan(rows * HS), vD = nan(rows * HS), rstdD = nan(2 * rows);
+        AttentionKernels.qkNormRopeForward(qr, kr, v, rstd, qkv, w, qOff, kOff, cos, sin, 0, rows, rows, N, NH, HS, 1e-6f);
+        onDevice(g -> g.task("qkNormRopeForward", AttentionKernels::qkNormRopeForward, qrD, krD, vD, rstdD, qkv, w, qOff, kOff,
+                        cos, sin, 0, rows, rows, N, NH, HS, 1e-6f),
+                new Object[] {qkv, w, cos, sin}, new Object[] {qrD, krD, vD, rstdD});
+        assertClose("qkNormRopeForward qr", qr, qrD);
+        assertClose("qkNormRopeForward kr", kr, krD);
+        assertClose("qkNormRopeForward v", v, vD);
+        assertClose("qkNormRopeForward rstd", rstd, rstdD);
+        float[] dqr = rng.normal(rows * HS), dkr = rng.normal(rows * HS), dv = rng.normal(rows * HS);
+        float[] dqkv = nan(B * N * 3 * D), dn = nan(2 * rows * HS), dqkvD = nan(B * N * 3 * D), dnD = nan(2 * rows * HS);
+        AttentionKernels.qkNormRopeBackward(dqkv, dn, dqr, dkr, dv, qkv, w, qOff, kOff, rstd, cos, sin, 0, rows, rows, N, NH, HS);
+        onDevice(g -> g.task("qkNormRopeBackward", AttentionKernels::qkNormRopeBackward, dqkvD, dnD, dqr, dkr, dv, qkv, w,
+                        qOff, kOff, rstd, cos, sin, 0, rows, rows, N, NH, HS),
+                new Object[] {dqr, dkr, dv, qkv, w, rstd, cos, sin}, new Object[] {dqkvD, dnD});
+        assertClose("qkNormRopeBackward dqkv", dqkv, dqkvD);
+        assertClose("qkNormRopeBackward dn", dn, dnD);
+        float[] dw = Arena.at(qOff, rng.normal(2 * HS), Arena.SENTINEL), dwD = dw.clone();
+        AttentionKernels.qkNormWeightBackward(dw, qOff, kOff, dn, qkv, rstd, 0, 2 * HS, rows, N, NH, HS);
+        onDevice(g -> g.task("qkNormWeightBackward", AttentionKernels::qkNormWeightBackward, dwD, qOff, kOff, dn, qkv, rstd,
+                        0, 2 * HS, rows, N, NH, HS),
+                new Object[] {dn, qkv, rstd, dwD}, new Object[] {dwD});
+        assertSliceClose("qkNormWeightBackward", dw, dwD, qOff, 2 * HS);
     }
 
     @Test

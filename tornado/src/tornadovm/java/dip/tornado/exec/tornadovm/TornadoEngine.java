@@ -988,15 +988,15 @@ public final class TornadoEngine implements Engine {
     }
 
     @Override
-    public void swigluForward(float[] out, float[] a, float[] b, int n) {
-        if (onHost(1, out, a, b)) cpu.swigluForward(out, a, b, n);
-        else if ((n) > 0) record("swigluForward", tid -> TaskPackage.createPackage(tid, SwigluKernels::swigluForward, out, a, b, 0, n), 1, 0, out, a, b);
+    public void swigluForward(float[] out, float[] ab, int R, int hidden) {
+        if (onHost(1, out, ab)) cpu.swigluForward(out, ab, R, hidden);
+        else if ((R * hidden) > 0) record("swigluForward", tid -> TaskPackage.createPackage(tid, SwigluKernels::swigluForward, out, ab, 0, R * hidden, hidden), 1, 0, out, ab);
     }
 
     @Override
-    public void swigluBackward(float[] da, float[] db, float[] dout, float[] a, float[] b, int n) {
-        if (onHost(2, da, db, dout, a, b)) cpu.swigluBackward(da, db, dout, a, b, n);
-        else if ((n) > 0) record("swigluBackward", tid -> TaskPackage.createPackage(tid, SwigluKernels::swigluBackward, da, db, dout, a, b, 0, n), 2, 0, da, db, dout, a, b);
+    public void swigluBackward(float[] dab, float[] dout, float[] ab, int R, int hidden) {
+        if (onHost(1, dab, dout, ab)) cpu.swigluBackward(dab, dout, ab, R, hidden);
+        else if ((R * hidden) > 0) record("swigluBackward", tid -> TaskPackage.createPackage(tid, SwigluKernels::swigluBackward, dab, dout, ab, 0, R * hidden, hidden), 1, 0, dab, dout, ab);
     }
 
     @Override
@@ -1015,6 +1015,20 @@ public final class TornadoEngine implements Engine {
     public void rmsNormWeightBackward(float[] dw, int dwOff, float[] dout, float[] x, float[] rstd, int R, int D) {
         if (onHost(1, dw, dout, x, rstd)) cpu.rmsNormWeightBackward(dw, dwOff, dout, x, rstd, R, D);
         else if ((D) > 0) record("rmsNormWeightBackward", tid -> TaskPackage.createPackage(tid, NormKernels::rmsNormWeightBackward, dw, dwOff, dout, x, rstd, 0, D, R, D), 0, 1, dw, dout, x, rstd);
+    }
+
+    @Override
+    public void rmsNormModulateForward(float[] h, float[] y, float[] rstd, float[] x, float[] w, int wOff, float[] mod,
+                                       int R, int N, int D, float eps, int chunks, int shiftIdx, int scaleIdx) {
+        if (onHost(3, h, y, rstd, x, w, mod)) cpu.rmsNormModulateForward(h, y, rstd, x, w, wOff, mod, R, N, D, eps, chunks, shiftIdx, scaleIdx);
+        else if ((R) > 0) record("rmsNormModulateForward", tid -> TaskPackage.createPackage(tid, NormKernels::rmsNormModulateForward, h, y, rstd, x, w, wOff, mod, 0, R, N, D, eps, chunks, shiftIdx, scaleIdx), 3, 0, h, y, rstd, x, w, mod);
+    }
+
+    @Override
+    public void rmsNormModulateBackward(float[] dy, float[] dx, float[] dh, float[] mod, float[] x, float[] w, int wOff,
+                                        float[] rstd, int R, int N, int D, int chunks, int scaleIdx) {
+        if (onHost(2, dy, dx, dh, mod, x, w, rstd)) cpu.rmsNormModulateBackward(dy, dx, dh, mod, x, w, wOff, rstd, R, N, D, chunks, scaleIdx);
+        else if ((R) > 0) record("rmsNormModulateBackward", tid -> TaskPackage.createPackage(tid, NormKernels::rmsNormModulateBackward, dy, dx, dh, mod, x, w, wOff, rstd, 0, R, N, D, chunks, scaleIdx), 1, 1, dy, dx, dh, mod, x, w, rstd);
     }
 
     @Override
@@ -1066,15 +1080,23 @@ public final class TornadoEngine implements Engine {
     }
 
     @Override
-    public void qkvSplit(float[] q, float[] k, float[] v, float[] qkv, int rows, int N, int NH, int HS) {
-        if (onHost(3, q, k, v, qkv)) cpu.qkvSplit(q, k, v, qkv, rows, N, NH, HS);
-        else if ((rows) > 0) record("qkvSplit", tid -> TaskPackage.createPackage(tid, AttentionKernels::qkvSplit, q, k, v, qkv, 0, rows, N, NH, HS), 3, 0, q, k, v, qkv);
+    public void qkNormRopeForward(float[] qr, float[] kr, float[] v, float[] rstd, float[] qkv, float[] w, int qOff, int kOff,
+                                  float[] cos, float[] sin, int rows, int N, int NH, int HS, float eps) {
+        if (onHost(4, qr, kr, v, rstd, qkv, w, cos, sin)) cpu.qkNormRopeForward(qr, kr, v, rstd, qkv, w, qOff, kOff, cos, sin, rows, N, NH, HS, eps);
+        else if ((rows) > 0) record("qkNormRopeForward", tid -> TaskPackage.createPackage(tid, AttentionKernels::qkNormRopeForward, qr, kr, v, rstd, qkv, w, qOff, kOff, cos, sin, 0, rows, rows, N, NH, HS, eps), 4, 0, qr, kr, v, rstd, qkv, w, cos, sin);
     }
 
     @Override
-    public void qkvSplitBackward(float[] dqkv, float[] dq, float[] dk, float[] dv, int rows, int N, int NH, int HS) {
-        if (onHost(1, dqkv, dq, dk, dv)) cpu.qkvSplitBackward(dqkv, dq, dk, dv, rows, N, NH, HS);
-        else if ((rows) > 0) record("qkvSplitBackward", tid -> TaskPackage.createPackage(tid, AttentionKernels::qkvSplitBackward, dqkv, dq, dk, dv, 0, rows, N, NH, HS), 1, 0, dqkv, dq, dk, dv);
+    public void qkNormRopeBackward(float[] dqkv, float[] dn, float[] dqr, float[] dkr, float[] dv, float[] qkv, float[] w,
+                                   int qOff, int kOff, float[] rstd, float[] cos, float[] sin, int rows, int N, int NH, int HS) {
+        if (onHost(2, dqkv, dn, dqr, dkr, dv, qkv, w, rstd, cos, sin)) cpu.qkNormRopeBackward(dqkv, dn, dqr, dkr, dv, qkv, w, qOff, kOff, rstd, cos, sin, rows, N, NH, HS);
+        else if ((rows) > 0) record("qkNormRopeBackward", tid -> TaskPackage.createPackage(tid, AttentionKernels::qkNormRopeBackward, dqkv, dn, dqr, dkr, dv, qkv, w, qOff, kOff, rstd, cos, sin, 0, rows, rows, N, NH, HS), 2, 0, dqkv, dn, dqr, dkr, dv, qkv, w, rstd, cos, sin);
+    }
+
+    @Override
+    public void qkNormWeightBackward(float[] dw, int qOff, int kOff, float[] dn, float[] qkv, float[] rstd, int rows, int N, int NH, int HS) {
+        if (onHost(1, dw, dn, qkv, rstd)) cpu.qkNormWeightBackward(dw, qOff, kOff, dn, qkv, rstd, rows, N, NH, HS);
+        else if ((HS) > 0) record("qkNormWeightBackward", tid -> TaskPackage.createPackage(tid, AttentionKernels::qkNormWeightBackward, dw, qOff, kOff, dn, qkv, rstd, 0, 2 * HS, rows, N, NH, HS), 0, 1, dw, dn, qkv, rstd);
     }
 
     @Override
@@ -1093,18 +1115,6 @@ public final class TornadoEngine implements Engine {
     public void ropeTables(float[] cos, float[] sin, int N, int grid, int HS) {
         if (onHost(2, cos, sin)) cpu.ropeTables(cos, sin, N, grid, HS);
         else if ((N) > 0) record("ropeTables", tid -> TaskPackage.createPackage(tid, RopeKernels::ropeTables, cos, sin, 0, N, grid, HS), 2, 0, cos, sin);
-    }
-
-    @Override
-    public void ropeForward(float[] out, float[] x, float[] cos, float[] sin, int rows, int N, int HS) {
-        if (onHost(1, out, x, cos, sin)) cpu.ropeForward(out, x, cos, sin, rows, N, HS);
-        else if ((rows) > 0) record("ropeForward", tid -> TaskPackage.createPackage(tid, RopeKernels::ropeForward, out, x, cos, sin, 0, rows, N, HS), 1, 0, out, x, cos, sin);
-    }
-
-    @Override
-    public void ropeBackward(float[] dx, float[] dout, float[] cos, float[] sin, int rows, int N, int HS) {
-        if (onHost(1, dx, dout, cos, sin)) cpu.ropeBackward(dx, dout, cos, sin, rows, N, HS);
-        else if ((rows) > 0) record("ropeBackward", tid -> TaskPackage.createPackage(tid, RopeKernels::ropeBackward, dx, dout, cos, sin, 0, rows, N, HS), 1, 0, dx, dout, cos, sin);
     }
 
     @Override
