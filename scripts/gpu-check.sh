@@ -29,11 +29,16 @@ if [ -z "${TORNADOVM_HOME:-}" ] || [ ! -f "$TORNADOVM_HOME/tornado-argfile" ]; t
   exit 2
 fi
 jar="$root/trainer/target/dip.jar"
-if ! unzip -l "$jar" 2>/dev/null | grep -q 'dip/tornado/exec/tornadovm/TornadoEngine.class'; then
+# grep -c, not grep -q: grep -q stops at the first match, unzip then dies of SIGPIPE, and pipefail fails the test
+if ! unzip -l "$jar" 2>/dev/null | grep -c 'dip/tornado/exec/tornadovm/TornadoEngine.class' >/dev/null; then
   echo "error: $jar is missing or was built without TornadoVM: build it with TORNADOVM_HOME set (mvn -B -ntp package -DskipTests) where Maven can reach its registry" >&2
   exit 2
 fi
 touch "$jar"                                                  # a copied tree must not make scripts/dip rebuild
+# DiP-XL/16's host arrays need more than the JVM's default heap (a quarter of the memory): give it three quarters.
+if [ -z "${JAVA_OPTS:-}" ] && [ -r /proc/meminfo ]; then
+  export JAVA_OPTS="-Xmx$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) * 3 / 4 / 1024 ))m"
+fi
 stage() {                                                     # stage SECONDS TITLE LOG COMMAND...
   local limit="$1" title="$2" log="$3"; shift 3
   echo "== $title" | tee -a "$report"

@@ -1,5 +1,6 @@
 # Sourced by the scripts: picks a JDK 25 (Temurin under /usr/lib/jvm, or JAVA_HOME if it is one) and exports JAVA_HOME.
-_dip_is_25() { [ -x "$1/bin/java" ] && "$1/bin/java" -version 2>&1 | head -1 | grep -Eq '"25([."]|$)'; }
+# (The output is captured whole, not piped to grep -q: under pipefail a reader that stops early fails the pipe.)
+_dip_is_25() { [ -x "$1/bin/java" ] && [[ "$("$1/bin/java" -version 2>&1 | sed -n 1p)" =~ \"25([.\"]|$) ]]; }
 if [ -n "${JAVA_HOME:-}" ] && _dip_is_25 "$JAVA_HOME"; then
   :
 else

@@ -11,7 +11,8 @@ import java.io.PrintWriter;
  * package.
  * Exit codes are {@link ExitCodes}: a bad flag or value gives BAD_INPUT with a one-line message and the usage
  * hint; other bad input ({@link BadInput}: a corrupt checkpoint, unusable data or output folder) BAD_INPUT with the
- * one-line message alone; any other failure ERROR with a one-line message (the stack trace only with --verbose).
+ * one-line message alone; any other failure ERROR with a one-line message (the stack trace only with --verbose),
+ * running out of heap included.
  */
 @Command(name = "dip", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "DiP, the pixel-space diffusion model, in pure Java (CPU Vector API or TornadoVM).",
@@ -77,6 +78,21 @@ public final class DipCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {
+            // An Error, so picocli's handler above never sees it. What was written before stays (checkpoints are
+            // written to a temporary file and renamed), so the one thing to say is how to give the JVM more room.
+            System.err.println("error: " + heapMessage(Runtime.getRuntime().maxMemory()));
+            code = ExitCodes.ERROR;
+        }
+        System.exit(code);
+    }
+
+    /** The one line for a JVM out of heap whose limit is {@code maxBytes}. */
+    static String heapMessage(long maxBytes) {
+        return "the JVM ran out of heap memory (its limit is " + (maxBytes >> 20) + " MiB): give it more with"
+                + " JAVA_OPTS=-Xmx<size> (e.g. JAVA_OPTS=-Xmx20g scripts/dip ...), or use a smaller --batch-size or --preset";
     }
 }
