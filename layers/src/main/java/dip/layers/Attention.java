@@ -33,7 +33,6 @@ public final class Attention {
     private final float[] dn;                  // (2·B·NH·N, HS) gradients at the q and k norms' outputs
     private final float[] dpre;                // (B·NH·N, N) scratch: dL/d(scores)
     private final float[] dqkv;                // (B·N, 3D)
-    private float[] qkvOut;                    // backward cache: the qkv Linear's output (the un-normed q and k)
     private int B;
 
     public Attention(Engine engine, ParamRegistry reg, String prefix, int D, int NH, int grid, int maxBatch) {
@@ -82,7 +81,6 @@ public final class Attention {
         this.B = B;
         int headRows = B * NH * N;
         float[] qkvY = qkv.forward(x, B * N);                                                // (B·N, 3D)
-        qkvOut = qkvY;
         // split q, k, v; per-head RMSNorm of q and k, then RoPE: one kernel (AttentionKernels.qkNormRopeForward)
         engine.qkNormRopeForward(qr, kr, v, rstd, qkvY, qNormWeight.array(), qNormWeight.offset(), kNormWeight.offset(),
                 cos, sin, headRows, N, NH, HS, QK_NORM_EPS);
@@ -100,13 +98,13 @@ public final class Attention {
         engine.headsMergeBackward(dO, dmerged, headRows, N, NH, HS);
         // forward was: o = softmax(qr·krᵀ·scale) v
         engine.attentionBackward(dqr, dkr, dv, dpre, dO, qr, kr, v, att, B * NH, N, HS, scale);
-        // forward was: qr = rope(q_norm(q)), kr = rope(k_norm(k)), q, k, v = split(qkvOut)
-        float[] qkvY = qkvOut;
+        // forward was: qr = rope(q_norm(q)), kr = rope(k_norm(k)), q, k, v = split(qkv output)
+        float[] qkvY = qkv.output();
         int qOff = qNormWeight.offset(), kOff = kNormWeight.offset();
         engine.qkNormRopeBackward(dqkv, dn, dqr, dkr, dv, qkvY, qNormWeight.array(), qOff, kOff, rstd, cos, sin,
                 headRows, N, NH, HS);
         engine.qkNormWeightBackward(qNormWeight.gradArray(), qOff, kOff, dn, qkvY, rstd, headRows, N, NH, HS);
-        // forward was: qkvOut = qkv(x)
+        // forward was: qkv output = qkv(x)
         return qkv.backward(dqkv);
     }
 }

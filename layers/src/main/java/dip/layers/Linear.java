@@ -23,12 +23,26 @@ public final class Linear {
 
     /** With the buffers of {@code buf}'s mode (see {@link Buffers}): y is an act buffer, dx a grad buffer. */
     public Linear(Engine engine, ParamRegistry reg, String name, int in, int out, boolean hasBias, int maxRows, Buffers buf) {
+        this(engine, reg.add(name + ".weight", out, in), hasBias ? reg.add(name + ".bias", out) : null, in, out, maxRows, buf);
+    }
+
+    /**
+     * A bias-free Linear over weights already registered: {@code first} and the parameters registered right after it,
+     * read from first's offset as one (out, in) matrix. SwiGlu multiplies by its w1 and w3 this way, as [w1; w3]; the
+     * caller checks that they lie end to end.
+     */
+    static Linear stacked(Engine engine, Param first, int in, int out, int maxRows, Buffers buf) {
+        return new Linear(engine, first, null, in, out, maxRows, buf);
+    }
+
+    private Linear(Engine engine, Param weight, Param bias, int in, int out, int maxRows, Buffers buf) {
         this.engine = engine;
         this.in = in;
         this.out = out;
         this.maxRows = maxRows;
-        weight = reg.add(name + ".weight", out, in);
-        bias = hasBias ? reg.add(name + ".bias", out) : null;
+        this.weight = weight;
+        this.bias = bias;
+        boolean hasBias = bias != null;
         zeroBias = hasBias ? null : buf.constant(out);
         scratchDb = hasBias ? null : buf.grad(out);
         y = buf.act(maxRows * out);

@@ -37,9 +37,7 @@ public final class RmsNorm {
 
     /** y (R, D) = RMSNorm(x (R, D)); the layer-owned output, valid until the next forward. */
     public float[] forward(float[] x, int R) {
-        if (R > maxRows) throw new IllegalArgumentException("RmsNorm " + weight.name() + ": " + R + " rows > maxRows " + maxRows);
-        this.x = x;
-        this.R = R;
+        remember(x, R);
         engine.rmsNormForward(y, rstd, x, weight.array(), weight.offset(), R, D, eps);
         return y;
     }
@@ -59,9 +57,7 @@ public final class RmsNorm {
      * (layer-owned, valid until the next forward), which the modulation's backward reads.
      */
     public float[] forwardModulate(float[] h, float[] x, float[] mod, int R, int N, int chunks, int shiftIdx, int scaleIdx) {
-        if (R > maxRows) throw new IllegalArgumentException("RmsNorm " + weight.name() + ": " + R + " rows > maxRows " + maxRows);
-        this.x = x;
-        this.R = R;
+        remember(x, R);
         engine.rmsNormModulateForward(h, y, rstd, x, weight.array(), weight.offset(), mod, R, N, D, eps, chunks, shiftIdx, scaleIdx);
         return y;
     }
@@ -76,5 +72,12 @@ public final class RmsNorm {
         int rows = R, wo = weight.offset();
         engine.rmsNormModulateBackward(dy, dx, dh, mod, xs, weight.array(), wo, rstd, rows, N, D, chunks, scaleIdx);
         engine.rmsNormWeightBackward(weight.gradArray(), wo, dy, xs, rstd, rows, D);
+    }
+
+    /** Checks the rows and keeps the input for the backward. */
+    private void remember(float[] x, int R) {
+        if (R > maxRows) throw new IllegalArgumentException("RmsNorm " + weight.name() + ": " + R + " rows > maxRows " + maxRows);
+        this.x = x;
+        this.R = R;
     }
 }

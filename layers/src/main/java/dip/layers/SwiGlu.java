@@ -14,15 +14,11 @@ import dip.tornado.exec.Engine;
  */
 public final class SwiGlu {
     public final Param w1, w3;        // (hidden, D) each; w3 right after w1 in the same array
-    private final Linear w2;
+    private final Linear w13, w2;     // w13: [w1; w3], (2·hidden, D), no bias
     private final Engine engine;
-    private final int D, hidden, maxRows;
-    private final float[] noBias, scratchDb;   // (2·hidden) the w1|w3 matmul has no bias: zeros, and a sink for db
-    private final float[] ab;         // (maxRows, 2·hidden): [w1 x | w3 x]
+    private final int hidden;
     private final float[] h;          // (maxRows, hidden): silu(a)·b, the input of w2
     private final float[] dab;        // (maxRows, 2·hidden)
-    private final float[] dx;         // (maxRows, D)
-    private float[] x;                // backward cache: the last input (a reference)
     private int R;
 
     public SwiGlu(Engine engine, ParamRegistry reg, String name, int D, int hidden, int maxRows) {
@@ -32,33 +28,26 @@ public final class SwiGlu {
     /** With the buffers of {@code buf}'s mode (see {@link Buffers}). */
     public SwiGlu(Engine engine, ParamRegistry reg, String name, int D, int hidden, int maxRows, Buffers buf) {
         this.engine = engine;
-        this.D = D;
         this.hidden = hidden;
-        this.maxRows = maxRows;
         w1 = reg.add(name + ".w1.weight", hidden, D);
         w3 = reg.add(name + ".w3.weight", hidden, D);
         if (w3.bank() != w1.bank() || w3.offset() != w1.offset() + hidden * D) {
             throw new IllegalStateException("SwiGlu " + name + ": w3 is not right after w1 in the parameter arrays");
         }
+        w13 = Linear.stacked(engine, w1, D, 2 * hidden, maxRows, buf);
         w2 = new Linear(engine, reg, name + ".w2", hidden, D, false, maxRows, buf);
-        noBias = buf.constant(2 * hidden);
-        scratchDb = buf.grad(2 * hidden);
-        ab = buf.act(maxRows * 2 * hidden);
         h = buf.act(maxRows * hidden);
         dab = buf.grad(maxRows * 2 * hidden);
-        dx = buf.grad(maxRows * D);
     }
 
     public int hidden() { return hidden; }
 
     /** Returns the output (R, D), owned by w2 and valid until the next forward. */
     public float[] forward(float[] x, int R) {
-        if (R > maxRows) throw new IllegalArgumentException("SwiGlu " + w1.name() + ": " + R + " rows > maxRows " + maxRows);
-        this.x = x;
         this.R = R;
-        engine.matmulForward(ab, x, w1.array(), w1.offset(), noBias, 0, R, D, 2 * hidden);   // [a | b] = x [w1; w3]ᵀ
-        engine.swigluForward(h, ab, R, hidden);                                               // h = silu(a)·b
-        return w2.forward(h, R);                                                              // out = w2 h (R, D)
+        float[] ab = w13.forward(x, R);                                 // [a | b] = x [w1; w3]ᵀ   (R, 2·hidden)
+        engine.swigluForward(h, ab, R, hidden);                         // h = silu(a)·b
+        return w2.forward(h, R);                                        // out = w2 h (R, D)
     }
 
     /** Accumulates dw1, dw3, dw2; returns the layer-owned dx (R, D), overwritten. */
@@ -66,11 +55,8 @@ public final class SwiGlu {
         // forward was: out = w2 h
         float[] dh = w2.backward(dout);
         // forward was: h = silu(a)·b
-        engine.swigluBackward(dab, dh, ab, R, hidden);
+        engine.swigluBackward(dab, dh, w13.output(), R, hidden);
         // forward was: [a | b] = x [w1; w3]ᵀ: dx = da·w1 + db·w3 in one product
-        float[] xs = x;
-        engine.matmulBackwardInput(dx, dab, w1.array(), w1.offset(), R, D, 2 * hidden);
-        engine.matmulBackwardWeight(w1.gradArray(), w1.offset(), scratchDb, 0, dab, xs, R, D, 2 * hidden);
-        return dx;
+        return w13.backward(dab);
     }
 }

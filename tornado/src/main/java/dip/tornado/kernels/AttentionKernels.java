@@ -17,6 +17,15 @@ public final class AttentionKernels {
     // ------------------------------------------------------------------------------------- split and merge
 
     /**
+     * Where head row r = (b·NH + h)·N + n starts in qkv (B·N, 3D): q's first column of head h on token row b·N + n
+     * (k's is D further, v's 2D). The layout rule of every kernel that reads or writes qkv by head rows.
+     */
+    public static int qkvColumn(int r, int N, int NH, int HS) {
+        int n = r % N, h = (r / N) % NH, b = r / (N * NH);
+        return (b * N + n) * 3 * NH * HS + h * HS;
+    }
+
+    /**
      * Writes head rows [r0, r1) of q, k, v (B·NH·N, HS): for r = (b·NH + h)·N + n,
      * q[r, d] = qkv[b·N + n, h·HS + d], k[r, d] = qkv[.., D + h·HS + d], v[r, d] = qkv[.., 2D + h·HS + d].
      */
@@ -24,8 +33,7 @@ public final class AttentionKernels {
         int D = NH * HS;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             int r = r0 + it;
-            int n = r % N, h = (r / N) % NH, b = r / (N * NH);
-            int src = (b * N + n) * 3 * D + h * HS, dst = r * HS;
+            int src = qkvColumn(r, N, NH, HS), dst = r * HS;
             for (int d = 0; d < HS; d++) {
                 q[dst + d] = qkv[src + d];
                 k[dst + d] = qkv[src + D + d];
@@ -43,8 +51,7 @@ public final class AttentionKernels {
         int D = NH * HS;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             int r = r0 + it;
-            int n = r % N, h = (r / N) % NH, b = r / (N * NH);
-            int dst = (b * N + n) * 3 * D + h * HS, src = r * HS;
+            int dst = qkvColumn(r, N, NH, HS), src = r * HS;
             for (int d = 0; d < HS; d++) {
                 dqkv[dst + d] = dq[src + d];
                 dqkv[dst + D + d] = dk[src + d];
@@ -68,8 +75,7 @@ public final class AttentionKernels {
         int D = NH * HS, half = HS / 2;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             int r = r0 + it;
-            int n = r % N, h = (r / N) % NH, b = r / (N * NH);
-            int src = (b * N + n) * 3 * D + h * HS, dst = r * HS, tab = n * half;
+            int src = qkvColumn(r, N, NH, HS), dst = r * HS, tab = (r % N) * half;
             rstd[r] = NormKernels.rmsNormRow(qr, dst, qkv, src, w, qOff, HS, eps);
             RopeKernels.ropeRow(qr, dst, qr, dst, cos, sin, tab, half);
             rstd[rows + r] = NormKernels.rmsNormRow(kr, dst, qkv, src + D, w, kOff, HS, eps);
@@ -90,8 +96,7 @@ public final class AttentionKernels {
         int D = NH * HS, half = HS / 2;
         for (@Parallel int it = 0; it < r1 - r0; it++) {
             int r = r0 + it;
-            int n = r % N, h = (r / N) % NH, b = r / (N * NH);
-            int col = (b * N + n) * 3 * D + h * HS, row = r * HS, tab = n * half, kRow = (rows + r) * HS;
+            int col = qkvColumn(r, N, NH, HS), row = r * HS, tab = (r % N) * half, kRow = (rows + r) * HS;
             RopeKernels.ropeBackwardRow(dn, row, dqr, row, cos, sin, tab, half);
             NormKernels.rmsNormBackwardRow(dqkv, col, dn, row, qkv, col, w, qOff, rstd[r], HS, 0);
             RopeKernels.ropeBackwardRow(dn, kRow, dkr, row, cos, sin, tab, half);
@@ -114,8 +119,7 @@ public final class AttentionKernels {
             int s = j / HS, d = j - s * HS;
             float acc = 0f;
             for (int r = 0; r < rows; r++) {
-                int n = r % N, h = (r / N) % NH, b = r / (N * NH);
-                int col = (b * N + n) * 3 * D + s * D + h * HS + d;
+                int col = qkvColumn(r, N, NH, HS) + s * D + d;
                 acc += dn[(s * rows + r) * HS + d] * qkv[col] * rstd[s * rows + r];
             }
             dw[(s == 0 ? qOff : kOff) + d] += acc;
